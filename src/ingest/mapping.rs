@@ -1,0 +1,596 @@
+//! The field-mapping table (`fields.toml`) and what it answers: which kind
+//! and shape a record is, its canonical entity fields, and the value of a
+//! field asked for by any shape's name.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::doc::{first_scalar, get_path, scalar_text};
+use crate::model::{Canonical, Outcome, Shape, SourceKind, parse_time};
+
+const BUILTIN: &str = include_str!("fields.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    json_fields: Vec<String>,
+    kind: Vec<RawKindRule>,
+    datasets: BTreeMap<String, RawDataset>,
+    canonical: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    outcomes: RawOutcomes,
+    #[serde(default)]
+    alias: Vec<RawAlias>,
+    #[serde(default)]
+    prefix: Vec<RawPrefix>,
+    #[serde(default)]
+    derived: Vec<RawDerived>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKindRule {
+    kind: String,
+    shape: String,
+    when: Vec<Condition>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Condition {
+    field: Vec<String>,
+    #[serde(default)]
+    any: Vec<String>,
+    contains: Option<String>,
+    #[serde(default)]
+    exists: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDataset {
+    ecs: String,
+    sentinel: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutcomes {
+    success: Vec<String>,
+    failure: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlias {
+    kinds: Vec<String>,
+    names: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrefix {
+    kinds: Vec<String>,
+    ecs: String,
+    azure: Vec<String>,
+    #[serde(default)]
+    sentinel: bool,
+    #[serde(default)]
+    sentinel_prefix: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDerived {
+    field: String,
+    #[serde(default)]
+    kinds: Vec<String>,
+    #[serde(default)]
+    from: Vec<String>,
+    compute: String,
+}
+
+struct KindRule {
+    kind: SourceKind,
+    shape: Shape,
+    when: Vec<Condition>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Canon {
+    Time,
+    Upn,
+    Ip,
+    Operation,
+    Outcome,
+    ResourceId,
+    ResourceName,
+    AppId,
+    AppName,
+    UserAgent,
+}
+
+impl Canon {
+    const ALL: [(Canon, &'static str); 10] = [
+        (Canon::Time, "time"),
+        (Canon::Upn, "upn"),
+        (Canon::Ip, "ip"),
+        (Canon::Operation, "operation"),
+        (Canon::Outcome, "outcome"),
+        (Canon::ResourceId, "resource_id"),
+        (Canon::ResourceName, "resource_name"),
+        (Canon::AppId, "app_id"),
+        (Canon::AppName, "app_name"),
+        (Canon::UserAgent, "user_agent"),
+    ];
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Compute {
+    Dataset,
+    Table,
+    Outcome,
+    Ip,
+    Upn,
+    Operation,
+    ActivityStatus,
+    ResourceName,
+    Lower,
+}
+
+struct Derived {
+    kinds: Vec<SourceKind>,
+    from: Vec<String>,
+    compute: Compute,
+}
+
+struct Prefix {
+    kinds: Vec<SourceKind>,
+    ecs: String,
+    azure: Vec<String>,
+    sentinel: bool,
+    sentinel_prefix: Vec<String>,
+}
+
+/// The loaded mapping table.
+pub struct Mapping {
+    pub json_fields: Vec<String>,
+    rules: Vec<KindRule>,
+    datasets: HashMap<SourceKind, (String, String)>,
+    canonical: HashMap<(Canon, Option<SourceKind>), Vec<String>>,
+    success: Vec<String>,
+    failure: Vec<String>,
+    alias: HashMap<(SourceKind, String), Vec<String>>,
+    prefixes: Vec<Prefix>,
+    derived: HashMap<String, Vec<Derived>>,
+}
+
+fn kind_of(s: &str) -> Result<SourceKind, String> {
+    SourceKind::from_name(s).ok_or_else(|| format!("unknown kind `{s}`"))
+}
+
+fn kinds_of(v: &[String]) -> Result<Vec<SourceKind>, String> {
+    if v.is_empty() {
+        return Ok(SourceKind::ALL.to_vec());
+    }
+    v.iter().map(|s| kind_of(s)).collect()
+}
+
+impl Mapping {
+    /// The table compiled into the binary.
+    pub fn builtin() -> &'static Mapping {
+        static M: OnceLock<Mapping> = OnceLock::new();
+        M.get_or_init(|| match Mapping::from_toml(BUILTIN) {
+            Ok(m) => m,
+            Err(e) => panic!("built-in fields.toml is invalid: {e}"),
+        })
+    }
+
+    /// Loads a mapping table; errors name the line and column.
+    pub fn from_toml(text: &str) -> Result<Mapping, String> {
+        let raw: Raw = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut rules = Vec::new();
+        for r in raw.kind {
+            let shape = Shape::from_name(&r.shape).ok_or_else(|| format!("unknown shape `{}`", r.shape))?;
+            rules.push(KindRule {
+                kind: kind_of(&r.kind)?,
+                shape,
+                when: r.when,
+            });
+        }
+        let mut datasets = HashMap::new();
+        for (k, d) in raw.datasets {
+            datasets.insert(kind_of(&k)?, (d.ecs, d.sentinel));
+        }
+        let mut canonical = HashMap::new();
+        for (field, per_kind) in raw.canonical {
+            let canon = Canon::ALL
+                .iter()
+                .find(|(_, n)| *n == field)
+                .map(|(c, _)| *c)
+                .ok_or_else(|| format!("unknown canonical field `{field}`"))?;
+            for (k, paths) in per_kind {
+                let kind = if k == "any" { None } else { Some(kind_of(&k)?) };
+                canonical.insert((canon, kind), paths);
+            }
+        }
+        let mut alias: HashMap<(SourceKind, String), Vec<String>> = HashMap::new();
+        for row in raw.alias {
+            for kind in kinds_of(&row.kinds)? {
+                for name in &row.names {
+                    let others = alias.entry((kind, name.clone())).or_default();
+                    others.extend(row.names.iter().filter(|n| *n != name).cloned());
+                }
+            }
+        }
+        let mut prefixes = Vec::new();
+        for p in raw.prefix {
+            prefixes.push(Prefix {
+                kinds: kinds_of(&p.kinds)?,
+                ecs: p.ecs,
+                azure: p.azure,
+                sentinel: p.sentinel,
+                sentinel_prefix: p.sentinel_prefix,
+            });
+        }
+        let mut derived: HashMap<String, Vec<Derived>> = HashMap::new();
+        for d in raw.derived {
+            let compute = match d.compute.as_str() {
+                "dataset" => Compute::Dataset,
+                "table" => Compute::Table,
+                "outcome" => Compute::Outcome,
+                "ip" => Compute::Ip,
+                "upn" => Compute::Upn,
+                "operation" => Compute::Operation,
+                "activity_status" => Compute::ActivityStatus,
+                "resource_name" => Compute::ResourceName,
+                "lower" => Compute::Lower,
+                other => return Err(format!("unknown compute `{other}` for `{}`", d.field)),
+            };
+            derived.entry(d.field).or_default().push(Derived {
+                kinds: kinds_of(&d.kinds)?,
+                from: d.from,
+                compute,
+            });
+        }
+        let lower = |v: Vec<String>| v.into_iter().map(|s| s.to_ascii_lowercase()).collect();
+        Ok(Mapping {
+            json_fields: raw.json_fields,
+            rules,
+            datasets,
+            canonical,
+            success: lower(raw.outcomes.success),
+            failure: lower(raw.outcomes.failure),
+            alias,
+            prefixes,
+            derived,
+        })
+    }
+
+    /// Which log and which shape a document is.
+    pub fn classify(&self, doc: &Value) -> (SourceKind, Shape) {
+        for rule in &self.rules {
+            if rule.when.iter().all(|c| holds(c, doc)) {
+                return (rule.kind, rule.shape);
+            }
+        }
+        (SourceKind::Other, Shape::Unknown)
+    }
+
+    fn pick(&self, doc: &Value, canon: Canon, kind: SourceKind) -> Option<String> {
+        let specific = self.canonical.get(&(canon, Some(kind)));
+        let any = self.canonical.get(&(canon, None));
+        specific
+            .into_iter()
+            .chain(any)
+            .flatten()
+            .find_map(|path| first_scalar(doc, path))
+    }
+
+    /// The canonical entity fields of a document of the given kind.
+    pub fn canonical(&self, doc: &Value, kind: SourceKind) -> Canonical {
+        let resource_id = self.pick(doc, Canon::ResourceId, kind);
+        let resource_name = self.pick(doc, Canon::ResourceName, kind).or_else(|| {
+            matches!(kind, SourceKind::Activity | SourceKind::KeyVault)
+                .then(|| resource_id.as_deref().and_then(last_segment))
+                .flatten()
+        });
+        Canonical {
+            time: self.pick(doc, Canon::Time, kind).and_then(|t| parse_time(&t)),
+            upn: self.pick(doc, Canon::Upn, kind),
+            ip: self.pick(doc, Canon::Ip, kind).and_then(|s| clean_ip(&s)),
+            operation: self.pick(doc, Canon::Operation, kind),
+            outcome: self
+                .pick(doc, Canon::Outcome, kind)
+                .map(|v| self.outcome(kind, &v))
+                .unwrap_or_default(),
+            resource_id,
+            resource_name,
+            app_id: self.pick(doc, Canon::AppId, kind),
+            app_name: self.pick(doc, Canon::AppName, kind),
+            user_agent: self.pick(doc, Canon::UserAgent, kind),
+        }
+    }
+
+    /// Normalises an outcome word or code.
+    pub fn outcome(&self, kind: SourceKind, v: &str) -> Outcome {
+        let v = v.trim().to_ascii_lowercase();
+        if kind == SourceKind::SignIn {
+            if let Ok(code) = v.parse::<i64>() {
+                return if code == 0 { Outcome::Success } else { Outcome::Failure };
+            }
+        }
+        if self.success.contains(&v) {
+            Outcome::Success
+        } else if self.failure.contains(&v) {
+            Outcome::Failure
+        } else {
+            Outcome::Unknown
+        }
+    }
+
+    /// The ECS dataset and Sentinel table of a kind.
+    pub fn dataset(&self, kind: SourceKind) -> Option<(&str, &str)> {
+        self.datasets.get(&kind).map(|(e, s)| (e.as_str(), s.as_str()))
+    }
+
+    /// Every value of field `name` in `doc`, where `name` may be written in
+    /// any shape's vocabulary: the document's own field when it has one,
+    /// otherwise the same field under another shape's name.
+    pub fn lookup<'a>(&self, doc: &'a Value, kind: SourceKind, name: &str) -> Vec<Cow<'a, Value>> {
+        let mut found = Vec::new();
+        get_path(doc, name, &mut found);
+        if !found.is_empty() {
+            return found.into_iter().map(Cow::Borrowed).collect();
+        }
+        if let Some(rows) = self.derived.get(name) {
+            for d in rows.iter().filter(|d| d.kinds.contains(&kind)) {
+                if let Some(v) = self.compute(doc, kind, d) {
+                    return vec![Cow::Owned(v)];
+                }
+            }
+        }
+        if let Some(others) = self.alias.get(&(kind, name.to_string())) {
+            for other in others {
+                get_path(doc, other, &mut found);
+                if !found.is_empty() {
+                    return found.into_iter().map(Cow::Borrowed).collect();
+                }
+            }
+        }
+        for candidate in self.prefix_candidates(kind, name) {
+            get_path(doc, &candidate, &mut found);
+            if !found.is_empty() {
+                return found.into_iter().map(Cow::Borrowed).collect();
+            }
+        }
+        Vec::new()
+    }
+
+    fn prefix_candidates(&self, kind: SourceKind, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in self.prefixes.iter().filter(|p| p.kinds.contains(&kind)) {
+            let rest = if let Some(rest) = name.strip_prefix(p.ecs.as_str()) {
+                Some(rest.to_string())
+            } else {
+                p.azure
+                    .iter()
+                    .filter(|a| !a.is_empty())
+                    .find_map(|a| name.strip_prefix(a.as_str()))
+                    .or_else(|| p.sentinel_prefix.iter().find_map(|a| name.strip_prefix(a.as_str())))
+                    .map(str::to_string)
+                    .or_else(|| {
+                        (p.sentinel && name.starts_with(|c: char| c.is_ascii_uppercase()))
+                            .then(|| lower_first(name))
+                    })
+            };
+            let Some(rest) = rest else { continue };
+            let camel = camel_path(&rest);
+            out.push(format!("{}{}", p.ecs, snake_first(&rest)));
+            out.push(format!("{}{}", p.ecs, snake_path(&rest)));
+            for a in &p.azure {
+                out.push(format!("{a}{camel}"));
+            }
+            for a in &p.sentinel_prefix {
+                out.push(format!("{a}{camel}"));
+            }
+            if p.sentinel {
+                out.push(upper_first(&camel));
+            }
+        }
+        out.retain(|c| c != name);
+        out
+    }
+
+    fn compute(&self, doc: &Value, kind: SourceKind, d: &Derived) -> Option<Value> {
+        let source = || d.from.iter().find_map(|f| first_scalar(doc, f));
+        let s = match d.compute {
+            Compute::Dataset => self.dataset(kind)?.0.to_string(),
+            Compute::Table => self.dataset(kind)?.1.to_string(),
+            Compute::Outcome => {
+                let o = self.canonical(doc, kind).outcome;
+                if o == Outcome::Unknown {
+                    return None;
+                }
+                o.name().to_string()
+            }
+            Compute::Ip => self.canonical(doc, kind).ip?,
+            Compute::Upn => self.canonical(doc, kind).upn?,
+            Compute::Operation => self.canonical(doc, kind).operation?,
+            Compute::ResourceName => self.canonical(doc, kind).resource_name?,
+            Compute::ActivityStatus => {
+                let v = source()?;
+                match v.to_ascii_lowercase().as_str() {
+                    "success" => "Succeeded".to_string(),
+                    "failure" => "Failed".to_string(),
+                    "start" => "Started".to_string(),
+                    "accept" => "Accepted".to_string(),
+                    _ => v,
+                }
+            }
+            Compute::Lower => source()?.to_lowercase(),
+        };
+        Some(Value::String(s))
+    }
+}
+
+fn holds(c: &Condition, doc: &Value) -> bool {
+    let mut found = Vec::new();
+    for f in &c.field {
+        get_path(doc, f, &mut found);
+        if found.iter().any(|v| !v.is_null()) {
+            break;
+        }
+        found.clear();
+    }
+    if found.is_empty() {
+        return false;
+    }
+    if c.exists {
+        return true;
+    }
+    let text: Vec<String> = found.iter().filter_map(|v| scalar_text(v)).collect();
+    if let Some(sub) = &c.contains {
+        let sub = sub.to_ascii_lowercase();
+        return text.iter().any(|t| t.to_ascii_lowercase().contains(&sub));
+    }
+    text.iter().any(|t| c.any.iter().any(|a| a.eq_ignore_ascii_case(t)))
+}
+
+fn last_segment(id: &str) -> Option<String> {
+    id.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// An address without port or brackets, or `None` when it is not one.
+pub fn clean_ip(s: &str) -> Option<String> {
+    let s = s.trim();
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some(ip.to_string());
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        let inner = rest.split(']').next()?;
+        return inner.parse::<IpAddr>().ok().map(|ip| ip.to_string());
+    }
+    if let Some((host, port)) = s.rsplit_once(':') {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            return host.parse::<IpAddr>().ok().map(|ip| ip.to_string());
+        }
+    }
+    None
+}
+
+fn map_segments(path: &str, f: impl Fn(&str) -> String) -> String {
+    path.split('.').map(f).collect::<Vec<_>>().join(".")
+}
+
+fn camel(seg: &str) -> String {
+    let mut out = String::with_capacity(seg.len());
+    let mut up = false;
+    for c in seg.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn snake(seg: &str) -> String {
+    let mut out = String::with_capacity(seg.len() + 4);
+    for (i, c) in seg.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn camel_path(p: &str) -> String {
+    map_segments(p, camel)
+}
+
+fn snake_path(p: &str) -> String {
+    map_segments(p, snake)
+}
+
+fn snake_first(p: &str) -> String {
+    match p.split_once('.') {
+        Some((head, rest)) => format!("{}.{rest}", snake(head)),
+        None => snake(p),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn builtin_table_loads() {
+        let m = Mapping::builtin();
+        assert!(!m.rules.is_empty());
+    }
+
+    #[test]
+    fn ip_forms() {
+        assert_eq!(clean_ip("10.0.0.1:443").as_deref(), Some("10.0.0.1"));
+        assert_eq!(clean_ip("[2001:db8::1]:443").as_deref(), Some("2001:db8::1"));
+        assert_eq!(clean_ip("2001:db8::1").as_deref(), Some("2001:db8::1"));
+        assert_eq!(clean_ip("Not Available"), None);
+    }
+
+    #[test]
+    fn case_conversions() {
+        assert_eq!(camel_path("initiated_by.user.userPrincipalName"), "initiatedBy.user.userPrincipalName");
+        assert_eq!(snake_path("status.errorCode"), "status.error_code");
+        assert_eq!(snake_first("initiatedBy.user.ipAddress"), "initiated_by.user.ipAddress");
+    }
+
+    #[test]
+    fn signin_prefix_mapping_reaches_raw_and_sentinel() {
+        let m = Mapping::builtin();
+        let raw = json!({"category": "SignInLogs", "properties": {"appDisplayName": "Azure Portal"}});
+        let row = json!({"Type": "SigninLogs", "AppDisplayName": "Azure Portal"});
+        for doc in [&raw, &row] {
+            let (kind, _) = m.classify(doc);
+            let v = m.lookup(doc, kind, "azure.signinlogs.properties.app_display_name");
+            assert_eq!(v.first().map(|v| v.as_ref().clone()), Some(json!("Azure Portal")));
+        }
+        let ecs = json!({"event": {"dataset": "azure.signinlogs"}, "azure": {"signinlogs": {"properties": {"app_display_name": "Azure Portal"}}}});
+        let v = m.lookup(&ecs, SourceKind::SignIn, "AppDisplayName");
+        assert_eq!(v.first().map(|v| v.as_ref().clone()), Some(json!("Azure Portal")));
+    }
+}

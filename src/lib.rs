@@ -1,0 +1,13 @@
+//! Vigil: an offline console for investigating Azure security logs.
+//!
+//! Module map (the engine modules never depend on a terminal):
+//! - [`model`]: event kinds, shapes and canonical entity fields;
+//! - [`ingest`]: log readers for every export shape, field mapping, located
+//!   load errors;
+//! - [`cli`]: the headless commands (`inspect`, `gen`);
+//! - [`synth`]: the demo scenario and synthetic logs for benchmarks.
+
+pub mod cli;
+pub mod ingest;
+pub mod model;
+pub mod synth;
