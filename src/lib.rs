@@ -5,9 +5,11 @@
 //! - [`ingest`]: log readers for every export shape, field mapping, located
 //!   load errors;
 //! - [`cli`]: the headless commands (`inspect`, `gen`);
-//! - [`synth`]: the demo scenario and synthetic logs for benchmarks.
+//! - [`synth`]: the demo scenario and synthetic logs for benchmarks;
+//! - [`text`]: sanitising log text before it is shown.
 
 pub mod cli;
 pub mod ingest;
 pub mod model;
 pub mod synth;
+pub mod text;

@@ -1,1 +1,111 @@
-//! x
+//! The headless front-end: command-line parsing and the commands that run
+//! without a terminal, so the engine can be scripted, tested and benchmarked.
+
+pub mod inspect;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::ingest::{Limits, LoadOptions};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Offline console for investigating Azure security logs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum InspectFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Largest record accepted, in MiB.
+    #[arg(long, default_value_t = 16)]
+    pub max_record_mib: usize,
+    /// Deepest nesting accepted inside one record.
+    #[arg(long, default_value_t = 256)]
+    pub max_depth: usize,
+}
+
+impl LimitArgs {
+    pub fn options(&self) -> LoadOptions {
+        let limits = Limits {
+            max_record_bytes: self.max_record_mib.max(1) * 1024 * 1024,
+            ..Limits::default()
+        }
+        .with_depth(self.max_depth);
+        LoadOptions { limits }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show what a set of log files holds: per file the format, records,
+    /// time range and errors; in total, events per kind and the top UPNs.
+    Inspect {
+        /// Files or folders (walked recursively); `-` reads standard input.
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+        format: InspectFormat,
+        /// Errors listed per file in the table form.
+        #[arg(long, default_value_t = 5)]
+        errors: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+}
+
+/// The bundled demo scenario, for `vigil` with no arguments.
+pub fn demo_dir() -> PathBuf {
+    let local = PathBuf::from("fixtures/demo");
+    if local.is_dir() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => {
+            let demo = demo_dir();
+            let s = inspect::summarize(&[demo], &LoadOptions::default());
+            print(&inspect::render_table(&s, 5))
+        }
+        Some(Command::Inspect {
+            logs,
+            format,
+            errors,
+            limits,
+        }) => {
+            let s = inspect::summarize(&logs, &limits.options());
+            match format {
+                InspectFormat::Table => print(&inspect::render_table(&s, errors)),
+                InspectFormat::Json => {
+                    let text = serde_json::to_string_pretty(&s).context("encoding the summary")?;
+                    print(&(text + "\n"))
+                }
+            }
+        }
+    }
+}
+
+fn print(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`vigil inspect ... | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to standard output"),
+    }
+}

@@ -214,14 +214,20 @@ mod tests {
     #[test]
     fn quoted_fields_with_commas_quotes_and_newlines() {
         let r = rows("a,b\r\n\"x, \"\"y\"\"\",\"line1\nline2\"\r\nplain,\n");
-        assert_eq!(r[1], Ok(vec!["x, \"y\"".to_string(), "line1\nline2".into()]));
+        assert_eq!(
+            r[1],
+            Ok(vec!["x, \"y\"".to_string(), "line1\nline2".into()])
+        );
         assert_eq!(r[2], Ok(vec!["plain".to_string(), String::new()]));
     }
 
     #[test]
     fn unclosed_quote_is_located() {
         let r = rows("a,b\n1,\"oops\n");
-        assert_eq!(r[1], Err("2:1: quoted field opened at 2:3 is never closed".into()));
+        assert_eq!(
+            r[1],
+            Err("2:1: quoted field opened at 2:3 is never closed".into())
+        );
     }
 
     #[test]

@@ -58,10 +58,9 @@ pub fn decode(raw: Box<dyn Read + Send>) -> io::Result<Decoded> {
     let (magic, r) = peek(raw, 2)?;
     let gzip = magic == [0x1f, 0x8b];
     let r: Box<dyn Read + Send> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
-            256 * 1024,
-            r,
-        )))
+        Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(256 * 1024, r),
+        ))
     } else {
         Box::new(r)
     };

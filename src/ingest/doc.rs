@@ -278,10 +278,16 @@ mod tests {
             "event": {"outcome": "success"},
             "identity": {"claim": {"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": "a@b"}}
         });
-        assert_eq!(all(&v, "azure.auditlogs.operation_name"), vec![json!("Update device")]);
+        assert_eq!(
+            all(&v, "azure.auditlogs.operation_name"),
+            vec![json!("Update device")]
+        );
         assert_eq!(all(&v, "azure.resource.id"), vec![json!("/x")]);
         assert_eq!(
-            all(&v, "identity.claim.http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"),
+            all(
+                &v,
+                "identity.claim.http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"
+            ),
             vec![json!("a@b")]
         );
         assert!(all(&v, "event.missing").is_empty());
@@ -296,10 +302,11 @@ mod tests {
 
     #[test]
     fn json_text_fields_become_objects() {
-        let mut m = json!({"InitiatedBy": "{\"user\":{\"ipAddress\":\"1.2.3.4\"}}", "Other": "{\"a\":1}"})
-            .as_object()
-            .cloned()
-            .unwrap();
+        let mut m =
+            json!({"InitiatedBy": "{\"user\":{\"ipAddress\":\"1.2.3.4\"}}", "Other": "{\"a\":1}"})
+                .as_object()
+                .cloned()
+                .unwrap();
         expand_json_text(&mut m, &["InitiatedBy".to_string()], &Limits::default());
         assert_eq!(m["InitiatedBy"]["user"]["ipAddress"], json!("1.2.3.4"));
         assert_eq!(m["Other"], json!("{\"a\":1}"));
@@ -307,8 +314,19 @@ mod tests {
 
     #[test]
     fn serde_errors_are_relocated_into_the_file() {
-        let at = Position { line: 7, column: 1, byte: 100 };
-        let d = decode_record(Frame::Document, at, b"{\"a\": tru }", None, &[], &Limits::default());
+        let at = Position {
+            line: 7,
+            column: 1,
+            byte: 100,
+        };
+        let d = decode_record(
+            Frame::Document,
+            at,
+            b"{\"a\": tru }",
+            None,
+            &[],
+            &Limits::default(),
+        );
         let (pos, _) = d.doc.unwrap_err();
         assert_eq!(pos.line, 7);
         assert!(pos.column > 1);

@@ -195,7 +195,8 @@ impl Mapping {
         let raw: Raw = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut rules = Vec::new();
         for r in raw.kind {
-            let shape = Shape::from_name(&r.shape).ok_or_else(|| format!("unknown shape `{}`", r.shape))?;
+            let shape =
+                Shape::from_name(&r.shape).ok_or_else(|| format!("unknown shape `{}`", r.shape))?;
             rules.push(KindRule {
                 kind: kind_of(&r.kind)?,
                 shape,
@@ -300,7 +301,9 @@ impl Mapping {
                 .flatten()
         });
         Canonical {
-            time: self.pick(doc, Canon::Time, kind).and_then(|t| parse_time(&t)),
+            time: self
+                .pick(doc, Canon::Time, kind)
+                .and_then(|t| parse_time(&t)),
             upn: self.pick(doc, Canon::Upn, kind),
             ip: self.pick(doc, Canon::Ip, kind).and_then(|s| clean_ip(&s)),
             operation: self.pick(doc, Canon::Operation, kind),
@@ -321,7 +324,11 @@ impl Mapping {
         let v = v.trim().to_ascii_lowercase();
         if kind == SourceKind::SignIn {
             if let Ok(code) = v.parse::<i64>() {
-                return if code == 0 { Outcome::Success } else { Outcome::Failure };
+                return if code == 0 {
+                    Outcome::Success
+                } else {
+                    Outcome::Failure
+                };
             }
         }
         if self.success.contains(&v) {
@@ -335,7 +342,9 @@ impl Mapping {
 
     /// The ECS dataset and Sentinel table of a kind.
     pub fn dataset(&self, kind: SourceKind) -> Option<(&str, &str)> {
-        self.datasets.get(&kind).map(|(e, s)| (e.as_str(), s.as_str()))
+        self.datasets
+            .get(&kind)
+            .map(|(e, s)| (e.as_str(), s.as_str()))
     }
 
     /// Every value of field `name` in `doc`, where `name` may be written in
@@ -381,7 +390,11 @@ impl Mapping {
                     .iter()
                     .filter(|a| !a.is_empty())
                     .find_map(|a| name.strip_prefix(a.as_str()))
-                    .or_else(|| p.sentinel_prefix.iter().find_map(|a| name.strip_prefix(a.as_str())))
+                    .or_else(|| {
+                        p.sentinel_prefix
+                            .iter()
+                            .find_map(|a| name.strip_prefix(a.as_str()))
+                    })
                     .map(str::to_string)
                     .or_else(|| {
                         (p.sentinel && name.starts_with(|c: char| c.is_ascii_uppercase()))
@@ -458,7 +471,8 @@ fn holds(c: &Condition, doc: &Value) -> bool {
         let sub = sub.to_ascii_lowercase();
         return text.iter().any(|t| t.to_ascii_lowercase().contains(&sub));
     }
-    text.iter().any(|t| c.any.iter().any(|a| a.eq_ignore_ascii_case(t)))
+    text.iter()
+        .any(|t| c.any.iter().any(|a| a.eq_ignore_ascii_case(t)))
 }
 
 fn last_segment(id: &str) -> Option<String> {
@@ -567,30 +581,46 @@ mod tests {
     #[test]
     fn ip_forms() {
         assert_eq!(clean_ip("10.0.0.1:443").as_deref(), Some("10.0.0.1"));
-        assert_eq!(clean_ip("[2001:db8::1]:443").as_deref(), Some("2001:db8::1"));
+        assert_eq!(
+            clean_ip("[2001:db8::1]:443").as_deref(),
+            Some("2001:db8::1")
+        );
         assert_eq!(clean_ip("2001:db8::1").as_deref(), Some("2001:db8::1"));
         assert_eq!(clean_ip("Not Available"), None);
     }
 
     #[test]
     fn case_conversions() {
-        assert_eq!(camel_path("initiated_by.user.userPrincipalName"), "initiatedBy.user.userPrincipalName");
+        assert_eq!(
+            camel_path("initiated_by.user.userPrincipalName"),
+            "initiatedBy.user.userPrincipalName"
+        );
         assert_eq!(snake_path("status.errorCode"), "status.error_code");
-        assert_eq!(snake_first("initiatedBy.user.ipAddress"), "initiated_by.user.ipAddress");
+        assert_eq!(
+            snake_first("initiatedBy.user.ipAddress"),
+            "initiated_by.user.ipAddress"
+        );
     }
 
     #[test]
     fn signin_prefix_mapping_reaches_raw_and_sentinel() {
         let m = Mapping::builtin();
-        let raw = json!({"category": "SignInLogs", "properties": {"appDisplayName": "Azure Portal"}});
+        let raw =
+            json!({"category": "SignInLogs", "properties": {"appDisplayName": "Azure Portal"}});
         let row = json!({"Type": "SigninLogs", "AppDisplayName": "Azure Portal"});
         for doc in [&raw, &row] {
             let (kind, _) = m.classify(doc);
             let v = m.lookup(doc, kind, "azure.signinlogs.properties.app_display_name");
-            assert_eq!(v.first().map(|v| v.as_ref().clone()), Some(json!("Azure Portal")));
+            assert_eq!(
+                v.first().map(|v| v.as_ref().clone()),
+                Some(json!("Azure Portal"))
+            );
         }
         let ecs = json!({"event": {"dataset": "azure.signinlogs"}, "azure": {"signinlogs": {"properties": {"app_display_name": "Azure Portal"}}}});
         let v = m.lookup(&ecs, SourceKind::SignIn, "AppDisplayName");
-        assert_eq!(v.first().map(|v| v.as_ref().clone()), Some(json!("Azure Portal")));
+        assert_eq!(
+            v.first().map(|v| v.as_ref().clone()),
+            Some(json!("Azure Portal"))
+        );
     }
 }

@@ -359,9 +359,12 @@ fn sniff<R: Read>(mut r: R) -> io::Result<(Sniffed, Rest<R>)> {
         Some(_) => {
             let line_end = memchr::memchr(b'\n', &head).unwrap_or(head.len());
             let line = String::from_utf8_lossy(&head[..line_end]);
-            let any_json_line = head
-                .split(|b| *b == b'\n')
-                .any(|l| matches!(l.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'[')));
+            let any_json_line = head.split(|b| *b == b'\n').any(|l| {
+                matches!(
+                    l.iter().find(|b| !b.is_ascii_whitespace()),
+                    Some(b'{' | b'[')
+                )
+            });
             if looks_like_csv_header(&line) {
                 Sniffed::Csv
             } else if any_json_line {
@@ -443,8 +446,23 @@ fn read_json<R: Read>(
         if chunk.frame == Frame::Document && chunk.bytes.contains(&b'\n') {
             st.multiline_docs = true;
         }
-        let d = doc::decode_record(chunk.frame, chunk.at, &chunk.bytes, columns, json_fields, &limits);
-        deliver(st, info, chunk.frame, chunk.at, chunk.bytes.len() as u64, d, on_event);
+        let d = doc::decode_record(
+            chunk.frame,
+            chunk.at,
+            &chunk.bytes,
+            columns,
+            json_fields,
+            &limits,
+        );
+        deliver(
+            st,
+            info,
+            chunk.frame,
+            chunk.at,
+            chunk.bytes.len() as u64,
+            d,
+            on_event,
+        );
     };
     json::read(reader, &limits, &mut |item| match item {
         json::Item::Record(chunk) => match chunk.frame {
@@ -471,7 +489,10 @@ fn read_json<R: Read>(
     });
     for (_, chunks) in pending {
         for c in chunks {
-            st.error(c.at, Problem::Structure("row of a table that has no columns".into()));
+            st.error(
+                c.at,
+                Problem::Structure("row of a table that has no columns".into()),
+            );
         }
     }
 }
@@ -592,5 +613,7 @@ pub fn reparse(info: &SourceInfo, loc: &RecordLoc, limits: &Limits) -> Result<Va
         &mapping.json_fields,
         limits,
     );
-    d.doc.map(Value::Object).map_err(|(at, p)| format!("{}:{at}: {p}", info.path))
+    d.doc
+        .map(Value::Object)
+        .map_err(|(at, p)| format!("{}:{at}: {p}", info.path))
 }

@@ -285,8 +285,7 @@ impl<R: Read> Input<R> {
                             self.advance(1);
                             match self.peek() {
                                 Some(b'\n') | None => {
-                                    return self
-                                        .err(Problem::Syntax("unterminated string".into()));
+                                    return self.err(Problem::Syntax("unterminated string".into()));
                                 }
                                 Some(e) => {
                                     if let Some(s) = side.as_deref_mut() {
@@ -475,7 +474,11 @@ mod tests {
     fn reports_where_an_object_breaks() {
         let e = scan_one("{\"a\": 1\n{\"b\": 2}").unwrap_err();
         assert_eq!((e.at.line, e.at.column), (2, 1));
-        assert!(e.problem.to_string().contains("expected ',' or '}'"), "{}", e.problem);
+        assert!(
+            e.problem.to_string().contains("expected ',' or '}'"),
+            "{}",
+            e.problem
+        );
     }
 
     #[test]

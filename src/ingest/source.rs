@@ -27,10 +27,13 @@ impl Origin {
     }
 }
 
+/// An input that could not be opened: its name and why.
+pub type Unreadable = (String, String);
+
 /// Expands the command-line inputs into files, in a stable order: folders
 /// are walked recursively with entries sorted by name; hidden entries and
 /// symlinked folders are skipped so a walk cannot loop.
-pub fn expand(inputs: &[PathBuf]) -> (Vec<(String, Origin)>, Vec<(String, String)>) {
+pub fn expand(inputs: &[PathBuf]) -> (Vec<(String, Origin)>, Vec<Unreadable>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for input in inputs {
@@ -46,7 +49,7 @@ pub fn expand(inputs: &[PathBuf]) -> (Vec<(String, Origin)>, Vec<(String, String
     (files, problems)
 }
 
-fn walk(path: &Path, files: &mut Vec<(String, Origin)>, problems: &mut Vec<(String, String)>) {
+fn walk(path: &Path, files: &mut Vec<(String, Origin)>, problems: &mut Vec<Unreadable>) {
     let display = path.display().to_string();
     let meta = match fs::metadata(path) {
         Ok(m) => m,
