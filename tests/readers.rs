@@ -44,7 +44,10 @@ fn json_array_strips_ports_and_keeps_ipv6() {
     assert_eq!(l.records[1].canon.ip.as_deref(), Some("2001:db8:4::17"));
     assert_eq!(l.records[0].canon.outcome, Outcome::Success);
     assert_eq!(l.records[1].canon.outcome, Outcome::Failure);
-    assert_eq!(l.records[0].canon.resource_name.as_deref(), Some("STCONTOSOFIN01"));
+    assert_eq!(
+        l.records[0].canon.resource_name.as_deref(),
+        Some("STCONTOSOFIN01")
+    );
 }
 
 #[test]
@@ -67,16 +70,26 @@ fn azure_records_with_properties_as_object_or_as_json_text() {
         assert_eq!(r.canon.upn.as_deref(), Some("megan.ross@contoso-lab.com"));
     }
     assert_eq!(
-        lookup(&l.records[1].doc, SourceKind::KeyVault, "properties.clientInfo"),
+        lookup(
+            &l.records[1].doc,
+            SourceKind::KeyVault,
+            "properties.clientInfo"
+        ),
         vec![json!("azsdk-python-keyvault-keys/4.9.0")]
     );
-    assert_eq!(l.records[1].canon.user_agent.as_deref(), Some("azsdk-python-keyvault-keys/4.9.0"));
+    assert_eq!(
+        l.records[1].canon.user_agent.as_deref(),
+        Some("azsdk-python-keyvault-keys/4.9.0")
+    );
 }
 
 #[test]
 fn utf16_exports_read_like_utf8() {
     let utf8 = load(fixture("readers/keyvault-records.json"));
-    for name in ["readers/keyvault-utf16le.json", "readers/keyvault-utf16be.json"] {
+    for name in [
+        "readers/keyvault-utf16le.json",
+        "readers/keyvault-utf16be.json",
+    ] {
         let l = load(fixture(name));
         assert_eq!(l.reports[0].errors, 0, "{name}");
         let a: Vec<_> = l.records.iter().map(|r| r.doc.clone()).collect();
@@ -90,13 +103,22 @@ fn storage_blob_lines_including_a_records_line() {
     let l = load(fixture("readers/PT1H.json"));
     assert_eq!(l.records.len(), 3);
     let kinds: Vec<_> = l.records.iter().map(|r| r.kind).collect();
-    assert_eq!(kinds, [SourceKind::SignIn, SourceKind::SignIn, SourceKind::Audit]);
+    assert_eq!(
+        kinds,
+        [SourceKind::SignIn, SourceKind::SignIn, SourceKind::Audit]
+    );
     assert_eq!(l.records[0].canon.outcome, Outcome::Success);
     assert_eq!(l.records[1].canon.outcome, Outcome::Failure);
     assert_eq!(l.records[0].canon.app_name.as_deref(), Some("Azure Portal"));
     let audit = &l.records[2];
-    assert_eq!(audit.canon.upn.as_deref(), Some("megan.ross@contoso-lab.com"));
-    assert_eq!(audit.canon.resource_name.as_deref(), Some("Storage Account Contributor"));
+    assert_eq!(
+        audit.canon.upn.as_deref(),
+        Some("megan.ross@contoso-lab.com")
+    );
+    assert_eq!(
+        audit.canon.resource_name.as_deref(),
+        Some("Storage Account Contributor")
+    );
     assert_eq!(audit.loc.at.line, 3);
 }
 
@@ -120,7 +142,10 @@ fn log_analytics_query_api_rows_become_documents() {
     assert_eq!(l.reports[0].format, Format::LogAnalyticsJson);
     let r = &l.records[0];
     assert_eq!((r.kind, r.shape), (SourceKind::Activity, Shape::Sentinel));
-    assert_eq!(r.doc["Authorization"]["action"], json!("Microsoft.Storage/storageAccounts/listKeys/action"));
+    assert_eq!(
+        r.doc["Authorization"]["action"],
+        json!("Microsoft.Storage/storageAccounts/listKeys/action")
+    );
     assert_eq!(l.records[1].doc["Authorization"], json!(null));
     assert_eq!(r.canon.upn.as_deref(), Some("megan.ross@contoso-lab.com"));
     assert_eq!(r.canon.resource_name.as_deref(), Some("stcontosofin01"));
@@ -134,12 +159,27 @@ fn portal_csv_with_quotes_newlines_and_json_columns() {
     assert_eq!(l.records.len(), 2);
     let r = &l.records[0];
     assert_eq!((r.kind, r.shape), (SourceKind::Audit, Shape::Sentinel));
-    assert_eq!(r.doc["InitiatedBy"]["user"]["ipAddress"], json!("203.0.113.77"));
-    assert_eq!(r.doc["AdditionalDetails"][0]["value"], json!("line one\nline two"));
-    assert_eq!(r.doc["ResultReason"], json!("Approved by ticket CHG-4411\nrequested by \"platform team\""));
-    assert_eq!(r.canon.time.map(|t| t.to_rfc3339()).as_deref(), Some("2026-03-02T09:05:10+00:00"));
+    assert_eq!(
+        r.doc["InitiatedBy"]["user"]["ipAddress"],
+        json!("203.0.113.77")
+    );
+    assert_eq!(
+        r.doc["AdditionalDetails"][0]["value"],
+        json!("line one\nline two")
+    );
+    assert_eq!(
+        r.doc["ResultReason"],
+        json!("Approved by ticket CHG-4411\nrequested by \"platform team\"")
+    );
+    assert_eq!(
+        r.canon.time.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2026-03-02T09:05:10+00:00")
+    );
     assert_eq!(r.canon.ip.as_deref(), Some("203.0.113.77"));
-    assert_eq!(l.records[1].canon.app_name.as_deref(), Some("Microsoft Substrate Management"));
+    assert_eq!(
+        l.records[1].canon.app_name.as_deref(),
+        Some("Microsoft Substrate Management")
+    );
     assert_eq!(l.records[1].loc.at.line, 4);
 }
 

@@ -102,7 +102,7 @@ pub fn read<R: Read>(r: R, limits: &Limits, sink: &mut dyn FnMut(Item)) -> Optio
             }
             recovering |= f.in_container;
             f.in_container = false;
-            (f.sink)(Item::Error(e));
+            (f.sink)(Item::Error(blame_record_start(e, f.input.capture_start())));
             f.input.resync();
         }
     }
@@ -113,6 +113,22 @@ pub fn read<R: Read>(r: R, limits: &Limits, sink: &mut dyn FnMut(Item)) -> Optio
             problem: Problem::Read(e.to_string()),
         }));
     })
+}
+
+/// A record that breaks on a later line than it starts (an NDJSON line cut
+/// short, whose object swallowed the next lines) is reported at its start,
+/// the line that is lost, with where parsing gave up in the message.
+fn blame_record_start(e: ScanError, start: Position) -> ScanError {
+    match e.problem {
+        Problem::Syntax(msg) if e.at.line > start.line => ScanError {
+            at: start,
+            problem: Problem::Syntax(format!(
+                "record starting here is incomplete: {msg} at {}:{}",
+                e.at.line, e.at.column
+            )),
+        },
+        problem => ScanError { at: e.at, problem },
+    }
 }
 
 impl<R: Read> Framer<'_, R> {

@@ -45,16 +45,23 @@ pub fn load(path: impl AsRef<Path>) -> Load {
 }
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// The shared corpus beside the repository, when present.
 pub fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel);
     if p.exists() {
         Some(p)
     } else {
-        println!("skipped: {} is not present (the shared corpus lives beside the repository)", p.display());
+        println!(
+            "skipped: {} is not present (the shared corpus lives beside the repository)",
+            p.display()
+        );
         None
     }
 }
