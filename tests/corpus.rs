@@ -114,7 +114,7 @@ fn corpus_samples_are_classified_and_mapped() {
         lookup(&audit.doc, audit.kind, "LoggedByService"),
         vec![json!("Core Directory")]
     );
-    assert_eq!(audit.canon.resource_name.as_deref(), Some("LAPTOP-12"));
+    assert_eq!(audit.canon.resource_name.as_deref(), Some("laptop-12"));
 
     let raw = l
         .records
@@ -146,7 +146,7 @@ fn key_vault_docs_example_maps_to_ecs_names() {
         r.canon.upn.as_deref(),
         Some("live.com#username@outlook.com")
     );
-    assert_eq!(r.canon.resource_name.as_deref(), Some("CONTOSOKEYVAULT"));
+    assert_eq!(r.canon.resource_name.as_deref(), Some("contosokeyvault"));
     assert_eq!(
         lookup(&r.doc, r.kind, "event.action"),
         vec![json!("VaultGet")]
@@ -192,5 +192,5 @@ fn sentinel_audit_export_maps_to_ecs_names() {
         lookup(&r.doc, r.kind, "event.dataset"),
         vec![json!("azure.auditlogs")]
     );
-    assert_eq!(r.canon.resource_name.as_deref(), Some("SimuLandApp"));
+    assert_eq!(r.canon.resource_name.as_deref(), Some("simulandapp"));
 }

@@ -24,7 +24,7 @@ fn ndjson_with_flat_dotted_keys_mixed_with_nested_objects() {
     assert_eq!(kv.canon.upn.as_deref(), Some("megan.ross@contoso-lab.com"));
     assert_eq!(kv.canon.ip.as_deref(), Some("203.0.113.77"));
     assert_eq!(kv.canon.operation.as_deref(), Some("SecretGet"));
-    assert_eq!(kv.canon.resource_name.as_deref(), Some("KV-CONTOSO-PROD"));
+    assert_eq!(kv.canon.resource_name.as_deref(), Some("kv-contoso-prod"));
 }
 
 #[test]
@@ -46,7 +46,7 @@ fn json_array_strips_ports_and_keeps_ipv6() {
     assert_eq!(l.records[1].canon.outcome, Outcome::Failure);
     assert_eq!(
         l.records[0].canon.resource_name.as_deref(),
-        Some("STCONTOSOFIN01")
+        Some("stcontosofin01")
     );
 }
 
@@ -117,7 +117,7 @@ fn storage_blob_lines_including_a_records_line() {
     );
     assert_eq!(
         audit.canon.resource_name.as_deref(),
-        Some("Storage Account Contributor")
+        Some("storage account contributor")
     );
     assert_eq!(audit.loc.at.line, 3);
 }

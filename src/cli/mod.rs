@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::ingest::{Limits, LoadOptions};
+use crate::synth::{self, ShapeChoice};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -65,6 +66,21 @@ pub enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Write synthetic logs: `--demo` writes the demo scenario in every
+    /// shape under OUT (`demo/`, `demo-azure/`, `demo-sentinel/`);
+    /// `--events N` writes N routine events to the file OUT, for benchmarks.
+    Gen {
+        #[arg(long, conflicts_with = "events")]
+        demo: bool,
+        #[arg(long, required_unless_present = "demo")]
+        events: Option<usize>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = ShapeChoice::Ecs)]
+        shape: ShapeChoice,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 /// The bundled demo scenario, for `vigil` with no arguments.
@@ -82,6 +98,38 @@ pub fn run(cli: Cli) -> Result<()> {
             let demo = demo_dir();
             let s = inspect::summarize(&[demo], &LoadOptions::default());
             print(&inspect::render_table(&s, 5))
+        }
+        Some(Command::Gen {
+            demo,
+            events,
+            out,
+            shape,
+            seed,
+        }) => {
+            if demo {
+                let events = synth::demo();
+                for (sub, shape) in [
+                    ("demo", ShapeChoice::Ecs),
+                    ("demo-azure", ShapeChoice::Azure),
+                    ("demo-sentinel", ShapeChoice::Sentinel),
+                ] {
+                    let dir = out.join(sub);
+                    let files = synth::write_scenario(&events, &dir, shape)
+                        .with_context(|| format!("writing {}", dir.display()))?;
+                    eprintln!(
+                        "{}: {} events in {}",
+                        dir.display(),
+                        events.len(),
+                        files.join(", ")
+                    );
+                }
+            } else {
+                let n = events.unwrap_or(0);
+                let written = synth::write_bulk(synth::bulk(n, seed), &out, shape)
+                    .with_context(|| format!("writing {}", out.display()))?;
+                eprintln!("{}: {written} events", out.display());
+            }
+            Ok(())
         }
         Some(Command::Inspect {
             logs,

@@ -294,17 +294,19 @@ impl Mapping {
 
     /// The canonical entity fields of a document of the given kind.
     pub fn canonical(&self, doc: &Value, kind: SourceKind) -> Canonical {
-        let resource_id = self.pick(doc, Canon::ResourceId, kind);
+        let lower = |s: String| s.to_lowercase();
+        let resource_id = self.pick(doc, Canon::ResourceId, kind).map(lower);
         let resource_name = self.pick(doc, Canon::ResourceName, kind).or_else(|| {
             matches!(kind, SourceKind::Activity | SourceKind::KeyVault)
                 .then(|| resource_id.as_deref().and_then(last_segment))
                 .flatten()
         });
+        let resource_name = resource_name.map(lower);
         Canonical {
             time: self
                 .pick(doc, Canon::Time, kind)
                 .and_then(|t| parse_time(&t)),
-            upn: self.pick(doc, Canon::Upn, kind),
+            upn: self.pick(doc, Canon::Upn, kind).map(lower),
             ip: self.pick(doc, Canon::Ip, kind).and_then(|s| clean_ip(&s)),
             operation: self.pick(doc, Canon::Operation, kind),
             outcome: self

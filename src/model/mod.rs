@@ -99,6 +99,11 @@ impl Outcome {
 }
 
 /// The entity fields of one event, the same whatever shape it came in.
+///
+/// UPNs, resource ids and resource names are lower-cased: Entra and Azure
+/// treat them case-insensitively and each export writes its own case
+/// (`STCONTOSOFIN01` in ECS, `stcontosofin01` in `AzureActivity`), and these
+/// fields exist to group events by entity. The raw document keeps the case.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Canonical {
     pub time: Option<DateTime<Utc>>,
