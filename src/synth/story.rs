@@ -20,205 +20,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use super::cast::*;
 use super::rng::Rng;
 use super::{Actor, DOMAIN, Detail, Resource, SynthEvent};
-
-const ATTACKER_IP: &str = "185.220.101.47";
-
-struct Person {
-    name: &'static str,
-    display: &'static str,
-    home_ip: &'static str,
-    country: &'static str,
-    city: &'static str,
-}
-
-const PEOPLE: &[Person] = &[
-    Person {
-        name: "megan.ross",
-        display: "Megan Ross",
-        home_ip: "192.0.2.14",
-        country: "US",
-        city: "Seattle",
-    },
-    Person {
-        name: "alex.kim",
-        display: "Alex Kim",
-        home_ip: "198.51.100.12",
-        country: "US",
-        city: "Seattle",
-    },
-    Person {
-        name: "priya.natarajan",
-        display: "Priya Natarajan",
-        home_ip: "198.51.100.25",
-        country: "US",
-        city: "Redmond",
-    },
-    Person {
-        name: "tom.becker",
-        display: "Tom Becker",
-        home_ip: "192.0.2.31",
-        country: "DE",
-        city: "Berlin",
-    },
-    Person {
-        name: "lena.fischer",
-        display: "Lena Fischer",
-        home_ip: "192.0.2.32",
-        country: "DE",
-        city: "Hamburg",
-    },
-    Person {
-        name: "omar.haddad",
-        display: "Omar Haddad",
-        home_ip: "192.0.2.45",
-        country: "GB",
-        city: "London",
-    },
-    Person {
-        name: "grace.liu",
-        display: "Grace Liu",
-        home_ip: "192.0.2.51",
-        country: "US",
-        city: "Portland",
-    },
-    Person {
-        name: "samuel.okafor",
-        display: "Samuel Okafor",
-        home_ip: "192.0.2.60",
-        country: "GB",
-        city: "Manchester",
-    },
-    Person {
-        name: "nina.petrova",
-        display: "Nina Petrova",
-        home_ip: "192.0.2.72",
-        country: "US",
-        city: "Seattle",
-    },
-    Person {
-        name: "diego.alvarez",
-        display: "Diego Alvarez",
-        home_ip: "192.0.2.80",
-        country: "ES",
-        city: "Madrid",
-    },
-    Person {
-        name: "hannah.wright",
-        display: "Hannah Wright",
-        home_ip: "192.0.2.91",
-        country: "US",
-        city: "Bellevue",
-    },
-    Person {
-        name: "kenji.sato",
-        display: "Kenji Sato",
-        home_ip: "192.0.2.103",
-        country: "US",
-        city: "Seattle",
-    },
-    Person {
-        name: "fatima.zahra",
-        display: "Fatima Zahra",
-        home_ip: "192.0.2.117",
-        country: "GB",
-        city: "Leeds",
-    },
-    Person {
-        name: "liam.oconnor",
-        display: "Liam O'Connor",
-        home_ip: "192.0.2.125",
-        country: "IE",
-        city: "Dublin",
-    },
-    Person {
-        name: "sofia.rossi",
-        display: "Sofia Rossi",
-        home_ip: "192.0.2.133",
-        country: "US",
-        city: "Tacoma",
-    },
-    Person {
-        name: "noah.jensen",
-        display: "Noah Jensen",
-        home_ip: "192.0.2.141",
-        country: "US",
-        city: "Seattle",
-    },
-    Person {
-        name: "ava.martin",
-        display: "Ava Martin",
-        home_ip: "192.0.2.150",
-        country: "US",
-        city: "Redmond",
-    },
-    Person {
-        name: "yusuf.demir",
-        display: "Yusuf Demir",
-        home_ip: "192.0.2.162",
-        country: "GB",
-        city: "London",
-    },
-    Person {
-        name: "chloe.dubois",
-        display: "Chloe Dubois",
-        home_ip: "192.0.2.170",
-        country: "FR",
-        city: "Lyon",
-    },
-    Person {
-        name: "ethan.brooks",
-        display: "Ethan Brooks",
-        home_ip: "192.0.2.188",
-        country: "US",
-        city: "Seattle",
-    },
-];
-
-const CORP_IPS: &[&str] = &["198.51.100.40", "198.51.100.41", "198.51.100.42"];
-
-const APPS: &[(&str, &str, &str)] = &[
-    (
-        "1fec8e78-bce4-4aaf-ab1b-5451cc387264",
-        "Microsoft Teams",
-        "Microsoft Teams Services",
-    ),
-    (
-        "00000002-0000-0ff1-ce00-000000000000",
-        "Office 365 Exchange Online",
-        "Office 365 Exchange Online",
-    ),
-    (
-        "00000003-0000-0ff1-ce00-000000000000",
-        "Office 365 SharePoint Online",
-        "Office 365 SharePoint Online",
-    ),
-    (
-        "4765445b-32c6-49b0-83e6-1d93765276ca",
-        "OfficeHome",
-        "Office 365 Exchange Online",
-    ),
-    (
-        "d3590ed6-52b3-4102-aeff-aad2292ab01c",
-        "Microsoft Office",
-        "Microsoft Graph",
-    ),
-];
-const PORTAL: (&str, &str, &str) = (
-    "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
-    "Azure Portal",
-    "Windows Azure Service Management API",
-);
-const AZ_CLI: (&str, &str, &str) = (
-    "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
-    "Microsoft Azure CLI",
-    "Windows Azure Service Management API",
-);
-
-const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
-const ATTACKER_UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
-const CLI_UA: &str = "python/3.11.9 (Linux-6.8.0-x86_64-with-glibc2.39) AZURECLI/2.67.0";
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
@@ -230,19 +34,64 @@ fn at(day: i64, h: u32, m: u32, s: u32) -> DateTime<Utc> {
     start() + Duration::days(day) + Duration::seconds(i64::from(h * 3600 + m * 60 + s))
 }
 
-fn storage(name: &str, group: &str) -> Resource {
+fn resource(group: &str, provider: &str, name: &str) -> Resource {
     Resource {
         group: group.into(),
-        provider: "Microsoft.Storage/storageAccounts".into(),
+        provider: provider.into(),
         name: name.into(),
     }
 }
 
+fn storage(name: &str, group: &str) -> Resource {
+    resource(group, "Microsoft.Storage/storageAccounts", name)
+}
+
 fn vault(name: &str, group: &str) -> Resource {
-    Resource {
-        group: group.into(),
-        provider: "Microsoft.KeyVault/vaults".into(),
-        name: name.into(),
+    resource(group, "Microsoft.KeyVault/vaults", name)
+}
+
+/// An actor at an address.
+#[derive(Clone)]
+struct Who {
+    actor: Actor,
+    ip: &'static str,
+}
+
+/// Where a sign-in comes from.
+struct From {
+    ip: &'static str,
+    geo: (&'static str, &'static str),
+    ua: &'static str,
+}
+
+fn actor(p: &Person, app: App) -> Actor {
+    let seed = p
+        .name
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    Actor {
+        upn: Some(format!("{}@{DOMAIN}", p.name)),
+        display: p.display.into(),
+        object_id: Rng::new(seed).uuid(),
+        app_id: app.id.into(),
+        app_name: app.name.into(),
+    }
+}
+
+fn identity(name: &str, object_id: &str, app_id: &str) -> Actor {
+    Actor {
+        upn: None,
+        display: name.into(),
+        object_id: object_id.into(),
+        app_id: app_id.into(),
+        app_name: name.into(),
+    }
+}
+
+fn who(p: &Person, app: App, ip: &'static str) -> Who {
+    Who {
+        actor: actor(p, app),
+        ip,
     }
 }
 
@@ -252,76 +101,34 @@ struct Builder {
 }
 
 impl Builder {
-    fn person(&mut self, p: &Person, app: (&str, &str, &str)) -> Actor {
-        let mut r = Rng::new(
-            p.name
-                .bytes()
-                .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
-        );
-        Actor {
-            upn: Some(format!("{}@{DOMAIN}", p.name)),
-            display: p.display.into(),
-            object_id: r.uuid(),
-            app_id: app.0.into(),
-            app_name: app.1.into(),
-        }
-    }
-
-    fn identity(name: &str, object_id: &str, app_id: &str) -> Actor {
-        Actor {
-            upn: None,
-            display: name.into(),
-            object_id: object_id.into(),
-            app_id: app_id.into(),
-            app_name: name.into(),
-        }
-    }
-
-    fn push(
-        &mut self,
-        time: DateTime<Utc>,
-        actor: Actor,
-        ip: &str,
-        resource: Option<Resource>,
-        detail: Detail,
-    ) {
+    fn push(&mut self, time: DateTime<Utc>, who: &Who, resource: Option<Resource>, detail: Detail) {
         let id = self.rng.uuid();
         let correlation = self.rng.uuid();
         self.events.push(SynthEvent {
             time,
             id,
             correlation,
-            actor,
-            ip: ip.into(),
+            actor: who.actor.clone(),
+            ip: who.ip.into(),
             resource,
             detail,
         });
     }
 
-    fn signin(
-        &mut self,
-        time: DateTime<Utc>,
-        p: &Person,
-        ip: &str,
-        app: (&str, &str, &str),
-        error: u32,
-        geo: (&'static str, &'static str),
-        ua: &str,
-    ) {
-        let actor = self.person(p, app);
+    fn signin(&mut self, time: DateTime<Utc>, p: &Person, app: App, error: u32, from: From) {
+        let w = who(p, app, from.ip);
         self.push(
             time,
-            actor,
-            ip,
+            &w,
             None,
             Detail::SignIn {
-                app_id: app.0.into(),
-                app_name: app.1.into(),
-                resource: app.2.into(),
+                app_id: app.id.into(),
+                app_name: app.name.into(),
+                resource: app.resource.into(),
                 error,
-                country: geo.0,
-                city: geo.1,
-                user_agent: ua.into(),
+                country: from.geo.0,
+                city: from.geo.1,
+                user_agent: from.ua.into(),
                 interactive: true,
             },
         );
@@ -332,26 +139,25 @@ impl Builder {
     fn arm(
         &mut self,
         time: DateTime<Utc>,
-        actor: Actor,
-        ip: &str,
-        res: Resource,
-        op: &str,
-        display: &str,
+        who: &Who,
+        res: &Resource,
+        arm: Arm,
         result: &'static str,
     ) {
         let correlation = self.rng.uuid();
-        for (offset, r) in [(0, "Start"), (1 + self.rng.below(3) as i64, result)] {
+        for (step, r) in [(0, "Start"), (1 + self.rng.below(3) as i64, result)] {
             let id = self.rng.uuid();
+            let jitter = self.rng.below(300) as i64;
             self.events.push(SynthEvent {
-                time: time + Duration::milliseconds(offset * 400 + self.rng.below(300) as i64),
+                time: time + Duration::milliseconds(step * 400 + jitter),
                 id,
                 correlation: correlation.clone(),
-                actor: actor.clone(),
-                ip: ip.into(),
+                actor: who.actor.clone(),
+                ip: who.ip.into(),
                 resource: Some(res.clone()),
                 detail: Detail::Activity {
-                    operation: op.to_uppercase(),
-                    display: display.into(),
+                    operation: arm.op.to_uppercase(),
+                    display: arm.display.into(),
                     result: r,
                 },
             });
@@ -361,8 +167,7 @@ impl Builder {
     fn kv(
         &mut self,
         time: DateTime<Utc>,
-        actor: Actor,
-        ip: &str,
+        who: &Who,
         res: &Resource,
         op: &str,
         item: &str,
@@ -381,8 +186,7 @@ impl Builder {
         );
         self.push(
             time,
-            actor,
-            ip,
+            who,
             Some(res.clone()),
             Detail::KeyVault {
                 operation: op.into(),
@@ -393,39 +197,39 @@ impl Builder {
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn audit(
         &mut self,
         time: DateTime<Utc>,
-        actor: Actor,
-        ip: &str,
+        who: &Who,
         activity: &str,
-        category: &'static str,
-        op_type: &'static str,
-        target: (&str, &'static str),
+        (category, operation_type): (&'static str, &'static str),
+        (target, target_type): (&str, &'static str),
     ) {
         let target_id = self.rng.uuid();
         self.push(
             time,
-            actor,
-            ip,
+            who,
             None,
             Detail::Audit {
                 activity: activity.into(),
                 category,
                 service: "Core Directory",
-                operation_type: op_type,
+                operation_type,
                 result: "success",
-                target_name: target.0.into(),
+                target_name: target.into(),
                 target_id,
-                target_type: target.1,
+                target_type,
             },
         );
     }
-}
 
-fn person(name: &str) -> &'static Person {
-    PEOPLE.iter().find(|p| p.name == name).unwrap_or(&PEOPLE[0])
+    fn corp_ip(&mut self) -> &'static str {
+        CORP_IPS[self.rng.below(CORP_IPS.len() as u64) as usize]
+    }
+
+    fn minute(&mut self) -> u32 {
+        self.rng.below(60) as u32
+    }
 }
 
 /// The demo scenario's events, in time order.
@@ -434,7 +238,9 @@ pub fn demo() -> Vec<SynthEvent> {
         rng: Rng::new(0x5eed_2026_0302),
         events: Vec::new(),
     };
-    routine(&mut b, 4);
+    for day in 0..4 {
+        routine(&mut b, day);
+    }
     attack(&mut b);
     near_misses(&mut b);
     b.events
@@ -442,290 +248,202 @@ pub fn demo() -> Vec<SynthEvent> {
     b.events
 }
 
-fn routine(b: &mut Builder, days: i64) {
-    let fin = storage("stcontosofin01", "rg-data");
-    let logs = storage("stcontosologs02", "rg-logs");
-    let web = storage("stcontosoweb03", "rg-web");
-    let prod = vault("kv-contoso-prod", "rg-sec");
-    let dev = vault("kv-contoso-dev", "rg-dev");
-    let rotation = Builder::identity(
-        "func-keyrotation",
-        "3f9a1c2e-7b4d-4e8f-9a0b-1c2d3e4f5a6b",
-        "8e1c5d3a-2f4b-4c6d-9e8f-0a1b2c3d4e5f",
-    );
-    let payments = Builder::identity(
-        "app-payments",
-        "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
-        "2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901",
-    );
-    for day in 0..days {
-        let weekday = day < 5;
-        // Sign-ins: each person a few times a day, to a mix of apps.
-        for p in PEOPLE {
-            let n = if weekday {
-                5 + b.rng.below(8)
-            } else {
-                b.rng.below(2)
-            };
-            for _ in 0..n {
-                let h = 7 + b.rng.below(11) as u32;
-                let t = at(day, h, b.rng.below(60) as u32, b.rng.below(60) as u32);
-                let office = b.rng.chance(60);
-                let ip = if office {
-                    *b.rng.pick(CORP_IPS)
+fn rotation() -> Who {
+    Who {
+        actor: identity(
+            "func-keyrotation",
+            "3f9a1c2e-7b4d-4e8f-9a0b-1c2d3e4f5a6b",
+            "8e1c5d3a-2f4b-4c6d-9e8f-0a1b2c3d4e5f",
+        ),
+        ip: AUTOMATION_IP,
+    }
+}
+
+fn payments() -> Who {
+    Who {
+        actor: identity(
+            "app-payments",
+            "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
+            "2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901",
+        ),
+        ip: APP_IP,
+    }
+}
+
+fn routine(b: &mut Builder, day: i64) {
+    signins(b, day);
+    deployments(b, day);
+    automation(b, day);
+    vault_reads(b, day);
+    directory_housekeeping(b, day);
+}
+
+/// Each person a handful of times a day, to a mix of apps, from the office
+/// or from home; admins in the portal and the CLI from their own addresses.
+fn signins(b: &mut Builder, day: i64) {
+    for p in PEOPLE {
+        for _ in 0..(5 + b.rng.below(8)) {
+            let t = at(day, 7 + b.rng.below(11) as u32, b.minute(), b.minute());
+            let office = b.rng.chance(60);
+            let from = From {
+                ip: if office {
+                    b.corp_ip()
                 } else {
                     p.home_ip
-                };
-                let app = *b.rng.pick(APPS);
-                let error = if b.rng.chance(4) {
-                    *b.rng.pick(&[50126u32, 50074, 50140])
-                } else {
-                    0
-                };
-                let geo = if office {
+                },
+                geo: if office {
                     ("US", "Seattle")
                 } else {
                     (p.country, p.city)
-                };
-                b.signin(t, p, ip, app, error, geo, BROWSER);
-            }
-        }
-        // Admins at work in the portal and the CLI.
-        for (name, ip) in [
-            ("alex.kim", "198.51.100.12"),
-            ("priya.natarajan", "198.51.100.25"),
-        ] {
-            let p = person(name);
-            let (m1, m2) = (b.rng.below(20) as u32, b.rng.below(20) as u32);
-            b.signin(
-                at(day, 8, 2 + m1, 5),
-                p,
-                ip,
-                PORTAL,
-                0,
-                ("US", p.city),
-                BROWSER,
-            );
-            b.signin(
-                at(day, 13, 10 + m2, 41),
-                p,
-                ip,
-                AZ_CLI,
-                0,
-                ("US", p.city),
-                CLI_UA,
-            );
-        }
-        // Developers deploying.
-        for (i, p) in PEOPLE.iter().skip(3).take(8).enumerate() {
-            if !weekday {
-                continue;
-            }
-            for round in 0..(1 + b.rng.below(3) as u32) {
-                let actor = b.person(p, PORTAL);
-                let t = at(
-                    day,
-                    9 + (i as u32 % 4) + 3 * round,
-                    b.rng.below(60) as u32,
-                    b.rng.below(60) as u32,
-                );
-                let site = Resource {
-                    group: "rg-web".into(),
-                    provider: "Microsoft.Web/sites".into(),
-                    name: format!("app-contoso-{}", ["api", "web", "jobs"][i % 3]),
-                };
-                let ips = [
-                    *b.rng.pick(CORP_IPS),
-                    *b.rng.pick(CORP_IPS),
-                    *b.rng.pick(CORP_IPS),
-                ];
-                b.arm(
-                    t,
-                    actor.clone(),
-                    ips[0],
-                    site.clone(),
-                    "Microsoft.Web/sites/write",
-                    "Create or Update Web App",
-                    "Success",
-                );
-                b.arm(
-                    t + Duration::minutes(2),
-                    actor.clone(),
-                    ips[1],
-                    site,
-                    "Microsoft.Web/sites/restart/action",
-                    "Restart Web App",
-                    "Success",
-                );
-                let dep = Resource {
-                    group: "rg-web".into(),
-                    provider: "Microsoft.Resources/deployments".into(),
-                    name: format!("release-{day}-{i}"),
-                };
-                b.arm(
-                    t + Duration::minutes(5),
-                    actor,
-                    ips[2],
-                    dep,
-                    "Microsoft.Resources/deployments/write",
-                    "Create Deployment",
-                    "Success",
-                );
-            }
-        }
-        // Virtual machines started in the morning and stopped at night by
-        // the scheduling automation.
-        for vm in 0..10 {
-            let res = Resource {
-                group: "rg-compute".into(),
-                provider: "Microsoft.Compute/virtualMachines".into(),
-                name: format!("vm-build-{vm:02}"),
+                },
+                ua: BROWSER,
             };
-            let (m1, m2) = (b.rng.below(30) as u32, b.rng.below(30) as u32);
-            b.arm(
-                at(day, 6, m1, 0),
-                rotation.clone(),
-                "20.50.2.10",
-                res.clone(),
-                "Microsoft.Compute/virtualMachines/start/action",
-                "Start Virtual Machine",
-                "Success",
+            let app = *b.rng.pick(APPS);
+            let error = if b.rng.chance(4) {
+                *b.rng.pick(&[50126u32, 50074, 50140])
+            } else {
+                0
+            };
+            b.signin(t, p, app, error, from);
+        }
+    }
+    for name in ["alex.kim", "priya.natarajan"] {
+        let p = person(name);
+        let (m1, m2) = (b.rng.below(20) as u32, b.rng.below(20) as u32);
+        let from = |ua| From {
+            ip: p.home_ip,
+            geo: ("US", p.city),
+            ua,
+        };
+        b.signin(at(day, 8, 2 + m1, 5), p, PORTAL, 0, from(BROWSER));
+        b.signin(at(day, 13, 10 + m2, 41), p, AZ_CLI, 0, from(CLI_UA));
+    }
+}
+
+/// Developers shipping web apps a few times a day.
+fn deployments(b: &mut Builder, day: i64) {
+    for (i, p) in PEOPLE.iter().skip(3).take(8).enumerate() {
+        for round in 0..(1 + b.rng.below(3) as u32) {
+            let t = at(day, 9 + (i as u32 % 4) + 3 * round, b.minute(), b.minute());
+            let site = resource(
+                "rg-web",
+                "Microsoft.Web/sites",
+                ["app-contoso-api", "app-contoso-web", "app-contoso-jobs"][i % 3],
             );
-            b.arm(
-                at(day, 20, m2, 0),
-                rotation.clone(),
-                "20.50.2.10",
+            let dep = resource(
+                "rg-web",
+                "Microsoft.Resources/deployments",
+                &format!("release-{day}-{i}-{round}"),
+            );
+            let at_office = |b: &mut Builder| who(p, PORTAL, b.corp_ip());
+            let w = at_office(b);
+            b.arm(t, &w, &site, SITE_WRITE, "Success");
+            let w = at_office(b);
+            b.arm(t + Duration::minutes(2), &w, &site, SITE_RESTART, "Success");
+            let w = at_office(b);
+            b.arm(t + Duration::minutes(5), &w, &dep, DEPLOYMENT, "Success");
+        }
+    }
+}
+
+/// The automation identity: nightly storage key rotation (a benign positive
+/// of the key-regeneration rule) with the new key stored in Key Vault, and
+/// build machines started in the morning and stopped at night.
+fn automation(b: &mut Builder, day: i64) {
+    let bot = rotation();
+    let prod = vault("kv-contoso-prod", "rg-sec");
+    for acct in [
+        storage("stcontosologs02", "rg-logs"),
+        storage("stcontosoweb03", "rg-web"),
+    ] {
+        let t = at(day, 2, 0, 5 + b.rng.below(40) as u32);
+        b.arm(t, &bot, &acct, REGENERATE_KEY, "Success");
+        b.arm(t + Duration::seconds(20), &bot, &acct, LIST_KEYS, "Success");
+        let secret = format!("{}-key", acct.name);
+        b.kv(
+            t + Duration::seconds(30),
+            &bot,
+            &prod,
+            "SecretSet",
+            &secret,
+            KV_SDK_NET,
+        );
+    }
+    for vm in 0..10 {
+        let res = resource(
+            "rg-compute",
+            "Microsoft.Compute/virtualMachines",
+            &format!("vm-build-{vm:02}"),
+        );
+        let (m1, m2) = (b.rng.below(30) as u32, b.rng.below(30) as u32);
+        b.arm(at(day, 6, m1, 0), &bot, &res, VM_START, "Success");
+        b.arm(at(day, 20, m2, 0), &bot, &res, VM_DEALLOCATE, "Success");
+    }
+}
+
+/// An application (a managed identity, so no UPN) reading its connection
+/// string from two vaults; people opening a secret in the portal.
+fn vault_reads(b: &mut Builder, day: i64) {
+    let app = payments();
+    let prod = vault("kv-contoso-prod", "rg-sec");
+    let dev = vault("kv-contoso-dev", "rg-dev");
+    for (res, every) in [(&prod, 5), (&dev, 10)] {
+        for slot in 0..(24 * 60 / every) {
+            let t = at(day, 0, 0, 0)
+                + Duration::minutes(slot * every)
+                + Duration::seconds(b.rng.below(50) as i64);
+            b.kv(
+                t,
+                &app,
                 res,
-                "Microsoft.Compute/virtualMachines/deallocate/action",
-                "Deallocate Virtual Machine",
-                "Success",
-            );
-        }
-        // Nightly key rotation by the automation identity: a benign positive
-        // of the key-regeneration rule, and Key Vault secret updates.
-        for acct in [&logs, &web] {
-            let t = at(day, 2, 0, 5 + b.rng.below(40) as u32);
-            b.arm(
-                t,
-                rotation.clone(),
-                "20.50.2.10",
-                acct.clone(),
-                "Microsoft.Storage/storageAccounts/regenerateKey/action",
-                "Regenerate Storage Account Keys",
-                "Success",
-            );
-            b.arm(
-                t + Duration::seconds(20),
-                rotation.clone(),
-                "20.50.2.10",
-                acct.clone(),
-                "Microsoft.Storage/storageAccounts/listKeys/action",
-                "List Storage Account Keys",
-                "Success",
-            );
-            b.kv(
-                t + Duration::seconds(30),
-                rotation.clone(),
-                "20.50.2.10",
-                &prod,
-                "SecretSet",
-                &format!("{}-key", acct.name),
-                "azsdk-net-Security.KeyVault.Secrets/4.6.0",
-            );
-        }
-        // An application reading its connection string every five minutes
-        // (no UPN: a managed identity).
-        for slot in 0..288 {
-            let t = at(day, 0, 0, 0)
-                + Duration::minutes(slot * 5)
-                + Duration::seconds(b.rng.below(50) as i64);
-            b.kv(
-                t,
-                payments.clone(),
-                "20.50.2.31",
-                &prod,
                 "SecretGet",
                 "payments-db-connection",
-                "azsdk-net-Security.KeyVault.Secrets/4.6.0",
+                KV_SDK_NET,
             );
         }
-        for slot in 0..144 {
-            let t = at(day, 0, 0, 0)
-                + Duration::minutes(slot * 10)
-                + Duration::seconds(b.rng.below(50) as i64);
-            b.kv(
+    }
+    for p in PEOPLE.iter().take(6) {
+        if b.rng.chance(50) {
+            let w = who(p, PORTAL, p.home_ip);
+            let t = at(day, 10 + b.rng.below(6) as u32, b.minute(), 3);
+            b.kv(t, &w, &dev, "SecretList", "", "AzurePortal");
+            let later = t + Duration::seconds(4);
+            b.kv(later, &w, &dev, "SecretGet", "feature-flags", "AzurePortal");
+        }
+    }
+}
+
+/// Directory housekeeping by the security admin.
+fn directory_housekeeping(b: &mut Builder, day: i64) {
+    let priya = person("priya.natarajan");
+    let admin = who(priya, PORTAL, priya.home_ip);
+    for k in 0..(10 + b.rng.below(8)) {
+        let t = at(day, 11 + (k as u32 % 6), b.minute(), 12);
+        let target = &PEOPLE[b.rng.below(PEOPLE.len() as u64) as usize];
+        let upn = format!("{}@{DOMAIN}", target.name);
+        match k % 3 {
+            0 => b.audit(
                 t,
-                payments.clone(),
-                "20.50.2.31",
-                &dev,
-                "SecretGet",
-                "payments-db-connection",
-                "azsdk-net-Security.KeyVault.Secrets/4.6.0",
-            );
+                &admin,
+                "Update user",
+                ("UserManagement", "Update"),
+                (&upn, "User"),
+            ),
+            1 => b.audit(
+                t,
+                &admin,
+                "Add member to group",
+                ("GroupManagement", "Assign"),
+                ("Finance Analysts", "Group"),
+            ),
+            _ => b.audit(
+                t,
+                &admin,
+                "Reset user password",
+                ("UserManagement", "Update"),
+                (&upn, "User"),
+            ),
         }
-        // People opening a secret in the portal now and then.
-        for p in PEOPLE.iter().take(6) {
-            if b.rng.chance(50) {
-                let actor = b.person(p, PORTAL);
-                let t = at(day, 10 + b.rng.below(6) as u32, b.rng.below(60) as u32, 3);
-                b.kv(
-                    t,
-                    actor.clone(),
-                    p.home_ip,
-                    &dev,
-                    "SecretList",
-                    "",
-                    "AzurePortal",
-                );
-                b.kv(
-                    t + Duration::seconds(4),
-                    actor,
-                    p.home_ip,
-                    &dev,
-                    "SecretGet",
-                    "feature-flags",
-                    "AzurePortal",
-                );
-            }
-        }
-        // Directory housekeeping by the security admin.
-        let priya = person("priya.natarajan");
-        let admin = b.person(priya, PORTAL);
-        for k in 0..(10 + b.rng.below(8)) {
-            let t = at(day, 11 + (k as u32 % 6), b.rng.below(60) as u32, 12);
-            let target = &PEOPLE[b.rng.below(PEOPLE.len() as u64) as usize];
-            let upn = format!("{}@{DOMAIN}", target.name);
-            match k % 3 {
-                0 => b.audit(
-                    t,
-                    admin.clone(),
-                    priya.home_ip,
-                    "Update user",
-                    "UserManagement",
-                    "Update",
-                    (&upn, "User"),
-                ),
-                1 => b.audit(
-                    t,
-                    admin.clone(),
-                    priya.home_ip,
-                    "Add member to group",
-                    "GroupManagement",
-                    "Assign",
-                    ("Finance Analysts", "Group"),
-                ),
-                _ => b.audit(
-                    t,
-                    admin.clone(),
-                    priya.home_ip,
-                    "Reset user password",
-                    "UserManagement",
-                    "Update",
-                    (&upn, "User"),
-                ),
-            }
-        }
-        let _ = &fin;
     }
 }
 
@@ -733,93 +451,50 @@ fn attack(b: &mut Builder) {
     let megan = person("megan.ross");
     let fin = storage("stcontosofin01", "rg-data");
     let prod = vault("kv-contoso-prod", "rg-sec");
-    let nl = ("NL", "Amsterdam");
+    let from = |ua| From {
+        ip: ATTACKER_IP,
+        geo: ("NL", "Amsterdam"),
+        ua,
+    };
     // Day 2: the phishing page relays Megan's sign-in (adversary in the
     // middle); the session comes from a country she never signs in from.
     b.signin(
         at(1, 14, 22, 10),
         megan,
-        ATTACKER_IP,
-        APPS[3],
+        OFFICE_HOME,
         50074,
-        nl,
-        ATTACKER_UA,
+        from(ATTACKER_UA),
     );
-    b.signin(
-        at(1, 14, 22, 48),
-        megan,
-        ATTACKER_IP,
-        APPS[3],
-        0,
-        nl,
-        ATTACKER_UA,
-    );
+    b.signin(at(1, 14, 22, 48), megan, OFFICE_HOME, 0, from(ATTACKER_UA));
     // Day 3: back with the stolen session.
-    b.signin(
-        at(2, 9, 2, 3),
-        megan,
-        ATTACKER_IP,
-        PORTAL,
-        0,
-        nl,
-        ATTACKER_UA,
-    );
-    b.signin(at(2, 9, 3, 30), megan, ATTACKER_IP, AZ_CLI, 0, nl, CLI_UA);
-    let portal = b.person(megan, PORTAL);
-    let cli = b.person(megan, AZ_CLI);
+    b.signin(at(2, 9, 2, 3), megan, PORTAL, 0, from(ATTACKER_UA));
+    b.signin(at(2, 9, 3, 30), megan, AZ_CLI, 0, from(CLI_UA));
+    let portal = who(megan, PORTAL, ATTACKER_IP);
+    let cli = who(megan, AZ_CLI, ATTACKER_IP);
     b.audit(
         at(2, 9, 5, 10),
-        portal.clone(),
-        ATTACKER_IP,
+        &portal,
         "Add member to role",
-        "RoleManagement",
-        "Assign",
+        ("RoleManagement", "Assign"),
         ("Application Administrator", "Role"),
     );
-    let scope = Resource {
-        group: "rg-data".into(),
-        provider: "Microsoft.Authorization/roleAssignments".into(),
-        name: "0b6c2d1e-4f3a-4b5c-8d7e-9f0a1b2c3d4e".into(),
-    };
+    let assignment = resource(
+        "rg-data",
+        "Microsoft.Authorization/roleAssignments",
+        "0b6c2d1e-4f3a-4b5c-8d7e-9f0a1b2c3d4e",
+    );
     b.arm(
         at(2, 9, 6, 0),
-        cli.clone(),
-        ATTACKER_IP,
-        scope,
-        "Microsoft.Authorization/roleAssignments/write",
-        "Create role assignment",
+        &cli,
+        &assignment,
+        ROLE_ASSIGNMENT,
         "Success",
     );
-    b.arm(
-        at(2, 9, 7, 12),
-        cli.clone(),
-        ATTACKER_IP,
-        fin.clone(),
-        "Microsoft.Storage/storageAccounts/listKeys/action",
-        "List Storage Account Keys",
-        "Success",
-    );
-    b.arm(
-        at(2, 9, 9, 40),
-        cli.clone(),
-        ATTACKER_IP,
-        fin.clone(),
-        "Microsoft.Storage/storageAccounts/regenerateKey/action",
-        "Regenerate Storage Account Keys",
-        "Success",
-    );
-    b.arm(
-        at(2, 9, 31, 2),
-        cli.clone(),
-        ATTACKER_IP,
-        prod.clone(),
-        "Microsoft.KeyVault/vaults/write",
-        "Update Key Vault",
-        "Success",
-    );
+    b.arm(at(2, 9, 7, 12), &cli, &fin, LIST_KEYS, "Success");
+    b.arm(at(2, 9, 9, 40), &cli, &fin, REGENERATE_KEY, "Success");
+    b.arm(at(2, 9, 31, 2), &cli, &prod, VAULT_WRITE, "Success");
     // The burst: 14 reads of three kinds in 09:41, 11 of two kinds in 09:42,
     // then a trickle of 4 in 09:43.
-    let client = "azsdk-python-keyvault-secrets/4.9.0 Python/3.11.9";
     let minute1: &[(&str, &str)] = &[
         ("SecretList", ""),
         ("SecretGet", "sql-admin"),
@@ -839,39 +514,36 @@ fn attack(b: &mut Builder) {
     for (i, (op, item)) in minute1.iter().enumerate() {
         b.kv(
             at(2, 9, 41, 3 + 4 * i as u32),
-            cli.clone(),
-            ATTACKER_IP,
+            &cli,
             &prod,
             op,
             item,
-            client,
+            KV_SDK_PY,
         );
     }
     for i in 0..11u32 {
-        let (op, item) = if i % 4 == 0 {
-            ("SecretListVersions", "sql-admin")
+        let op = if i % 4 == 0 {
+            "SecretListVersions"
         } else {
-            ("SecretGet", "sql-admin")
+            "SecretGet"
         };
         b.kv(
             at(2, 9, 42, 2 + 5 * i),
-            cli.clone(),
-            ATTACKER_IP,
+            &cli,
             &prod,
             op,
-            item,
-            client,
+            "sql-admin",
+            KV_SDK_PY,
         );
     }
     for i in 0..4u32 {
         b.kv(
             at(2, 9, 43, 5 + 9 * i),
-            cli.clone(),
-            ATTACKER_IP,
+            &cli,
             &prod,
             "SecretGet",
             "vpn-psk",
-            client,
+            KV_SDK_PY,
         );
     }
 }
@@ -882,81 +554,32 @@ fn near_misses(b: &mut Builder) {
     let logs = storage("stcontosologs02", "rg-logs");
     let prod = vault("kv-contoso-prod", "rg-sec");
     let dev = vault("kv-contoso-dev", "rg-dev");
-    let alex_cli = b.person(alex, AZ_CLI);
-    let priya_cli = b.person(priya, AZ_CLI);
+    let alex_cli = who(alex, AZ_CLI, alex.home_ip);
     // Alex lists keys from his own address, where nobody manages roles.
-    b.arm(
-        at(0, 13, 40, 0),
-        alex_cli.clone(),
-        alex.home_ip,
-        logs.clone(),
-        "Microsoft.Storage/storageAccounts/listKeys/action",
-        "List Storage Account Keys",
-        "Success",
-    );
+    b.arm(at(0, 13, 40, 0), &alex_cli, &logs, LIST_KEYS, "Success");
     // Priya manages roles from hers, where nobody lists keys.
-    let priya_portal = b.person(priya, PORTAL);
     b.audit(
         at(0, 15, 12, 0),
-        priya_portal,
-        priya.home_ip,
+        &who(priya, PORTAL, priya.home_ip),
         "Add member to role",
-        "RoleManagement",
-        "Assign",
+        ("RoleManagement", "Assign"),
         ("Security Reader", "Role"),
     );
     // A developer's key regeneration that fails.
-    let tom = b.person(person("tom.becker"), AZ_CLI);
-    b.arm(
-        at(3, 16, 20, 0),
-        tom.clone(),
-        "192.0.2.31",
-        storage("stcontosoweb03", "rg-web"),
-        "Microsoft.Storage/storageAccounts/regenerateKey/action",
-        "Regenerate Storage Account Keys",
-        "Failure",
-    );
+    let tom = who(person("tom.becker"), AZ_CLI, "192.0.2.31");
+    let web = storage("stcontosoweb03", "rg-web");
+    b.arm(at(3, 16, 20, 0), &tom, &web, REGENERATE_KEY, "Failure");
     // Maintenance window, day 4 evening: vault updates by Alex (benign
     // positives), a failed write and a secret created through ARM.
-    b.arm(
-        at(3, 22, 4, 0),
-        alex_cli.clone(),
-        alex.home_ip,
-        dev.clone(),
-        "Microsoft.KeyVault/vaults/write",
-        "Update Key Vault",
-        "Success",
-    );
-    b.arm(
-        at(3, 22, 11, 0),
-        alex_cli.clone(),
-        alex.home_ip,
-        prod.clone(),
-        "Microsoft.KeyVault/vaults/write",
-        "Update Key Vault",
-        "Success",
-    );
-    b.arm(
-        at(3, 22, 15, 0),
-        tom,
-        "192.0.2.31",
-        prod.clone(),
-        "Microsoft.KeyVault/vaults/write",
-        "Update Key Vault",
-        "Failure",
-    );
-    let secret = Resource {
-        group: "rg-sec".into(),
-        provider: "Microsoft.KeyVault/vaults".into(),
-        name: "kv-contoso-prod/secrets/maintenance-note".into(),
-    };
+    b.arm(at(3, 22, 4, 0), &alex_cli, &dev, VAULT_WRITE, "Success");
+    b.arm(at(3, 22, 11, 0), &alex_cli, &prod, VAULT_WRITE, "Success");
+    b.arm(at(3, 22, 15, 0), &tom, &prod, VAULT_WRITE, "Failure");
+    let secret = vault("kv-contoso-prod/secrets/maintenance-note", "rg-sec");
     b.arm(
         at(3, 22, 20, 0),
-        alex_cli.clone(),
-        alex.home_ip,
-        secret,
-        "Microsoft.KeyVault/vaults/secrets/write",
-        "Write Secret",
+        &alex_cli,
+        &secret,
+        SECRET_WRITE,
         "Success",
     );
     // Alex checks nine secrets in one minute; Priya's script reads ten
@@ -975,45 +598,40 @@ fn near_misses(b: &mut Builder) {
     for (i, (op, item)) in nine.iter().enumerate() {
         b.kv(
             at(3, 22, 30, 2 + 6 * i as u32),
-            alex_cli.clone(),
-            alex.home_ip,
+            &alex_cli,
             &prod,
             op,
             item,
             "AzurePortal",
         );
     }
+    let script = who(priya, AZ_CLI, priya.home_ip);
     for i in 0..10u32 {
         b.kv(
             at(1, 16, 5, 1 + 5 * i),
-            priya_cli.clone(),
-            priya.home_ip,
+            &script,
             &prod,
             "SecretGet",
             "siem-ingest-token",
-            "azsdk-python-keyvault-secrets/4.9.0 Python/3.11.9",
+            KV_SDK_PY,
         );
     }
 }
 
-/// `n` routine events for benchmarks: the demo's benign activity repeated
-/// over as many days as it takes, in time order.
+/// `n` routine events for benchmarks: the demo's benign activity, one day
+/// after another, in time order.
 pub fn bulk(n: usize, seed: u64) -> impl Iterator<Item = SynthEvent> {
-    let mut day_offset = 0i64;
+    let mut day = 0i64;
     let mut rng = Rng::new(seed);
     std::iter::from_fn(move || {
         let mut b = Builder {
             rng: Rng::new(rng.next_u64()),
             events: Vec::new(),
         };
-        routine(&mut b, 1);
-        let shift = Duration::days(day_offset);
-        day_offset += 1;
-        b.events.sort_by(|x, y| x.time.cmp(&y.time));
-        Some(b.events.into_iter().map(move |mut e| {
-            e.time += shift;
-            e
-        }))
+        routine(&mut b, day);
+        day += 1;
+        b.events.sort_by_key(|e| e.time);
+        Some(b.events)
     })
     .flatten()
     .take(n)
