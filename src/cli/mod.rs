@@ -29,6 +29,24 @@ pub enum InspectFormat {
     Json,
 }
 
+/// The export shape `gen` writes.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ShapeArg {
+    Ecs,
+    Azure,
+    Sentinel,
+}
+
+impl From<ShapeArg> for ShapeChoice {
+    fn from(s: ShapeArg) -> Self {
+        match s {
+            ShapeArg::Ecs => ShapeChoice::Ecs,
+            ShapeArg::Azure => ShapeChoice::Azure,
+            ShapeArg::Sentinel => ShapeChoice::Sentinel,
+        }
+    }
+}
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct LimitArgs {
     /// Largest record accepted, in MiB.
@@ -76,8 +94,8 @@ pub enum Command {
         events: Option<usize>,
         #[arg(long)]
         out: PathBuf,
-        #[arg(long, value_enum, default_value_t = ShapeChoice::Ecs)]
-        shape: ShapeChoice,
+        #[arg(long, value_enum, default_value_t = ShapeArg::Ecs)]
+        shape: ShapeArg,
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -125,7 +143,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             } else {
                 let n = events.unwrap_or(0);
-                let written = synth::write_bulk(synth::bulk(n, seed), &out, shape)
+                let written = synth::write_bulk(synth::bulk(n, seed), &out, shape.into())
                     .with_context(|| format!("writing {}", out.display()))?;
                 eprintln!("{}: {written} events", out.display());
             }

@@ -17,8 +17,10 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     Activity,
+    #[serde(rename = "signin")]
     SignIn,
     Audit,
+    #[serde(rename = "keyvault")]
     KeyVault,
     Other,
 }

@@ -286,11 +286,7 @@ fn signins(b: &mut Builder, day: i64) {
             let t = at(day, 7 + b.rng.below(11) as u32, b.minute(), b.minute());
             let office = b.rng.chance(60);
             let from = From {
-                ip: if office {
-                    b.corp_ip()
-                } else {
-                    p.home_ip
-                },
+                ip: if office { b.corp_ip() } else { p.home_ip },
                 geo: if office {
                     ("US", "Seattle")
                 } else {

@@ -12,7 +12,7 @@ use super::render::{render, render_sentinel_row};
 use super::{Detail, SynthEvent};
 use crate::model::Shape;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShapeChoice {
     Ecs,
     Azure,
