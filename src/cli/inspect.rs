@@ -82,7 +82,7 @@ pub fn summarize(inputs: &[PathBuf], opts: &LoadOptions) -> Summary {
         *entry.kinds.entry(ev.kind).or_default() += 1;
         *entry.shapes.entry(ev.shape).or_default() += 1;
         if let Some(u) = c.upn {
-            *upns.entry(u.to_lowercase()).or_default() += 1;
+            *upns.entry(u).or_default() += 1;
         }
     });
     let mut files = Vec::new();

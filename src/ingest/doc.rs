@@ -220,7 +220,7 @@ pub fn get_path<'a>(v: &'a Value, path: &str, out: &mut Vec<&'a Value>) {
             if let Some(x) = m.get(path) {
                 out.push(x);
             }
-            for (i, _) in path.match_indices('.') {
+            for i in memchr::memchr_iter(b'.', path.as_bytes()) {
                 if let Some(x) = m.get(&path[..i]) {
                     get_path(x, &path[i + 1..], out);
                 }
@@ -242,11 +242,32 @@ pub fn get_path<'a>(v: &'a Value, path: &str, out: &mut Vec<&'a Value>) {
     }
 }
 
-/// The first scalar at `path`, as text.
+/// The first scalar at `path`, as text. Walks like [`get_path`] but stops
+/// at the first hit, without collecting: this runs for every candidate
+/// name of every canonical field of every event.
 pub fn first_scalar(doc: &Value, path: &str) -> Option<String> {
-    let mut found = Vec::new();
-    get_path(doc, path, &mut found);
-    found.into_iter().find_map(scalar_text)
+    if path.is_empty() {
+        return scalar_text(doc);
+    }
+    match doc {
+        Value::Object(m) => {
+            if let Some(s) = m.get(path).and_then(scalar_text) {
+                return Some(s);
+            }
+            memchr::memchr_iter(b'.', path.as_bytes()).find_map(|i| {
+                m.get(&path[..i])
+                    .and_then(|x| first_scalar(x, &path[i + 1..]))
+            })
+        }
+        Value::Array(items) => {
+            let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+            if let Ok(n) = head.parse::<usize>() {
+                return items.get(n).and_then(|x| first_scalar(x, rest));
+            }
+            items.iter().find_map(|x| first_scalar(x, path))
+        }
+        _ => None,
+    }
 }
 
 pub fn scalar_text(v: &Value) -> Option<String> {

@@ -41,19 +41,20 @@ impl Frame {
     }
 }
 
-pub struct Chunk {
+/// One framed record; its bytes are lent for the duration of the call.
+pub struct Chunk<'a> {
     pub frame: Frame,
     pub at: Position,
-    pub bytes: Vec<u8>,
+    pub bytes: &'a [u8],
 }
 
-pub enum Item {
-    Record(Chunk),
+pub enum Item<'a> {
+    Record(Chunk<'a>),
     /// A Log Analytics table's columns (raw JSON of the `columns` array).
     Table {
         index: u32,
         name: String,
-        columns: Vec<u8>,
+        columns: &'a [u8],
         at: Position,
     },
     Error(ScanError),
@@ -61,7 +62,7 @@ pub enum Item {
 
 struct Framer<'s, R> {
     input: Input<R>,
-    sink: &'s mut dyn FnMut(Item),
+    sink: &'s mut dyn FnMut(Item<'_>),
     tables: u32,
     in_container: bool,
     key: Vec<u8>,
@@ -69,7 +70,11 @@ struct Framer<'s, R> {
 
 /// Reads every record of a JSON-family stream, handing records, table
 /// headers and located errors to `sink` in file order.
-pub fn read<R: Read>(r: R, limits: &Limits, sink: &mut dyn FnMut(Item)) -> Option<std::io::Error> {
+pub fn read<R: Read>(
+    r: R,
+    limits: &Limits,
+    sink: &mut dyn FnMut(Item<'_>),
+) -> Option<std::io::Error> {
     let mut f = Framer {
         input: Input::new(r, limits.max_record_bytes, limits.max_depth),
         sink,
@@ -134,11 +139,12 @@ fn blame_record_start(e: ScanError, start: Position) -> ScanError {
 impl<R: Read> Framer<'_, R> {
     fn emit_capture(&mut self, frame: Frame) {
         let at = self.input.capture_start();
+        let limit = self.input.limit();
         match self.input.take_capture() {
             Some(bytes) => (self.sink)(Item::Record(Chunk { frame, at, bytes })),
             None => (self.sink)(Item::Error(ScanError {
                 at,
-                problem: Problem::TooLarge(self.input.limit()),
+                problem: Problem::TooLarge(limit),
             })),
         }
     }
@@ -338,6 +344,7 @@ impl<R: Read> Framer<'_, R> {
                             (b"columns" | b"Columns", Some(b'[')) => {
                                 self.input.start_capture();
                                 self.input.value(3)?;
+                                let limit = self.input.limit();
                                 match self.input.take_capture() {
                                     Some(columns) => (self.sink)(Item::Table {
                                         index,
@@ -347,7 +354,7 @@ impl<R: Read> Framer<'_, R> {
                                     }),
                                     None => (self.sink)(Item::Error(ScanError {
                                         at,
-                                        problem: Problem::TooLarge(self.input.limit()),
+                                        problem: Problem::TooLarge(limit),
                                     })),
                                 }
                             }

@@ -434,10 +434,11 @@ fn read_json<R: Read>(
     st: &mut FileState<'_>,
     on_event: &mut dyn FnMut(Event<'_>),
 ) {
-    let mut pending: HashMap<u32, Vec<json::Chunk>> = HashMap::new();
+    // Rows that arrive before their table's columns wait here, copied.
+    let mut pending: HashMap<u32, Vec<(Frame, Position, Vec<u8>)>> = HashMap::new();
     let limits = *st.limits;
     let json_fields = &st.mapping.json_fields;
-    let mut handle = |chunk: json::Chunk, info: &SourceInfo, st: &mut FileState<'_>| {
+    let mut handle = |chunk: json::Chunk<'_>, info: &SourceInfo, st: &mut FileState<'_>| {
         let columns = match chunk.frame {
             Frame::LaRow(t) => info.tables.get(&t).map(|c| c.as_slice()),
             _ => None,
@@ -467,7 +468,10 @@ fn read_json<R: Read>(
     json::read(reader, &limits, &mut |item| match item {
         json::Item::Record(chunk) => match chunk.frame {
             Frame::LaRow(t) if !info.tables.contains_key(&t) => {
-                pending.entry(t).or_default().push(chunk);
+                pending
+                    .entry(t)
+                    .or_default()
+                    .push((chunk.frame, chunk.at, chunk.bytes.to_vec()));
             }
             _ => handle(chunk, info, st),
         },
@@ -476,21 +480,29 @@ fn read_json<R: Read>(
             name: _,
             columns,
             at,
-        } => match parse_columns(&columns, &limits) {
+        } => match parse_columns(columns, &limits) {
             Ok(cols) => {
                 info.tables.insert(index, Arc::new(cols));
-                for chunk in pending.remove(&index).unwrap_or_default() {
-                    handle(chunk, info, st);
+                for (frame, at, bytes) in pending.remove(&index).unwrap_or_default() {
+                    handle(
+                        json::Chunk {
+                            frame,
+                            at,
+                            bytes: &bytes,
+                        },
+                        info,
+                        st,
+                    );
                 }
             }
             Err(why) => st.error(at, Problem::Structure(why)),
         },
         json::Item::Error(e) => st.error(e.at, e.problem),
     });
-    for (_, chunks) in pending {
-        for c in chunks {
+    for (_, rows) in pending {
+        for (_, at, _) in rows {
             st.error(
-                c.at,
+                at,
                 Problem::Structure("row of a table that has no columns".into()),
             );
         }

@@ -78,10 +78,13 @@ impl<R: Read> Input<R> {
         }
     }
 
+    #[inline]
     fn fill(&mut self) -> bool {
-        if self.pos < self.buf.len() {
-            return true;
-        }
+        self.pos < self.buf.len() || self.refill()
+    }
+
+    #[cold]
+    fn refill(&mut self) -> bool {
         if self.eof {
             return false;
         }
@@ -108,6 +111,7 @@ impl<R: Read> Input<R> {
         }
     }
 
+    #[inline]
     pub fn peek(&mut self) -> Option<u8> {
         if self.fill() {
             Some(self.buf[self.pos])
@@ -117,6 +121,7 @@ impl<R: Read> Input<R> {
     }
 
     /// Consumes `n` bytes of the current buffer, feeding the capture.
+    #[inline]
     fn advance(&mut self, n: usize) {
         if self.capture.active && !self.capture.overflow {
             if self.capture.bytes.len() + n > self.limit {
@@ -164,15 +169,16 @@ impl<R: Read> Input<R> {
         self.capture.start
     }
 
-    /// Ends the capture and hands over its bytes, or `None` when the value
-    /// outgrew the record limit.
-    pub fn take_capture(&mut self) -> Option<Vec<u8>> {
+    /// Ends the capture and lends its bytes, or `None` when the value
+    /// outgrew the record limit. The buffer is reused by the next capture,
+    /// so reading a record costs no allocation once the buffer has grown.
+    pub fn take_capture(&mut self) -> Option<&[u8]> {
         self.capture.active = false;
         if self.capture.overflow {
             self.capture.overflow = false;
             None
         } else {
-            Some(std::mem::take(&mut self.capture.bytes))
+            Some(&self.capture.bytes)
         }
     }
 
@@ -315,17 +321,25 @@ impl<R: Read> Input<R> {
         }
     }
 
+    /// Consumes a run of bytes that `accept` allows, keeping the first
+    /// eight in `out`; returns the run's length.
     fn scalar_run(&mut self, accept: fn(u8) -> bool, out: &mut [u8; 8]) -> usize {
         let mut len = 0;
-        while let Some(b) = self.peek() {
-            if !accept(b) {
+        while self.fill() {
+            let rest = &self.buf[self.pos..];
+            let n = rest.iter().position(|&b| !accept(b)).unwrap_or(rest.len());
+            for (i, &b) in rest[..n].iter().enumerate() {
+                if len + i < out.len() {
+                    out[len + i] = b;
+                } else {
+                    break;
+                }
+            }
+            len += n;
+            self.advance(n);
+            if self.pos < self.buf.len() {
                 break;
             }
-            if len < out.len() {
-                out[len] = b;
-            }
-            len += 1;
-            self.advance(1);
         }
         len
     }
@@ -501,7 +515,7 @@ mod tests {
         i.skip_ws();
         i.start_capture();
         i.value(0).unwrap();
-        assert_eq!(i.take_capture().unwrap(), b"{\"a\": [1, 2]}");
+        assert_eq!(i.take_capture().unwrap(), b"{\"a\": [1, 2]}".as_slice());
     }
 
     #[test]
