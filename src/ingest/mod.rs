@@ -450,7 +450,7 @@ fn read_json<R: Read>(
         let d = doc::decode_record(
             chunk.frame,
             chunk.at,
-            &chunk.bytes,
+            chunk.bytes,
             columns,
             json_fields,
             &limits,
