@@ -581,6 +581,48 @@ mod tests {
     }
 
     #[test]
+    fn outcome_words_and_codes_in_any_case() {
+        let m = Mapping::builtin();
+        for w in ["Success", "success", "Succeeded", "SUCCEEDED.", "OK"] {
+            assert_eq!(m.outcome(SourceKind::Activity, w), Outcome::Success, "{w}");
+        }
+        for w in ["Failure", "failed", "Forbidden"] {
+            assert_eq!(m.outcome(SourceKind::KeyVault, w), Outcome::Failure, "{w}");
+        }
+        assert_eq!(m.outcome(SourceKind::Activity, "Start"), Outcome::Unknown);
+        assert_eq!(m.outcome(SourceKind::SignIn, "0"), Outcome::Success);
+        assert_eq!(m.outcome(SourceKind::SignIn, "50126"), Outcome::Failure);
+    }
+
+    #[test]
+    fn dataset_from_data_stream_alone_or_beside_event_dataset() {
+        let m = Mapping::builtin();
+        let only_stream = json!({"data_stream": {"dataset": "azure.activitylogs"}});
+        assert_eq!(m.classify(&only_stream), (SourceKind::Activity, Shape::Ecs));
+        let both = json!({"data_stream.dataset": "azure.signinlogs", "event": {"dataset": "azure.signinlogs"}});
+        assert_eq!(m.classify(&both), (SourceKind::SignIn, Shape::Ecs));
+        // The lookup by one name is answered by the other.
+        let v = m.lookup(&only_stream, SourceKind::Activity, "event.dataset");
+        assert_eq!(
+            v.first().map(|v| v.as_ref().clone()),
+            Some(json!("azure.activitylogs"))
+        );
+    }
+
+    #[test]
+    fn a_broken_table_is_a_located_error() {
+        let err = Mapping::from_toml("json_fields = [\n").err().unwrap();
+        assert!(err.contains("line"), "{err}");
+        let bad_kind = BUILTIN.replacen("kind = \"activity\"", "kind = \"activty\"", 1);
+        assert!(
+            Mapping::from_toml(&bad_kind)
+                .err()
+                .unwrap()
+                .contains("activty")
+        );
+    }
+
+    #[test]
     fn ip_forms() {
         assert_eq!(clean_ip("10.0.0.1:443").as_deref(), Some("10.0.0.1"));
         assert_eq!(
