@@ -35,6 +35,17 @@ fn resource_app_id(resource: &str) -> &'static str {
     }
 }
 
+/// The caller's token claims as the activity log records them (raw records
+/// and Sentinel's `Claims` column carry the same object).
+fn token_claims(e: &SynthEvent) -> Value {
+    let mut claims = json!({"appid": e.actor.app_id, "ipaddr": e.ip, OID_CLAIM: e.actor.object_id});
+    if let Some(u) = &e.actor.upn {
+        claims[UPN_CLAIM] = json!(u);
+        claims["name"] = json!(u);
+    }
+    claims
+}
+
 fn signature(result: &str) -> &'static str {
     match result {
         "Start" => "Started.",
@@ -207,12 +218,7 @@ fn azure(e: &SynthEvent) -> Value {
                 .as_ref()
                 .map(|r| r.id().to_uppercase())
                 .unwrap_or_default();
-            let mut claims =
-                json!({"appid": e.actor.app_id, "ipaddr": e.ip, OID_CLAIM: e.actor.object_id});
-            if let Some(u) = &e.actor.upn {
-                claims[UPN_CLAIM] = json!(u);
-                claims["name"] = json!(u);
-            }
+            let claims = token_claims(e);
             json!({
                 "time": t, "resourceId": rid, "operationName": operation, "category": "Administrative",
                 "resultType": result, "resultSignature": signature(result), "durationMs": 0,
@@ -305,11 +311,7 @@ pub fn render_sentinel_row(e: &SynthEvent) -> (&'static str, Map<String, Value>)
                 .as_ref()
                 .map(|r| r.id().to_lowercase())
                 .unwrap_or_default();
-            let mut claims =
-                json!({"appid": e.actor.app_id, "ipaddr": e.ip, OID_CLAIM: e.actor.object_id});
-            if let Some(u) = &e.actor.upn {
-                claims[UPN_CLAIM] = json!(u);
-            }
+            let claims = token_claims(e);
             let caller = e
                 .actor
                 .upn
