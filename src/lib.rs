@@ -11,5 +11,6 @@
 pub mod cli;
 pub mod ingest;
 pub mod model;
+pub mod rules;
 pub mod synth;
 pub mod text;

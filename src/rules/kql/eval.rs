@@ -1,0 +1,257 @@
+//! Evaluating KQL against one document with Elasticsearch's semantics for
+//! keyword, numeric, boolean, date and ip fields: exact, case-sensitive
+//! values; any element of an array may match; a missing field matches
+//! nothing, so `not field:x` holds when the field is missing; wildcards
+//! cover the whole value; ranges compare numbers as numbers and dates as
+//! instants.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::ast::{Field, Literal, Piece, Query, RangeOp, Values};
+use super::datemath;
+use crate::rules::fields::Fields;
+
+/// What evaluation needs besides the document.
+pub struct Ctx {
+    /// The instant `now` stands for in date math.
+    pub now: DateTime<Utc>,
+}
+
+pub fn matches(q: &Query, doc: &dyn Fields, ctx: &Ctx) -> bool {
+    match q {
+        Query::All => true,
+        Query::Or(items) => items.iter().any(|q| matches(q, doc, ctx)),
+        Query::And(items) => items.iter().all(|q| matches(q, doc, ctx)),
+        Query::Not(q) => !matches(q, doc, ctx),
+        Query::Match { field, values } => {
+            let vals = field_values(doc, field);
+            values_match(values, &vals)
+        }
+        Query::Exists { field } => field_values(doc, field).iter().any(|v| has_value(v)),
+        Query::Range { field, op, value } => field_values(doc, field)
+            .iter()
+            .any(|v| in_range(v, *op, value, ctx)),
+        Query::Nested { field, query } => {
+            let vals = field_values(doc, field);
+            let mut objects = Vec::new();
+            for v in &vals {
+                collect_objects(v, &mut objects);
+            }
+            objects
+                .into_iter()
+                .any(|o| matches(query, &crate::rules::fields::Plain(o), ctx))
+        }
+        Query::Free(lit) => {
+            let mut hit = false;
+            doc.for_each_leaf(&mut |_, v| {
+                if !hit && scalar_matches(v, lit) {
+                    hit = true;
+                }
+            });
+            hit
+        }
+    }
+}
+
+fn field_values<'d>(doc: &'d dyn Fields, field: &Field) -> Vec<Cow<'d, Value>> {
+    match &field.pattern {
+        None => doc.values(&field.name),
+        Some(pattern) => {
+            let mut out = Vec::new();
+            doc.for_each_leaf(&mut |path, v| {
+                if glob(pattern, path) {
+                    out.push(Cow::Owned(v.clone()));
+                }
+            });
+            out
+        }
+    }
+}
+
+fn has_value(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Array(items) => items.iter().any(has_value),
+        _ => true,
+    }
+}
+
+fn collect_objects<'v>(v: &'v Value, out: &mut Vec<&'v Value>) {
+    match v {
+        Value::Object(_) => out.push(v),
+        Value::Array(items) => items.iter().for_each(|x| collect_objects(x, out)),
+        _ => {}
+    }
+}
+
+fn values_match(values: &Values, vals: &[Cow<'_, Value>]) -> bool {
+    match values {
+        Values::Or(items) => items.iter().any(|v| values_match(v, vals)),
+        Values::And(items) => items.iter().all(|v| values_match(v, vals)),
+        Values::Not(v) => !values_match(v, vals),
+        // `field:*` inside a value list still means "has a value".
+        Values::One(lit) if lit.is_star() => vals.iter().any(|v| has_value(v)),
+        Values::One(lit) => vals.iter().any(|v| value_matches(v, lit)),
+    }
+}
+
+fn value_matches(v: &Value, lit: &Literal) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|x| value_matches(x, lit)),
+        other => scalar_matches(other, lit),
+    }
+}
+
+/// One scalar against one literal.
+fn scalar_matches(v: &Value, lit: &Literal) -> bool {
+    if let Some(pattern) = &lit.pattern {
+        return matches!(v, Value::String(s) if glob(pattern, s));
+    }
+    match v {
+        Value::String(s) => *s == lit.text || cidr_contains(&lit.text, s),
+        Value::Number(n) => match (n.as_f64(), lit.text.trim().parse::<f64>()) {
+            (Some(a), Ok(b)) => a == b,
+            _ => n.to_string() == lit.text,
+        },
+        Value::Bool(b) => lit
+            .text
+            .eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+        _ => false,
+    }
+}
+
+/// `10.0.0.0/8` against an address: Elasticsearch's `ip` fields take CIDR.
+fn cidr_contains(cidr: &str, value: &str) -> bool {
+    let Some((net, bits)) = cidr.split_once('/') else {
+        return false;
+    };
+    let (Ok(net), Ok(bits), Ok(ip)) = (
+        net.parse::<IpAddr>(),
+        bits.parse::<u32>(),
+        value.parse::<IpAddr>(),
+    ) else {
+        return false;
+    };
+    match (net, ip) {
+        (IpAddr::V4(n), IpAddr::V4(a)) if bits <= 32 => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) if bits <= 128 => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    }
+}
+
+fn in_range(v: &Value, op: RangeOp, lit: &Literal, ctx: &Ctx) -> bool {
+    use std::cmp::Ordering;
+    let ord = match v {
+        Value::Array(items) => return items.iter().any(|x| in_range(x, op, lit, ctx)),
+        Value::Number(n) => match (n.as_f64(), lit.text.trim().parse::<f64>()) {
+            (Some(a), Ok(b)) => a.partial_cmp(&b),
+            _ => None,
+        },
+        Value::String(s) => {
+            let as_date = crate::model::parse_time(s)
+                .zip(datemath::resolve(&lit.text, ctx.now, op))
+                .map(|(a, b)| a.cmp(&b));
+            match as_date {
+                Some(o) => Some(o),
+                None => match (s.trim().parse::<f64>(), lit.text.trim().parse::<f64>()) {
+                    (Ok(a), Ok(b)) => a.partial_cmp(&b),
+                    _ => Some(s.as_str().cmp(lit.text.as_str())),
+                },
+            }
+        }
+        _ => None,
+    };
+    match (ord, op) {
+        (Some(o), RangeOp::Lt) => o == Ordering::Less,
+        (Some(o), RangeOp::Lte) => o != Ordering::Greater,
+        (Some(o), RangeOp::Gt) => o == Ordering::Greater,
+        (Some(o), RangeOp::Gte) => o != Ordering::Less,
+        (None, _) => false,
+    }
+}
+
+/// Whole-value wildcard match with `*` only. Each literal piece is found
+/// left to right with a substring search, which is linear in the value
+/// and cannot backtrack catastrophically whatever the pattern.
+pub fn glob(pattern: &[Piece], s: &str) -> bool {
+    let mut rest = s;
+    let n = pattern.len();
+    for (i, piece) in pattern.iter().enumerate() {
+        let Piece::Text(t) = piece else { continue };
+        let first = i == 0;
+        let last = i == n - 1;
+        if first && last {
+            return rest == t;
+        }
+        if first {
+            match rest.strip_prefix(t.as_str()) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if last {
+            return rest.ends_with(t.as_str());
+        } else {
+            match memchr::memmem::find(rest.as_bytes(), t.as_bytes()) {
+                Some(at) => rest = &rest[at + t.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pat(s: &str) -> Vec<Piece> {
+        let mut out = Vec::new();
+        for (i, part) in s.split('*').enumerate() {
+            if i > 0 {
+                out.push(Piece::Star);
+            }
+            if !part.is_empty() {
+                out.push(Piece::Text(part.into()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn glob_anchors_to_the_whole_value() {
+        assert!(glob(&pat("ba*"), "bar"));
+        assert!(!glob(&pat("ba*"), "abar"));
+        assert!(glob(&pat("*S3 Browser*"), "my S3 Browser app"));
+        assert!(glob(&pat("a*b*c"), "aXbYc"));
+        assert!(!glob(&pat("a*b*c"), "aXcYb"));
+        assert!(glob(&pat("*"), ""));
+        assert!(glob(&pat("ab*ab"), "abab"));
+        assert!(!glob(&pat("ab*ab"), "aba"));
+    }
+
+    #[test]
+    fn cidr() {
+        assert!(cidr_contains("192.168.0.0/16", "192.168.16.3"));
+        assert!(!cidr_contains("192.168.0.0/16", "10.0.0.1"));
+        assert!(cidr_contains("2001:db8::/32", "2001:db8:4::17"));
+        assert!(!cidr_contains("not-a-cidr", "10.0.0.1"));
+    }
+}

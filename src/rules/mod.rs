@@ -1,0 +1,7 @@
+//! Rule languages. Each language parses by hand into an AST with spans,
+//! so errors point at the query text, and evaluates against events through
+//! the field mapping, so a rule written for one log shape runs on all.
+
+pub mod diag;
+pub mod fields;
+pub mod kql;
