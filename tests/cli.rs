@@ -116,3 +116,46 @@ fn table_output_escapes_terminal_control_sequences() {
         "{text}"
     );
 }
+
+#[test]
+fn search_prints_matching_documents_unchanged_and_exits_like_grep() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("kv.ndjson");
+    let lines = [
+        r#"{"time":"2026-03-04T09:41:03Z","category":"AuditEvent","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/R/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1","operationName":"SecretGet","identity":{"claim":{"upn":"a@b.c"}}}"#,
+        r#"{"time":"2026-03-04T09:41:04Z", "category":"AuditEvent","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/R/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1","operationName":"KeyGet"}"#,
+    ];
+    std::fs::write(&logs, lines.join("\n") + "\n").unwrap();
+    let out = vigil()
+        .args([
+            "search",
+            "--kql",
+            "event.action:SecretGet and azure.platformlogs.identity.claim.upn:a@b.c",
+        ])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{}\n", lines[0])
+    );
+
+    let none = vigil()
+        .args(["search", "--kql", "event.action:VaultGet"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(1));
+    assert!(none.stdout.is_empty());
+
+    let bad = vigil()
+        .args(["search", "--kql", "event.action:(SecretGet or"])
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert!(err.contains("event.action:(SecretGet or\n"), "{err}");
+    assert!(err.contains("^"), "{err}");
+}

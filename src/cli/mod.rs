@@ -2,6 +2,7 @@
 //! without a terminal, so the engine can be scripted, tested and benchmarked.
 
 pub mod inspect;
+pub mod search;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -84,6 +85,24 @@ pub enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Run an ad-hoc query over logs and print the matching events, in
+    /// input order. Exit status: 0 when something matched, 1 when nothing
+    /// did, 2 on an invalid query or unreadable input.
+    Search {
+        /// A Kibana Query Language query.
+        #[arg(long)]
+        kql: String,
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = search::SearchFormat::Ndjson)]
+        format: search::SearchFormat,
+        /// The time `now` stands for in date math (default: the latest
+        /// event in the logs).
+        #[arg(long)]
+        now: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// Write synthetic logs: `--demo` writes the demo scenario in every
     /// shape under OUT (`demo/`, `demo-azure/`, `demo-sentinel/`);
     /// `--events N` writes N routine events to the file OUT, for benchmarks.
@@ -110,8 +129,28 @@ pub fn demo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs a command; the result is the process exit status.
+pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
+        Some(Command::Search {
+            kql,
+            logs,
+            format,
+            now,
+            limits,
+        }) => {
+            let outcome = search::run(&kql, &logs, format, now.as_deref(), &limits.options())?;
+            Ok(match outcome {
+                search::Outcome::Matched(_) => 0,
+                search::Outcome::NoMatch => 1,
+            })
+        }
+        other => run_other(other).map(|()| 0),
+    }
+}
+
+fn run_other(command: Option<Command>) -> Result<()> {
+    match command {
         None => {
             let demo = demo_dir();
             let s = inspect::summarize(&[demo], &LoadOptions::default());
@@ -149,6 +188,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Search { .. }) => unreachable!("handled by run"),
         Some(Command::Inspect {
             logs,
             format,

@@ -116,6 +116,9 @@ pub struct Event<'a> {
     pub loc: RecordLoc,
     pub source: &'a SourceInfo,
     pub doc: Value,
+    /// The record's JSON text as it stands in the file, for records that
+    /// are JSON objects there (not table rows or search hits).
+    pub raw: Option<&'a [u8]>,
     pub kind: SourceKind,
     pub shape: Shape,
 }
@@ -391,15 +394,27 @@ fn looks_like_csv_header(line: &str) -> bool {
         })
 }
 
-fn deliver(
-    st: &mut FileState<'_>,
-    info: &SourceInfo,
+/// Where a record was framed, and its bytes when they are its JSON text.
+struct Framed<'r> {
     frame: Frame,
     at: Position,
     len: u64,
+    raw: Option<&'r [u8]>,
+}
+
+fn deliver(
+    st: &mut FileState<'_>,
+    info: &SourceInfo,
+    framed: Framed<'_>,
     decoded: doc::Decoded,
     on_event: &mut dyn FnMut(Event<'_>),
 ) {
+    let Framed {
+        frame,
+        at,
+        len,
+        raw,
+    } = framed;
     if let Some((pos, p)) = decoded.repaired {
         st.error(pos, p);
     }
@@ -420,6 +435,7 @@ fn deliver(
                 loc,
                 source: info,
                 doc,
+                raw,
                 kind,
                 shape,
             });
@@ -455,15 +471,17 @@ fn read_json<R: Read>(
             json_fields,
             &limits,
         );
-        deliver(
-            st,
-            info,
+        let own_text = matches!(
             chunk.frame,
-            chunk.at,
-            chunk.bytes.len() as u64,
-            d,
-            on_event,
+            Frame::Document | Frame::AzureRecord | Frame::GraphValue
         );
+        let framed = Framed {
+            frame: chunk.frame,
+            at: chunk.at,
+            len: chunk.bytes.len() as u64,
+            raw: own_text.then_some(chunk.bytes),
+        };
+        deliver(st, info, framed, d, on_event);
     };
     json::read(reader, &limits, &mut |item| match item {
         json::Item::Record(chunk) => match chunk.frame {
@@ -579,7 +597,13 @@ fn read_csv<R: Read>(
                 doc: Ok(m),
                 repaired: None,
             };
-            deliver(st, info, Frame::LaRow(0), row.at, row.len, d, on_event);
+            let framed = Framed {
+                frame: Frame::LaRow(0),
+                at: row.at,
+                len: row.len,
+                raw: None,
+            };
+            deliver(st, info, framed, d, on_event);
         }
         csv::CsvItem::Error(at, p) => st.error(at, p),
     });

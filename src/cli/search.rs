@@ -1,0 +1,159 @@
+//! `vigil search`: an ad-hoc query over logs, printing the matching events.
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::ingest::{self, LoadOptions, Mapping};
+use crate::rules::fields::Mapped;
+use crate::rules::kql::{self, Ctx, Query};
+use crate::text::clip;
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SearchFormat {
+    /// One matching document per line, as it stands in the log.
+    Ndjson,
+    /// A summary line per match, for reading.
+    Table,
+}
+
+/// How a search ended, for the exit code: like grep, 0 when something
+/// matched, 1 when nothing did.
+pub enum Outcome {
+    Matched(u64),
+    NoMatch,
+}
+
+fn uses_now(q: &Query) -> bool {
+    match q {
+        Query::Or(v) | Query::And(v) => v.iter().any(uses_now),
+        Query::Not(q) => uses_now(q),
+        Query::Nested { query, .. } => uses_now(query),
+        Query::Range { value, .. } => value.text.trim_start().starts_with("now"),
+        _ => false,
+    }
+}
+
+/// The latest event time in the inputs: what `now` means offline.
+fn end_of_data(logs: &[PathBuf], opts: &LoadOptions) -> Option<DateTime<Utc>> {
+    let mapping = Mapping::builtin();
+    let mut last: Option<DateTime<Utc>> = None;
+    ingest::load(logs, opts, &mut |ev| {
+        if let Some(t) = mapping.canonical(&ev.doc, ev.kind).time {
+            last = Some(last.map_or(t, |l| l.max(t)));
+        }
+    });
+    last
+}
+
+pub fn run(
+    query_text: &str,
+    logs: &[PathBuf],
+    format: SearchFormat,
+    now: Option<&str>,
+    opts: &LoadOptions,
+) -> Result<Outcome> {
+    let query = match kql::parse(query_text) {
+        Ok(q) => q,
+        Err(d) => bail!("invalid KQL query: {}", d.render(query_text)),
+    };
+    let now = match now {
+        Some(t) => {
+            crate::model::parse_time(t).with_context(|| format!("--now {t:?} is not a time"))?
+        }
+        None if uses_now(&query) => end_of_data(logs, opts).unwrap_or_else(Utc::now),
+        None => Utc::now(),
+    };
+    let ctx = Ctx { now };
+    let mapping = Mapping::builtin();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut matched = 0u64;
+    let mut write_error: Option<io::Error> = None;
+    let loaded = ingest::load(logs, opts, &mut |ev| {
+        if write_error.is_some() {
+            return;
+        }
+        let fields = Mapped {
+            doc: &ev.doc,
+            kind: ev.kind,
+            mapping,
+        };
+        if !kql::matches(&query, &fields, &ctx) {
+            return;
+        }
+        matched += 1;
+        let r = match format {
+            SearchFormat::Ndjson => write_document(&mut out, ev.raw, &ev.doc),
+            SearchFormat::Table => {
+                let c = mapping.canonical(&ev.doc, ev.kind);
+                let time = c
+                    .time
+                    .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                    .unwrap_or_else(|| "-".into());
+                writeln!(
+                    out,
+                    "{time:<20}  {:<8}  {:<32}  {:<15}  {:<48}  {:<7}  {}:{}",
+                    ev.kind.name(),
+                    clip(c.upn.as_deref().unwrap_or("-"), 32),
+                    clip(c.ip.as_deref().unwrap_or("-"), 15),
+                    clip(c.operation.as_deref().unwrap_or("-"), 48),
+                    c.outcome.name(),
+                    clip(&ev.source.path, 60),
+                    ev.loc.at.line
+                )
+            }
+        };
+        if let Err(e) = r {
+            write_error = Some(e);
+        }
+    });
+    match write_error {
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Matched(matched)),
+        Some(e) => return Err(e).context("writing results"),
+        None => {}
+    }
+    match out.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            return Err(e).context("writing results");
+        }
+        _ => {}
+    }
+    for r in &loaded.reports {
+        if r.errors > 0 {
+            eprintln!(
+                "vigil: {}: {} unreadable records (first: {})",
+                crate::text::sanitize(&r.path),
+                r.errors,
+                r.first_errors
+                    .first()
+                    .map(|e| crate::text::sanitize(&e.to_string()).into_owned())
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(if matched > 0 {
+        Outcome::Matched(matched)
+    } else {
+        Outcome::NoMatch
+    })
+}
+
+/// The document as it stands in the log when that is one line of JSON;
+/// otherwise (pretty-printed records, table rows) the document compacted.
+fn write_document(
+    out: &mut impl Write,
+    raw: Option<&[u8]>,
+    doc: &serde_json::Value,
+) -> io::Result<()> {
+    match raw {
+        Some(bytes) if !bytes.contains(&b'\n') => out.write_all(bytes)?,
+        Some(bytes) => match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(v) => serde_json::to_writer(&mut *out, &v)?,
+            Err(_) => serde_json::to_writer(&mut *out, doc)?,
+        },
+        None => serde_json::to_writer(&mut *out, doc)?,
+    }
+    out.write_all(b"\n")
+}
