@@ -2,6 +2,7 @@
 //! without a terminal, so the engine can be scripted, tested and benchmarked.
 
 pub mod inspect;
+pub mod rules_check;
 pub mod search;
 
 use std::io::Write;
@@ -103,6 +104,11 @@ pub enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Work with rule files.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
     /// Write synthetic logs: `--demo` writes the demo scenario in every
     /// shape under OUT (`demo/`, `demo-azure/`, `demo-sentinel/`);
     /// `--events N` writes N routine events to the file OUT, for benchmarks.
@@ -117,6 +123,19 @@ pub enum Command {
         shape: ShapeArg,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List each rule with its status: ok, unsupported (why), or error
+    /// (file, line, column, message). Exit status 0 when no rule has an
+    /// error, 1 when one has.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+        format: InspectFormat,
     },
 }
 
@@ -144,6 +163,21 @@ pub fn run(cli: Cli) -> Result<u8> {
                 search::Outcome::Matched(_) => 0,
                 search::Outcome::NoMatch => 1,
             })
+        }
+        Some(Command::Rules {
+            command: RulesCommand::Check { paths, format },
+        }) => {
+            let report = rules_check::check(&paths);
+            match format {
+                InspectFormat::Table => print(&rules_check::render_table(&report))?,
+                InspectFormat::Json => {
+                    print(
+                        &(serde_json::to_string_pretty(&report).context("encoding the report")?
+                            + "\n"),
+                    )?;
+                }
+            }
+            Ok(u8::from(report.errors > 0))
         }
         other => run_other(other).map(|()| 0),
     }
@@ -188,7 +222,7 @@ fn run_other(command: Option<Command>) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Search { .. }) => unreachable!("handled by run"),
+        Some(Command::Search { .. } | Command::Rules { .. }) => unreachable!("handled by run"),
         Some(Command::Inspect {
             logs,
             format,

@@ -382,6 +382,23 @@ impl Mapping {
         Vec::new()
     }
 
+    /// Whether the table can find `name` on records of shapes that do not
+    /// use it: it names an alias, a derived field, a canonical candidate, or
+    /// falls under a prefix rule. Fields it does not know are found only on
+    /// records that carry them under that very name.
+    pub fn knows(&self, name: &str) -> bool {
+        self.derived.contains_key(name)
+            || self.alias.keys().any(|(_, n)| n == name)
+            || self
+                .canonical
+                .values()
+                .any(|paths| paths.iter().any(|p| p == name))
+            || self
+                .prefixes
+                .iter()
+                .any(|p| name.starts_with(p.ecs.as_str()))
+    }
+
     fn prefix_candidates(&self, kind: SourceKind, name: &str) -> Vec<String> {
         let mut out = Vec::new();
         for p in self.prefixes.iter().filter(|p| p.kinds.contains(&kind)) {

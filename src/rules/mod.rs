@@ -1,7 +1,14 @@
-//! Rule languages. Each language parses by hand into an AST with spans,
-//! so errors point at the query text, and evaluates against events through
-//! the field mapping, so a rule written for one log shape runs on all.
+//! Rule languages and rule files. Each language parses by hand into an AST
+//! with spans, so errors point at the query text, and evaluates against
+//! events through the field mapping, so a rule written for one log shape
+//! runs on all.
 
 pub mod diag;
+pub mod elastic;
 pub mod fields;
+pub mod guide;
 pub mod kql;
+pub mod load;
+pub mod rule;
+
+pub use rule::{Rule, Status};

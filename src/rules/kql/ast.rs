@@ -91,3 +91,33 @@ pub struct Field {
     pub pattern: Option<Vec<Piece>>,
     pub span: Span,
 }
+
+impl Query {
+    /// Every field name the query reads, in order of first use.
+    pub fn fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_fields("", &mut out);
+        out
+    }
+
+    fn collect_fields(&self, prefix: &str, out: &mut Vec<String>) {
+        let mut add = |f: &Field| {
+            let name = format!("{prefix}{}", f.name);
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        };
+        match self {
+            Query::All | Query::Free(_) => {}
+            Query::Or(v) | Query::And(v) => v.iter().for_each(|q| q.collect_fields(prefix, out)),
+            Query::Not(q) => q.collect_fields(prefix, out),
+            Query::Match { field, .. } | Query::Exists { field } | Query::Range { field, .. } => {
+                add(field)
+            }
+            Query::Nested { field, query } => {
+                add(field);
+                query.collect_fields(&format!("{prefix}{}.", field.name), out);
+            }
+        }
+    }
+}
