@@ -15,9 +15,7 @@ const VAULT_MODIFIED: &str = r#"event.dataset:azure.activitylogs and azure.activ
 /// (time, upn, ip, resource) of each matching event, in time order.
 fn hits(dir: &str, query: &str) -> Vec<String> {
     let q = kql::parse(query).unwrap();
-    let ctx = Ctx {
-        now: Utc.with_ymd_and_hms(2026, 3, 6, 0, 0, 0).unwrap(),
-    };
+    let ctx = Ctx::new(Utc.with_ymd_and_hms(2026, 3, 6, 0, 0, 0).unwrap());
     let l = load(fixture(dir));
     let mapping = Mapping::builtin();
     let mut out: Vec<String> = l

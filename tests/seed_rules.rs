@@ -46,9 +46,7 @@ fn fire_count(rule: &vigil::rules::Rule, dir: &str) -> usize {
     let Parsed::Kql(q) = &rule.parsed else {
         panic!("not KQL")
     };
-    let ctx = Ctx {
-        now: Utc.with_ymd_and_hms(2026, 3, 6, 0, 0, 0).unwrap(),
-    };
+    let ctx = Ctx::new(Utc.with_ymd_and_hms(2026, 3, 6, 0, 0, 0).unwrap());
     let mapping = Mapping::builtin();
     load(fixture(dir))
         .records

@@ -66,7 +66,7 @@ pub fn run(
         None if uses_now(&query) => end_of_data(logs, opts).unwrap_or_else(Utc::now),
         None => Utc::now(),
     };
-    let ctx = Ctx { now };
+    let ctx = Ctx::new(now);
     let mapping = Mapping::builtin();
     let mut out = BufWriter::new(io::stdout().lock());
     let mut matched = 0u64;

@@ -46,6 +46,11 @@ impl Diagnostic {
 
     /// The message with the query line and a caret under the problem.
     pub fn render(&self, text: &str) -> String {
+        format!("{}\n{}", self.message, self.excerpt(text))
+    }
+
+    /// The query line with a caret under the problem.
+    pub fn excerpt(&self, text: &str) -> String {
         let (line, col) = self.line_col(text);
         let src_line = text.lines().nth(line - 1).unwrap_or("");
         let shown = crate::text::sanitize(src_line);
@@ -54,13 +59,7 @@ impl Diagnostic {
             .take_while(|c| *c != '\n')
             .count()
             .max(1);
-        format!(
-            "{}\n{}\n{}{}",
-            self.message,
-            shown,
-            " ".repeat(col - 1),
-            "^".repeat(width)
-        )
+        format!("{}\n{}{}", shown, " ".repeat(col - 1), "^".repeat(width))
     }
 }
 

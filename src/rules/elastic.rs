@@ -342,7 +342,9 @@ fn finish(rule: &mut Rule, text: &str, offset: Option<usize>) {
         ));
         return;
     }
-    match kql::parse(&rule.query) {
+    let checked =
+        kql::parse(&rule.query).and_then(|q| kql::schema::check(&q, &super::types::of).map(|()| q));
+    match checked {
         Ok(q) => rule.parsed = Parsed::Kql(q),
         Err(d) => rule.status = Status::Error(rule.locate(&d, text, offset)),
     }

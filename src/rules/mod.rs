@@ -10,5 +10,6 @@ pub mod guide;
 pub mod kql;
 pub mod load;
 pub mod rule;
+pub mod types;
 
 pub use rule::{Rule, Status};

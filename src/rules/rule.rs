@@ -163,7 +163,7 @@ impl Rule {
     /// Locates a query diagnostic in the rule file, given where the query
     /// text starts in it.
     pub fn locate(&self, d: &Diagnostic, file_text: &str, query_offset: Option<usize>) -> Located {
-        let excerpt = d.render(&self.query);
+        let excerpt = d.excerpt(&self.query);
         match query_offset {
             Some(off) => {
                 let at = off + d.span.start;

@@ -13,12 +13,33 @@ use serde_json::Value;
 
 use super::ast::{Field, Literal, Piece, Query, RangeOp, Values};
 use super::datemath;
+use super::schema::FieldType;
 use crate::rules::fields::Fields;
 
 /// What evaluation needs besides the document.
 pub struct Ctx {
     /// The instant `now` stands for in date math.
     pub now: DateTime<Utc>,
+    /// Field types that are not keyword (see `rules::types`).
+    pub types: fn(&str) -> Option<FieldType>,
+}
+
+impl Ctx {
+    /// Evaluation with Vigil's field-type table.
+    pub fn new(now: DateTime<Utc>) -> Ctx {
+        Ctx {
+            now,
+            types: crate::rules::types::of,
+        }
+    }
+
+    /// Evaluation where every field is keyword (plain JSON documents).
+    pub fn untyped(now: DateTime<Utc>) -> Ctx {
+        Ctx {
+            now,
+            types: |_| None,
+        }
+    }
 }
 
 pub fn matches(q: &Query, doc: &dyn Fields, ctx: &Ctx) -> bool {
@@ -29,7 +50,8 @@ pub fn matches(q: &Query, doc: &dyn Fields, ctx: &Ctx) -> bool {
         Query::Not(q) => !matches(q, doc, ctx),
         Query::Match { field, values } => {
             let vals = field_values(doc, field);
-            values_match(values, &vals)
+            let text = field.pattern.is_none() && (ctx.types)(&field.name) == Some(FieldType::Text);
+            values_match(values, &vals, text)
         }
         Query::Exists { field } => field_values(doc, field).iter().any(|v| has_value(v)),
         Query::Range { field, op, value } => field_values(doc, field)
@@ -88,14 +110,55 @@ fn collect_objects<'v>(v: &'v Value, out: &mut Vec<&'v Value>) {
     }
 }
 
-fn values_match(values: &Values, vals: &[Cow<'_, Value>]) -> bool {
+fn values_match(values: &Values, vals: &[Cow<'_, Value>], text: bool) -> bool {
     match values {
-        Values::Or(items) => items.iter().any(|v| values_match(v, vals)),
-        Values::And(items) => items.iter().all(|v| values_match(v, vals)),
-        Values::Not(v) => !values_match(v, vals),
+        Values::Or(items) => items.iter().any(|v| values_match(v, vals, text)),
+        Values::And(items) => items.iter().all(|v| values_match(v, vals, text)),
+        Values::Not(v) => !values_match(v, vals, text),
         // `field:*` inside a value list still means "has a value".
         Values::One(lit) if lit.is_star() => vals.iter().any(|v| has_value(v)),
+        Values::One(lit) if text => vals.iter().any(|v| text_matches(v, lit)),
         Values::One(lit) => vals.iter().any(|v| value_matches(v, lit)),
+    }
+}
+
+/// Words as Elasticsearch's standard analyser sees them: runs of letters
+/// and digits, lower-cased.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A `text` field: an unquoted value matches when any of its words occurs,
+/// a quoted one when its words occur in sequence, a wildcard when some
+/// word fits it.
+fn text_matches(v: &Value, lit: &Literal) -> bool {
+    let s = match v {
+        Value::Array(items) => return items.iter().any(|x| text_matches(x, lit)),
+        Value::String(s) => s,
+        _ => return false,
+    };
+    let have = words(s);
+    if let Some(pattern) = &lit.pattern {
+        let lower: Vec<Piece> = pattern
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => Piece::Text(t.to_lowercase()),
+                Piece::Star => Piece::Star,
+            })
+            .collect();
+        return have.iter().any(|w| glob(&lower, w));
+    }
+    let want = words(&lit.text);
+    if want.is_empty() {
+        return false;
+    }
+    if lit.quoted {
+        have.windows(want.len()).any(|w| w == want.as_slice())
+    } else {
+        want.iter().any(|w| have.contains(w))
     }
 }
 
@@ -245,6 +308,21 @@ mod tests {
         assert!(glob(&pat("*"), ""));
         assert!(glob(&pat("ab*ab"), "abab"));
         assert!(!glob(&pat("ab*ab"), "aba"));
+    }
+
+    #[test]
+    fn text_fields_match_words_and_phrases() {
+        let lit = |text: &str, quoted: bool| Literal {
+            text: text.into(),
+            quoted,
+            pattern: None,
+            span: Default::default(),
+        };
+        let v = Value::String("Accepted password for ROOT from 10.0.0.1".into());
+        assert!(text_matches(&v, &lit("root", false)));
+        assert!(text_matches(&v, &lit("password for root", true)));
+        assert!(!text_matches(&v, &lit("root password", true)));
+        assert!(!text_matches(&v, &lit("admin", false)));
     }
 
     #[test]

@@ -95,6 +95,7 @@ fn check_values(
             items.iter().try_for_each(|v| check_values(field, v, types))
         }
         Values::Not(v) => check_values(field, v, types),
+        Values::One(lit) if lit.is_star() => Ok(()),
         Values::One(lit) => {
             let Some((t, ty)) = typed(field, types) else {
                 return Ok(());
