@@ -89,3 +89,31 @@ fn sentinel_and_raw_names_work_in_kql_too() {
     );
     assert_eq!(ranged.len(), 14);
 }
+
+#[test]
+fn index_patterns_select_events_by_data_stream_in_every_shape() {
+    use vigil::rules::index;
+    let mapping = Mapping::builtin();
+    for dir in ["demo", "demo-azure", "demo-sentinel"] {
+        let l = load(fixture(dir));
+        let covered = |patterns: &[&str]| {
+            let p: Vec<String> = patterns.iter().map(|s| s.to_string()).collect();
+            l.records
+                .iter()
+                .filter(|r| index::covers(&p, &index::names(&r.doc, r.kind, mapping)))
+                .count()
+        };
+        assert_eq!(
+            covered(&["filebeat-*", "logs-azure*"]),
+            l.records.len(),
+            "{dir}"
+        );
+        let kv = l
+            .records
+            .iter()
+            .filter(|r| r.kind == vigil::model::SourceKind::KeyVault)
+            .count();
+        assert_eq!(covered(&["logs-azure.platformlogs-*"]), kv, "{dir}");
+        assert_eq!(covered(&["logs-aws*"]), 0, "{dir}");
+    }
+}

@@ -12,6 +12,7 @@ use vigil::ingest::Mapping;
 use vigil::rules::elastic;
 use vigil::rules::fields::Mapped;
 use vigil::rules::guide::SectionKind;
+use vigil::rules::index;
 use vigil::rules::kql::{self, Ctx};
 use vigil::rules::rule::{Kind, Parsed, Severity, Status};
 
@@ -51,6 +52,7 @@ fn fire_count(rule: &vigil::rules::Rule, dir: &str) -> usize {
     load(fixture(dir))
         .records
         .iter()
+        .filter(|r| index::covers(&rule.index, &index::names(&r.doc, r.kind, mapping)))
         .filter(|r| {
             kql::matches(
                 q,

@@ -7,6 +7,7 @@ pub mod diag;
 pub mod elastic;
 pub mod fields;
 pub mod guide;
+pub mod index;
 pub mod kql;
 pub mod load;
 pub mod rule;
