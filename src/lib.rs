@@ -4,11 +4,13 @@
 //! - [`model`]: event kinds, shapes and canonical entity fields;
 //! - [`ingest`]: log readers for every export shape, field mapping, located
 //!   load errors;
+//! - [`detect`]: aggregating rules (threshold, new terms) over compact hits;
 //! - [`cli`]: the headless commands (`inspect`, `gen`);
 //! - [`synth`]: the demo scenario and synthetic logs for benchmarks;
 //! - [`text`]: sanitising log text before it is shown.
 
 pub mod cli;
+pub mod detect;
 pub mod ingest;
 pub mod model;
 pub mod rules;
