@@ -58,30 +58,18 @@ pub fn check(paths: &[PathBuf]) -> Report {
         unsupported,
     } in load::load(paths)
     {
-        for e in errors {
-            entries.push(Entry {
-                file: path.clone(),
-                format,
-                rule_id: None,
-                name: None,
-                kind: None,
-                language: None,
-                status: Status::Error(e),
-                unmapped_fields: Vec::new(),
-            });
-        }
-        if let Some(why) = unsupported {
-            entries.push(Entry {
-                file: path.clone(),
-                format,
-                rule_id: None,
-                name: None,
-                kind: None,
-                language: None,
-                status: Status::Unsupported(why),
-                unmapped_fields: Vec::new(),
-            });
-        }
+        let file_level = |status| Entry {
+            file: path.clone(),
+            format,
+            rule_id: None,
+            name: None,
+            kind: None,
+            language: None,
+            status,
+            unmapped_fields: Vec::new(),
+        };
+        entries.extend(errors.into_iter().map(|e| file_level(Status::Error(e))));
+        entries.extend(unsupported.map(|why| file_level(Status::Unsupported(why))));
         for r in rules {
             let mut fields = match &r.parsed {
                 Parsed::Kql(q) => q.fields(),
