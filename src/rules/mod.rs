@@ -5,6 +5,7 @@
 
 pub mod diag;
 pub mod elastic;
+pub mod esql;
 pub mod fields;
 pub mod guide;
 pub mod index;

@@ -188,7 +188,7 @@ fn scalar_matches(v: &Value, lit: &Literal) -> bool {
 }
 
 /// `10.0.0.0/8` against an address: Elasticsearch's `ip` fields take CIDR.
-fn cidr_contains(cidr: &str, value: &str) -> bool {
+pub fn cidr_contains(cidr: &str, value: &str) -> bool {
     let Some((net, bits)) = cidr.split_once('/') else {
         return false;
     };
