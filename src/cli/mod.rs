@@ -90,10 +90,16 @@ pub enum Command {
     /// input order. Exit status: 0 when something matched, 1 when nothing
     /// did, 2 on an invalid query or unreadable input.
     Search {
-        /// A Kibana Query Language query.
+        /// A Kibana Query Language query: prints matching documents.
+        #[arg(long, required_unless_present = "esql", conflicts_with = "esql")]
+        kql: Option<String>,
+        /// An ES|QL query: prints its result rows.
         #[arg(long)]
-        kql: String,
-        #[arg(required = true)]
+        esql: Option<String>,
+        /// Names the index of a file or folder for ES|QL's FROM, for logs
+        /// that carry no data stream of their own.
+        #[arg(long = "index", value_name = "NAME=PATH", value_parser = parse_index)]
+        index: Vec<(String, PathBuf)>,
         logs: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = search::SearchFormat::Ndjson)]
         format: search::SearchFormat,
@@ -139,6 +145,15 @@ pub enum RulesCommand {
     },
 }
 
+fn parse_index(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_string(), PathBuf::from(path)))
+        }
+        _ => Err(format!("expected NAME=PATH, got {s:?}")),
+    }
+}
+
 /// The bundled demo scenario, for `vigil` with no arguments.
 pub fn demo_dir() -> PathBuf {
     let local = PathBuf::from("fixtures/demo");
@@ -153,12 +168,24 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Some(Command::Search {
             kql,
+            esql,
+            index,
             logs,
             format,
             now,
             limits,
         }) => {
-            let outcome = search::run(&kql, &logs, format, now.as_deref(), &limits.options())?;
+            if logs.is_empty() && index.is_empty() {
+                anyhow::bail!("no logs given");
+            }
+            let opts = limits.options();
+            let outcome = match (kql, esql) {
+                (Some(q), _) => search::run(&q, &logs, format, now.as_deref(), &opts)?,
+                (None, Some(q)) => {
+                    search::run_esql(&q, &logs, &index, format, now.as_deref(), &opts)?
+                }
+                (None, None) => anyhow::bail!("give --kql or --esql"),
+            };
             Ok(match outcome {
                 search::Outcome::Matched(_) => 0,
                 search::Outcome::NoMatch => 1,

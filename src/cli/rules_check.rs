@@ -73,6 +73,7 @@ pub fn check(paths: &[PathBuf]) -> Report {
         for r in rules {
             let mut fields = match &r.parsed {
                 Parsed::Kql(q) => q.fields(),
+                Parsed::Esql(q) => q.fields(),
                 Parsed::None => Vec::new(),
             };
             match &r.kind {

@@ -140,6 +140,88 @@ pub fn run(
     })
 }
 
+/// Runs an ES|QL query; `named` gives files an index name
+/// (`--index NAME=PATH`). Rows print as JSON objects, columns as keys.
+pub fn run_esql(
+    query_text: &str,
+    logs: &[PathBuf],
+    named: &[(String, PathBuf)],
+    format: SearchFormat,
+    now: Option<&str>,
+    opts: &LoadOptions,
+) -> Result<Outcome> {
+    let query = match crate::rules::esql::compile(query_text) {
+        Ok(q) => q,
+        Err(d) => bail!("invalid ES|QL query: {}", d.render(query_text)),
+    };
+    let now = match now {
+        Some(t) => {
+            crate::model::parse_time(t).with_context(|| format!("--now {t:?} is not a time"))?
+        }
+        None => end_of_data(logs, opts).unwrap_or_else(Utc::now),
+    };
+    let mapping = Mapping::builtin();
+    let mut run = crate::detect::esql::EsqlRun::new(query, now.timestamp_millis());
+    let mut inputs: Vec<PathBuf> = logs.to_vec();
+    inputs.extend(named.iter().map(|(_, p)| p.clone()));
+    let names: Vec<(String, String)> = named
+        .iter()
+        .map(|(n, p)| (p.display().to_string(), n.clone()))
+        .collect();
+    ingest::load(&inputs, opts, &mut |ev| {
+        let given = names
+            .iter()
+            .find(|(p, _)| ev.source.path == *p || ev.source.path.starts_with(&format!("{p}/")))
+            .map(|(_, n)| n.as_str());
+        run.offer(&ev, mapping, given);
+    });
+    let table = run.finish();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let r = match format {
+        SearchFormat::Ndjson => table
+            .to_json_rows()
+            .iter()
+            .try_for_each(|row| writeln!(out, "{row}")),
+        SearchFormat::Table => {
+            let header = table
+                .columns
+                .iter()
+                .map(|c| clip(c, 32))
+                .collect::<Vec<_>>()
+                .join("  ");
+            writeln!(out, "{header}").and_then(|()| {
+                table.rows.iter().try_for_each(|row| {
+                    let cells: Vec<String> = row
+                        .values
+                        .iter()
+                        .map(|v| {
+                            clip(
+                                &v.to_json()
+                                    .to_string()
+                                    .trim_matches('"')
+                                    .replace("\\\"", "\""),
+                                32,
+                            )
+                        })
+                        .collect();
+                    writeln!(out, "{}", cells.join("  "))
+                })
+            })
+        }
+    };
+    match r.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            return Err(e).context("writing results");
+        }
+        _ => {}
+    }
+    Ok(if table.rows.is_empty() {
+        Outcome::NoMatch
+    } else {
+        Outcome::Matched(table.rows.len() as u64)
+    })
+}
+
 /// The document as it stands in the log when that is one line of JSON;
 /// otherwise (pretty-printed records, table rows) the document compacted.
 fn write_document(

@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod duration;
+pub mod esql;
 pub mod hits;
 
 use chrono::{DateTime, Utc};

@@ -139,6 +139,8 @@ enum Compute {
     Operation,
     ActivityStatus,
     ResourceName,
+    Subscription,
+    ResourceGroup,
     Lower,
 }
 
@@ -249,6 +251,8 @@ impl Mapping {
                 "operation" => Compute::Operation,
                 "activity_status" => Compute::ActivityStatus,
                 "resource_name" => Compute::ResourceName,
+                "subscription" => Compute::Subscription,
+                "resource_group" => Compute::ResourceGroup,
                 "lower" => Compute::Lower,
                 other => return Err(format!("unknown compute `{other}` for `{}`", d.field)),
             };
@@ -453,7 +457,20 @@ impl Mapping {
             Compute::Ip => self.canonical(doc, kind).ip?,
             Compute::Upn => self.canonical(doc, kind).upn?,
             Compute::Operation => self.canonical(doc, kind).operation?,
-            Compute::ResourceName => self.canonical(doc, kind).resource_name?,
+            // Parts of the resource id as the record writes it (canonical
+            // fields are lower-cased for grouping; these keep the case).
+            Compute::ResourceName => {
+                let id = self.pick(doc, Canon::ResourceId, kind)?;
+                last_segment(&id)?
+            }
+            // A subscription is a GUID, case-insensitive; resource ids write
+            // it in upper case, the activity log's own field in lower.
+            Compute::Subscription => {
+                id_part(&self.pick(doc, Canon::ResourceId, kind)?, "subscriptions")?.to_lowercase()
+            }
+            Compute::ResourceGroup => {
+                id_part(&self.pick(doc, Canon::ResourceId, kind)?, "resourcegroups")?
+            }
             Compute::ActivityStatus => {
                 let v = source()?;
                 match v.to_ascii_lowercase().as_str() {
@@ -492,6 +509,17 @@ fn holds(c: &Condition, doc: &Value) -> bool {
     }
     text.iter()
         .any(|t| c.any.iter().any(|a| a.eq_ignore_ascii_case(t)))
+}
+
+/// The segment after `key` in an Azure resource id (`/subscriptions/X/...`).
+fn id_part(id: &str, key: &str) -> Option<String> {
+    let mut parts = id.split('/');
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case(key) {
+            return parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+        }
+    }
+    None
 }
 
 fn last_segment(id: &str) -> Option<String> {

@@ -319,9 +319,13 @@ fn build(file: &str, r: RawRule, maturity: Option<String>) -> Rule {
 fn finish(rule: &mut Rule, text: &str, offset: Option<usize>) {
     let supported_kind = match &rule.kind {
         Kind::Query | Kind::Threshold { .. } | Kind::NewTerms { .. } => None,
-        Kind::Esql => Some(
-            "ES|QL rules run with the ES|QL engine, which this build does not have yet".to_string(),
-        ),
+        Kind::Esql => {
+            match super::esql::compile(&rule.query) {
+                Ok(q) => rule.parsed = Parsed::Esql(q),
+                Err(d) => rule.status = Status::Error(rule.locate(&d, text, offset)),
+            }
+            return;
+        }
         Kind::Eql => Some(
             "EQL (event correlation) rules are not supported: Vigil runs KQL, ES|QL and Kusto"
                 .to_string(),

@@ -126,6 +126,7 @@ impl std::fmt::Display for Located {
 #[derive(Debug, Clone)]
 pub enum Parsed {
     Kql(kql::Query),
+    Esql(super::esql::ast::Query),
     None,
 }
 

@@ -121,3 +121,66 @@ impl Expr {
         }
     }
 }
+
+impl Query {
+    /// Source fields the query reads: names used before any command that
+    /// replaces the columns (`STATS`, `KEEP`, `DROP`, `RENAME`), minus the
+    /// columns the query itself computes.
+    pub fn fields(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut computed: Vec<String> = Vec::new();
+        let add = |e: &Expr, computed: &[String], out: &mut Vec<String>| {
+            e.walk(&mut |x| {
+                if let Expr::Field(n, _) = x {
+                    if !computed.contains(n) && !out.contains(n) {
+                        out.push(n.clone());
+                    }
+                }
+            });
+        };
+        for cmd in &self.commands {
+            match cmd {
+                Command::Where(e) => add(e, &computed, &mut out),
+                Command::Eval(v) => {
+                    for (n, e) in v {
+                        add(e, &computed, &mut out);
+                        computed.push(n.clone());
+                    }
+                }
+                Command::Sort(keys) => keys.iter().for_each(|k| add(&k.expr, &computed, &mut out)),
+                Command::Dissect { field, .. } | Command::Grok { field, .. } => {
+                    add(field, &computed, &mut out)
+                }
+                Command::Stats { aggs, by } => {
+                    aggs.iter()
+                        .chain(by)
+                        .for_each(|(_, e)| add(e, &computed, &mut out));
+                    break;
+                }
+                Command::Keep(_) | Command::Drop(_) | Command::Rename(_) => break,
+                Command::Limit(_) | Command::MvExpand(_) => {}
+            }
+        }
+        out
+    }
+}
+
+impl Expr {
+    fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(a) | Expr::Not(a) => a.walk(f),
+            Expr::Bin(_, a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            Expr::In { expr, list, .. } => {
+                expr.walk(f);
+                list.iter().for_each(|x| x.walk(f));
+            }
+            Expr::IsNull { expr, .. } | Expr::Like { expr, .. } => expr.walk(f),
+            Expr::Call { args, .. } => args.iter().for_each(|x| x.walk(f)),
+            Expr::Lit(..) | Expr::Field(..) | Expr::Star(_) => {}
+        }
+    }
+}

@@ -28,6 +28,8 @@ pub const SCALAR: &[(&str, usize, usize)] = &[
     ("ends_with", 2, 2),
     ("length", 1, 1),
     ("trim", 1, 1),
+    ("replace", 3, 3),
+    ("split", 2, 2),
     ("date_trunc", 2, 2),
     ("date_diff", 3, 3),
     ("date_extract", 2, 2),
@@ -305,6 +307,19 @@ fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> V {
         "to_lower" => text_of(arg(0)).map_or(V::Null, |s| V::Str(s.to_lowercase())),
         "to_upper" => text_of(arg(0)).map_or(V::Null, |s| V::Str(s.to_uppercase())),
         "trim" => text_of(arg(0)).map_or(V::Null, |s| V::Str(s.trim().to_string())),
+        "replace" => match (text_of(arg(0)), text_of(arg(1)), text_of(arg(2))) {
+            (Some(s), Some(re), Some(with)) => match regex::Regex::new(&re) {
+                Ok(r) => V::Str(r.replace_all(&s, regex::NoExpand(&with)).into_owned()),
+                Err(_) => V::Null,
+            },
+            _ => V::Null,
+        },
+        "split" => match (text_of(arg(0)), text_of(arg(1))) {
+            (Some(s), Some(d)) if !d.is_empty() => {
+                V::multi(s.split(d.as_str()).map(|p| V::Str(p.to_string())).collect())
+            }
+            _ => V::Null,
+        },
         "length" => text_of(arg(0)).map_or(V::Null, |s| V::Int(s.chars().count() as i64)),
         "concat" => {
             let mut out = String::new();

@@ -363,40 +363,58 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
-    /// An identifier: letters, digits, `_`, `@`, dots (also `*` for name
-    /// patterns), or any text in backquotes.
+    /// An identifier: dot-separated parts, each either letters, digits,
+    /// `_`, `@` (and `*` for name patterns) or any text in backquotes, as
+    /// in ``source.`as`.organization.name``.
     fn ident(&mut self) -> Result<String, Diagnostic> {
-        if self.eat('`') {
-            let mut out = String::new();
-            loop {
-                match self.peek() {
-                    None => return Err(self.error("Expected a closing backquote")),
-                    Some('`') => {
-                        self.pos += 1;
-                        if self.eat('`') {
-                            out.push('`');
-                        } else {
-                            return Ok(out);
+        let mut out = String::new();
+        loop {
+            if self.eat('`') {
+                loop {
+                    match self.peek() {
+                        None => return Err(self.error("Expected a closing backquote")),
+                        Some('`') => {
+                            self.pos += 1;
+                            if self.eat('`') {
+                                out.push('`');
+                            } else {
+                                break;
+                            }
+                        }
+                        Some(c) => {
+                            self.pos += c.len_utf8();
+                            out.push(c);
                         }
                     }
-                    Some(c) => {
-                        self.pos += c.len_utf8();
-                        out.push(c);
-                    }
                 }
+            } else {
+                let s = self.pos;
+                match self.peek() {
+                    Some(c)
+                        if ident_start(c)
+                            || c == '*'
+                            || (!out.is_empty() && c.is_ascii_digit()) => {}
+                    _ => return Err(self.error("Expected a name")),
+                }
+                while self
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '*'))
+                {
+                    self.pos += 1;
+                }
+                out.push_str(&self.src[s..self.pos]);
             }
-        }
-        let s = self.pos;
-        match self.peek() {
-            Some(c) if ident_start(c) || c == '*' => {}
-            _ => return Err(self.error("Expected a name")),
-        }
-        while self.peek().is_some_and(|c| ident_char(c) || c == '*') {
+            let r = self.rest();
+            let continues = r.starts_with('.')
+                && r[1..].starts_with(|c: char| {
+                    ident_start(c) || c.is_ascii_digit() || c == '`' || c == '*'
+                });
+            if !continues {
+                return Ok(out);
+            }
             self.pos += 1;
+            out.push('.');
         }
-        let text = self.src[s..self.pos].trim_end_matches('.');
-        self.pos = s + text.len();
-        Ok(text.to_string())
     }
 
     fn string_body(&mut self, quote: char) -> Result<String, Diagnostic> {

@@ -1,0 +1,77 @@
+//! Running an ES|QL query over loaded events: `FROM` picks events by the
+//! index names they would have in Elasticsearch, `METADATA _id, _index`
+//! exposes those names, and each row keeps links to its events.
+
+use crate::ingest::{self, Mapping};
+use crate::rules::esql::ast::Query;
+use crate::rules::esql::value::V;
+use crate::rules::esql::{Runner, Source, Table};
+use crate::rules::fields::Mapped;
+use crate::rules::index;
+
+use super::EventRef;
+
+pub struct EsqlRun {
+    runner: Runner,
+    patterns: Vec<String>,
+    wants_id: bool,
+    wants_index: bool,
+}
+
+impl EsqlRun {
+    pub fn new(query: Query, now_ms: i64) -> EsqlRun {
+        let patterns = query.from.patterns.clone();
+        let wants_id = query.from.metadata.iter().any(|m| m == "_id");
+        let wants_index = query.from.metadata.iter().any(|m| m == "_index");
+        EsqlRun {
+            runner: Runner::new(query, now_ms),
+            patterns,
+            wants_id,
+            wants_index,
+        }
+    }
+
+    /// Offers one event; `named` is an index name given on the command line
+    /// for the event's file (`--index NAME=PATH`).
+    pub fn offer(&mut self, ev: &ingest::Event<'_>, mapping: &Mapping, named: Option<&str>) {
+        let mut names = index::names(&ev.doc, ev.kind, mapping);
+        if let Some(n) = named {
+            names.insert(0, n.to_string());
+        }
+        if !index::covers(&self.patterns, &names) {
+            return;
+        }
+        let fields = Mapped {
+            doc: &ev.doc,
+            kind: ev.kind,
+            mapping,
+        };
+        let mut metadata = Vec::new();
+        if self.wants_id {
+            let id = ev.doc.get("_id").and_then(|v| v.as_str()).map_or_else(
+                || format!("{}:{}", ev.source.path, ev.loc.index),
+                str::to_string,
+            );
+            metadata.push(("_id".to_string(), V::Str(id)));
+        }
+        if self.wants_index {
+            metadata.push((
+                "_index".to_string(),
+                names.first().map_or(V::Null, |n| V::Str(n.clone())),
+            ));
+        }
+        self.runner.push(&Source {
+            fields: &fields,
+            types: &crate::rules::types::of,
+            evidence: Some(EventRef {
+                source: ev.loc.source,
+                index: ev.loc.index,
+            }),
+            metadata,
+        });
+    }
+
+    pub fn finish(self) -> Table {
+        self.runner.finish()
+    }
+}
