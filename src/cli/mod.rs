@@ -91,11 +91,17 @@ pub enum Command {
     /// did, 2 on an invalid query or unreadable input.
     Search {
         /// A Kibana Query Language query: prints matching documents.
-        #[arg(long, required_unless_present = "esql", conflicts_with = "esql")]
+        #[arg(long, required_unless_present_any = ["esql", "kusto"], conflicts_with_all = ["esql", "kusto"])]
         kql: Option<String>,
         /// An ES|QL query: prints its result rows.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "kusto")]
         esql: Option<String>,
+        /// A Kusto (Sentinel / Log Analytics) query: prints its result rows.
+        #[arg(long)]
+        kusto: Option<String>,
+        /// Names the Log Analytics table of a file or folder for Kusto.
+        #[arg(long = "table", value_name = "NAME=PATH", value_parser = parse_index)]
+        table: Vec<(String, PathBuf)>,
         /// Names the index of a file or folder for ES|QL's FROM, for logs
         /// that carry no data stream of their own.
         #[arg(long = "index", value_name = "NAME=PATH", value_parser = parse_index)]
@@ -169,22 +175,27 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Search {
             kql,
             esql,
+            kusto,
             index,
+            table,
             logs,
             format,
             now,
             limits,
         }) => {
-            if logs.is_empty() && index.is_empty() {
+            if logs.is_empty() && index.is_empty() && table.is_empty() {
                 anyhow::bail!("no logs given");
             }
             let opts = limits.options();
-            let outcome = match (kql, esql) {
-                (Some(q), _) => search::run(&q, &logs, format, now.as_deref(), &opts)?,
-                (None, Some(q)) => {
+            let outcome = match (kql, esql, kusto) {
+                (Some(q), _, _) => search::run(&q, &logs, format, now.as_deref(), &opts)?,
+                (None, Some(q), _) => {
                     search::run_esql(&q, &logs, &index, format, now.as_deref(), &opts)?
                 }
-                (None, None) => anyhow::bail!("give --kql or --esql"),
+                (None, None, Some(q)) => {
+                    search::run_kusto(&q, &logs, &table, format, now.as_deref(), &opts)?
+                }
+                (None, None, None) => anyhow::bail!("give --kql, --esql or --kusto"),
             };
             Ok(match outcome {
                 search::Outcome::Matched(_) => 0,

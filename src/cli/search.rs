@@ -222,6 +222,80 @@ pub fn run_esql(
     })
 }
 
+/// Runs a Kusto query over tables built from the logs; `named` gives files
+/// a table name (`--table NAME=PATH`).
+pub fn run_kusto(
+    query_text: &str,
+    logs: &[PathBuf],
+    named: &[(String, PathBuf)],
+    format: SearchFormat,
+    now: Option<&str>,
+    opts: &LoadOptions,
+) -> Result<Outcome> {
+    let query = match crate::rules::kusto::compile(query_text) {
+        Ok(q) => q,
+        Err(d) => bail!("invalid Kusto query: {}", d.render(query_text)),
+    };
+    let now_ticks = match now {
+        Some(t) => Some(
+            crate::rules::kusto::value::date_from_str(t)
+                .with_context(|| format!("--now {t:?} is not a time"))?,
+        ),
+        None => None,
+    };
+    let mapping = Mapping::builtin();
+    let mut inputs: Vec<PathBuf> = logs.to_vec();
+    inputs.extend(named.iter().map(|(_, p)| p.clone()));
+    let names = named
+        .iter()
+        .map(|(n, p)| (p.display().to_string(), n.clone()))
+        .collect();
+    let mut builder = crate::rules::kusto::tables::Builder::new(names);
+    ingest::load(&inputs, opts, &mut |ev| builder.offer(&ev, mapping));
+    let table = builder.run(&query, now_ticks);
+    let mut out = BufWriter::new(io::stdout().lock());
+    let rows = table.to_json_rows();
+    let r = match format {
+        SearchFormat::Ndjson => rows.iter().try_for_each(|row| writeln!(out, "{row}")),
+        SearchFormat::Table => writeln!(
+            out,
+            "{}",
+            table
+                .columns
+                .iter()
+                .map(|c| clip(c, 28))
+                .collect::<Vec<_>>()
+                .join("  ")
+        )
+        .and_then(|()| {
+            rows.iter().try_for_each(|row| {
+                let cells: Vec<String> = table
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        clip(
+                            &row[c.as_str()].to_string().trim_matches('"').to_string(),
+                            28,
+                        )
+                    })
+                    .collect();
+                writeln!(out, "{}", cells.join("  "))
+            })
+        }),
+    };
+    match r.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            return Err(e).context("writing results");
+        }
+        _ => {}
+    }
+    Ok(if rows.is_empty() {
+        Outcome::NoMatch
+    } else {
+        Outcome::Matched(rows.len() as u64)
+    })
+}
+
 /// The document as it stands in the log when that is one line of JSON;
 /// otherwise (pretty-printed records, table rows) the document compacted.
 fn write_document(

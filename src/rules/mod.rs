@@ -10,6 +10,7 @@ pub mod fields;
 pub mod guide;
 pub mod index;
 pub mod kql;
+pub mod kusto;
 pub mod load;
 pub mod rule;
 pub mod types;

@@ -1,0 +1,1157 @@
+//! A hand-written Kusto parser: `let` statements, a tabular expression of
+//! piped operators, and the scalar language. Spacing is as forgiving as
+//! Kusto's own (`$right. CallerIpAddress`, `count ()`, `x.[0]`).
+
+use super::ast::{BinOp, Expr, JoinKind, Let, Op, Query, StrOp, Tabular};
+use crate::rules::diag::{Diagnostic, Span};
+
+const MAX_DEPTH: usize = 128;
+
+pub fn parse(src: &str) -> Result<Query, Diagnostic> {
+    let mut p = Parser {
+        src,
+        pos: 0,
+        depth: 0,
+    };
+    let mut lets = Vec::new();
+    loop {
+        p.ws();
+        if p.keyword("let") {
+            p.ws();
+            let name = p.ident()?;
+            p.ws();
+            if !p.eat('=') {
+                return Err(p.error("Expected \"=\" after the let name"));
+            }
+            p.ws();
+            if p.peek() == Some('(') && p.looks_like_function() {
+                return Err(
+                    p.error("User-defined functions (let f = (...) {...}) are not supported")
+                );
+            }
+            let body_start = p.pos;
+            let tabular = p.statement_is_tabular();
+            if tabular {
+                lets.push(Let::Table(name, p.tabular()?));
+            } else {
+                let e = p.expr()?;
+                let _ = body_start;
+                lets.push(Let::Scalar(name, e));
+            }
+            p.ws();
+            if !p.eat(';') {
+                return Err(p.error("Expected \";\" after the let statement"));
+            }
+            continue;
+        }
+        break;
+    }
+    p.ws();
+    let body = p.tabular()?;
+    p.ws();
+    while p.eat(';') {
+        p.ws();
+    }
+    if !p.at_end() {
+        return Err(p.error("Expected \"|\" or the end of the query"));
+    }
+    Ok(Query { lets, body })
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    depth: usize,
+}
+
+fn ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || c == '$'
+}
+
+fn ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+impl<'a> Parser<'a> {
+    fn rest(&self) -> &'a str {
+        &self.src[self.pos..]
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos >= self.src.len()
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn error(&self, msg: &str) -> Diagnostic {
+        let found = match self.peek() {
+            None => "end of input".to_string(),
+            Some(c) => format!("\"{}\"", c.escape_default()),
+        };
+        let end = self.pos + self.peek().map_or(0, char::len_utf8);
+        Diagnostic::new(Span::new(self.pos, end), format!("{msg}, found {found}."))
+    }
+
+    fn ws(&mut self) {
+        loop {
+            let r = self.rest();
+            let t = r.trim_start();
+            self.pos += r.len() - t.len();
+            if t.starts_with("//") {
+                self.pos += t.find('\n').unwrap_or(t.len());
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += c.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn keyword(&mut self, word: &str) -> bool {
+        let r = self.rest();
+        let ok = r
+            .get(..word.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(word))
+            && !r[word.len()..].starts_with(|c: char| ident_char(c) || c == '-');
+        if ok {
+            self.pos += word.len();
+        }
+        ok
+    }
+
+    fn peek_keyword(&mut self, word: &str) -> bool {
+        let save = self.pos;
+        let ok = self.keyword(word);
+        self.pos = save;
+        ok
+    }
+
+    fn enter(&mut self) -> Result<(), Diagnostic> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(&format!("Query nested deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
+    }
+
+    fn looks_like_function(&self) -> bool {
+        let r = self.rest();
+        let close = r.find(')').unwrap_or(0);
+        r[close..]
+            .trim_start_matches(|c: char| c == ')' || c.is_whitespace())
+            .starts_with('{')
+    }
+
+    /// Whether the let body (up to its `;`) is a table: it pipes, or starts
+    /// with a tabular keyword.
+    fn statement_is_tabular(&mut self) -> bool {
+        for kw in [
+            "datatable",
+            "range",
+            "union",
+            "print",
+            "materialize",
+            "view",
+        ] {
+            if self.peek_keyword(kw) {
+                return true;
+            }
+        }
+        let r = self.rest();
+        let mut depth = 0i32;
+        let mut quote: Option<char> = None;
+        for c in r.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '(' | '[' | '{') => depth += 1,
+                (None, ')' | ']' | '}') => depth -= 1,
+                (None, '|') if depth == 0 => return true,
+                (None, ';') if depth == 0 => return false,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// A name: letters, digits, `_`, `$left`; or `['any text']`.
+    fn ident(&mut self) -> Result<String, Diagnostic> {
+        if self.rest().starts_with("['") || self.rest().starts_with("[\"") {
+            self.pos += 1;
+            let q = self.peek().unwrap_or('\'');
+            self.pos += 1;
+            let s = self.string_body(q)?;
+            self.ws();
+            if !self.eat(']') {
+                return Err(self.error("Expected \"]\""));
+            }
+            return Ok(s);
+        }
+        let s = self.pos;
+        match self.peek() {
+            Some(c) if ident_start(c) => {}
+            _ => return Err(self.error("Expected a name")),
+        }
+        self.pos += 1;
+        while self.peek().is_some_and(ident_char) {
+            self.pos += 1;
+        }
+        Ok(self.src[s..self.pos].to_string())
+    }
+
+    /// An operator name, which may be hyphenated (`project-away`).
+    fn op_name(&mut self) -> Result<String, Diagnostic> {
+        let mut name = self.ident()?.to_ascii_lowercase();
+        while self.peek() == Some('-')
+            && self.rest()[1..].starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            self.pos += 1;
+            name.push('-');
+            name.push_str(&self.ident()?.to_ascii_lowercase());
+        }
+        Ok(name)
+    }
+
+    fn string_body(&mut self, quote: char) -> Result<String, Diagnostic> {
+        let start = self.pos.saturating_sub(1);
+        let mut out = String::new();
+        loop {
+            match self.peek() {
+                None | Some('\n') => {
+                    return Err(Diagnostic::new(
+                        Span::new(start, self.pos),
+                        "Unterminated string: the quote is never closed.",
+                    ));
+                }
+                Some('\\') => {
+                    self.pos += 1;
+                    let c = self
+                        .peek()
+                        .ok_or_else(|| self.error("Expected an escaped character"))?;
+                    self.pos += c.len_utf8();
+                    out.push(match c {
+                        'n' => '\n',
+                        't' => '\t',
+                        'r' => '\r',
+                        other => other,
+                    });
+                }
+                Some(c) if c == quote => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(c) => {
+                    self.pos += c.len_utf8();
+                    out.push(c);
+                }
+            }
+        }
+    }
+
+    fn verbatim(&mut self, quote: char) -> Result<String, Diagnostic> {
+        let start = self.pos;
+        match self.rest().find(quote) {
+            Some(end) => {
+                let s = self.rest()[..end].to_string();
+                self.pos += end + 1;
+                Ok(s)
+            }
+            None => Err(Diagnostic::new(
+                Span::new(start, self.src.len()),
+                "Unterminated string.",
+            )),
+        }
+    }
+
+    fn tabular(&mut self) -> Result<Tabular, Diagnostic> {
+        self.enter()?;
+        self.ws();
+        let mut t = self.source()?;
+        loop {
+            self.ws();
+            if !self.eat('|') {
+                break;
+            }
+            self.ws();
+            let op = self.operator()?;
+            t = Tabular::Pipe(Box::new(t), op);
+        }
+        self.depth -= 1;
+        Ok(t)
+    }
+
+    fn source(&mut self) -> Result<Tabular, Diagnostic> {
+        let start = self.pos;
+        if self.eat('(') {
+            let t = self.tabular()?;
+            self.ws();
+            if !self.eat(')') {
+                return Err(self.error("Expected \")\""));
+            }
+            return Ok(t);
+        }
+        if self.keyword("datatable") {
+            self.ws();
+            if !self.eat('(') {
+                return Err(self.error("Expected \"(\" after datatable"));
+            }
+            let mut columns = Vec::new();
+            loop {
+                self.ws();
+                if self.eat(')') {
+                    break;
+                }
+                let name = self.ident()?;
+                self.ws();
+                if !self.eat(':') {
+                    return Err(self.error("Expected \":\" and a type"));
+                }
+                self.ws();
+                let ty = self.ident()?.to_ascii_lowercase();
+                columns.push((name, ty));
+                self.ws();
+                if self.eat(')') {
+                    break;
+                }
+                if !self.eat(',') {
+                    return Err(self.error("Expected \",\" or \")\""));
+                }
+            }
+            self.ws();
+            if !self.eat('[') {
+                return Err(self.error("Expected \"[\" and the values"));
+            }
+            let mut values = Vec::new();
+            loop {
+                self.ws();
+                if self.eat(']') {
+                    break;
+                }
+                values.push(self.expr()?);
+                self.ws();
+                if self.eat(']') {
+                    break;
+                }
+                if !self.eat(',') {
+                    return Err(self.error("Expected \",\" or \"]\""));
+                }
+            }
+            return Ok(Tabular::Datatable { columns, values });
+        }
+        if self.keyword("print") {
+            return Ok(Tabular::Print(self.named_exprs()?));
+        }
+        if self.keyword("range") {
+            self.ws();
+            let column = self.ident()?;
+            self.ws();
+            if !self.keyword("from") {
+                return Err(self.error("Expected FROM"));
+            }
+            let from = self.expr()?;
+            self.ws();
+            if !self.keyword("to") {
+                return Err(self.error("Expected TO"));
+            }
+            let to = self.expr()?;
+            self.ws();
+            if !self.keyword("step") {
+                return Err(self.error("Expected STEP"));
+            }
+            let step = self.expr()?;
+            return Ok(Tabular::Range {
+                column,
+                from,
+                to,
+                step,
+            });
+        }
+        if self.keyword("union") {
+            return Ok(Tabular::Union(self.union_list()?));
+        }
+        let name = self.ident()?;
+        Ok(Tabular::Source(name, Span::new(start, self.pos)))
+    }
+
+    fn union_list(&mut self) -> Result<Vec<Tabular>, Diagnostic> {
+        let mut out = Vec::new();
+        loop {
+            self.ws();
+            // Options such as `kind=outer` or `withsource=T` are accepted.
+            for opt in ["kind", "withsource", "isfuzzy"] {
+                if self.peek_keyword(opt) {
+                    self.keyword(opt);
+                    self.ws();
+                    self.eat('=');
+                    self.ws();
+                    let _ = self.ident();
+                    self.ws();
+                }
+            }
+            out.push(self.source_or_pipeline()?);
+            self.ws();
+            if !self.eat(',') {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn source_or_pipeline(&mut self) -> Result<Tabular, Diagnostic> {
+        if self.peek() == Some('(') {
+            self.pos += 1;
+            let t = self.tabular()?;
+            self.ws();
+            if !self.eat(')') {
+                return Err(self.error("Expected \")\""));
+            }
+            return Ok(t);
+        }
+        self.source()
+    }
+
+    fn operator(&mut self) -> Result<Op, Diagnostic> {
+        let start = self.pos;
+        let name = self.op_name()?;
+        self.ws();
+        Ok(match name.as_str() {
+            "where" | "filter" => Op::Where(self.expr()?),
+            "project" => {
+                let items = self.named_exprs()?;
+                let mut out = Vec::new();
+                for (n, e) in items {
+                    match (n, e) {
+                        (Some(n), e) => out.push((n, Some(e))),
+                        (None, Expr::Column(c, _)) => out.push((c, None)),
+                        (None, e) => out.push((default_name(&e), Some(e))),
+                    }
+                }
+                Op::Project(out)
+            }
+            "project-away" => Op::ProjectAway(self.name_list()?),
+            "project-keep" => Op::ProjectKeep(self.name_list()?),
+            "project-rename" => {
+                let mut out = Vec::new();
+                for (n, e) in self.named_exprs()? {
+                    match (n, e) {
+                        (Some(n), Expr::Column(c, _)) => out.push((n, c)),
+                        _ => return Err(self.error("Expected new = old")),
+                    }
+                }
+                Op::ProjectRename(out)
+            }
+            "extend" => Op::Extend(self.named_exprs()?),
+            "summarize" => {
+                let aggs = if self.peek_keyword("by") {
+                    Vec::new()
+                } else {
+                    self.named_exprs()?
+                };
+                self.ws();
+                let by = if self.keyword("by") {
+                    self.named_exprs()?
+                } else {
+                    Vec::new()
+                };
+                Op::Summarize { aggs, by }
+            }
+            "join" | "lookup" => self.join(name == "lookup")?,
+            "sort" | "order" => {
+                self.ws();
+                if !self.keyword("by") {
+                    return Err(self.error("Expected BY"));
+                }
+                let mut keys = Vec::new();
+                loop {
+                    self.ws();
+                    let e = self.expr()?;
+                    self.ws();
+                    let desc = if self.keyword("asc") {
+                        false
+                    } else {
+                        self.keyword("desc");
+                        true
+                    };
+                    self.ws();
+                    let mut nulls = None;
+                    if self.keyword("nulls") {
+                        self.ws();
+                        nulls = Some(self.keyword("first") || !self.keyword("last"));
+                    }
+                    keys.push((e, desc, nulls));
+                    self.ws();
+                    if !self.eat(',') {
+                        break;
+                    }
+                }
+                Op::Sort(keys)
+            }
+            "top" => {
+                let n = self.expr()?;
+                self.ws();
+                if !self.keyword("by") {
+                    return Err(self.error("Expected BY"));
+                }
+                let by = self.expr()?;
+                self.ws();
+                let desc = if self.keyword("asc") {
+                    false
+                } else {
+                    self.keyword("desc");
+                    true
+                };
+                self.ws();
+                if self.keyword("nulls") {
+                    self.ws();
+                    let _ = self.keyword("first") || self.keyword("last");
+                }
+                Op::Top { n, by, desc }
+            }
+            "take" | "limit" => Op::Take(self.expr()?),
+            "distinct" => {
+                if self.eat('*') {
+                    Op::Distinct(Vec::new())
+                } else {
+                    Op::Distinct(self.name_list()?)
+                }
+            }
+            "count" => Op::Count,
+            "mv-expand" | "mvexpand" => {
+                let items = self.named_exprs()?;
+                self.ws();
+                if self.keyword("to") {
+                    self.ws();
+                    self.keyword("typeof");
+                    self.ws();
+                    self.eat('(');
+                    let _ = self.ident();
+                    self.eat(')');
+                }
+                Op::MvExpand(items)
+            }
+            "union" => Op::Union(self.union_list()?),
+            other => {
+                // Skip to the next top-level pipe so the rest still checks.
+                let mut depth = 0i32;
+                let mut quote: Option<char> = None;
+                while let Some(c) = self.peek() {
+                    match (quote, c) {
+                        (Some(q), c) if c == q => quote = None,
+                        (Some(_), _) => {}
+                        (None, '\'' | '"') => quote = Some(c),
+                        (None, '(' | '[') => depth += 1,
+                        (None, ')' | ']') if depth == 0 => break,
+                        (None, ')' | ']') => depth -= 1,
+                        (None, '|' | ';') if depth == 0 => break,
+                        _ => {}
+                    }
+                    self.pos += c.len_utf8();
+                }
+                Op::Unsupported(other.to_string(), Span::new(start, start + other.len()))
+            }
+        })
+    }
+
+    fn join(&mut self, lookup: bool) -> Result<Op, Diagnostic> {
+        let mut kind = if lookup {
+            JoinKind::LeftOuter
+        } else {
+            JoinKind::InnerUnique
+        };
+        loop {
+            self.ws();
+            if self.keyword("kind") {
+                self.ws();
+                self.eat('=');
+                self.ws();
+                let k = self.ident()?.to_ascii_lowercase();
+                kind = match k.as_str() {
+                    "innerunique" => JoinKind::InnerUnique,
+                    "inner" => JoinKind::Inner,
+                    "leftouter" => JoinKind::LeftOuter,
+                    "rightouter" => JoinKind::RightOuter,
+                    "fullouter" => JoinKind::FullOuter,
+                    "leftanti" | "anti" | "leftantisemi" => JoinKind::LeftAnti,
+                    "rightanti" | "rightantisemi" => JoinKind::RightAnti,
+                    "leftsemi" => JoinKind::LeftSemi,
+                    "rightsemi" => JoinKind::RightSemi,
+                    other => return Err(self.error(&format!("Unknown join kind {other}"))),
+                };
+                continue;
+            }
+            if self.peek_keyword("hint") {
+                // hint.strategy=... and friends: accepted, no effect offline.
+                while !self.rest().starts_with('(') && !self.at_end() && !self.peek_keyword("kind")
+                {
+                    let c = self.peek().unwrap_or(' ');
+                    self.pos += c.len_utf8();
+                }
+                continue;
+            }
+            break;
+        }
+        self.ws();
+        let right = self.source_or_pipeline()?;
+        self.ws();
+        if !self.keyword("on") {
+            return Err(self.error("Expected ON"));
+        }
+        let mut on = Vec::new();
+        loop {
+            self.ws();
+            let e = self.expr()?;
+            match e {
+                Expr::Bin(BinOp::Eq, a, b) => {
+                    let (l, r) = if side_of(&a) == Some("$right") || side_of(&b) == Some("$left") {
+                        (*b, *a)
+                    } else {
+                        (*a, *b)
+                    };
+                    on.push((strip_side(l), strip_side(r)));
+                }
+                Expr::Column(c, s) => on.push((Expr::Column(c.clone(), s), Expr::Column(c, s))),
+                _ => return Err(self.error("Expected a column or $left.a == $right.b")),
+            }
+            self.ws();
+            if !self.eat(',') {
+                break;
+            }
+        }
+        Ok(Op::Join {
+            kind,
+            right: Box::new(right),
+            on,
+        })
+    }
+
+    fn name_list(&mut self) -> Result<Vec<String>, Diagnostic> {
+        let mut out = Vec::new();
+        loop {
+            self.ws();
+            let s = self.pos;
+            let mut name = self.ident()?;
+            // Wildcards in names (`project-away Prop*`).
+            while self.eat('*') {
+                name.push('*');
+                if self.peek().is_some_and(ident_char) {
+                    name.push_str(&self.ident()?);
+                }
+            }
+            let _ = s;
+            out.push(name);
+            self.ws();
+            if !self.eat(',') {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// `name = expr` or `expr`, comma-separated; also `(a, b) = f(...)` is
+    /// refused by the caller's checks.
+    fn named_exprs(&mut self) -> Result<Vec<(Option<String>, Expr)>, Diagnostic> {
+        let mut out = Vec::new();
+        loop {
+            self.ws();
+            let save = self.pos;
+            let mut named = None;
+            if let Ok(name) = self.ident() {
+                self.ws();
+                if self.peek() == Some('=')
+                    && !self.rest().starts_with("==")
+                    && !self.rest().starts_with("=~")
+                {
+                    self.pos += 1;
+                    named = Some(name);
+                } else {
+                    self.pos = save;
+                }
+            } else {
+                self.pos = save;
+            }
+            self.ws();
+            let e = self.expr()?;
+            out.push((named, e));
+            self.ws();
+            if !self.eat(',') {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn expr(&mut self) -> Result<Expr, Diagnostic> {
+        self.enter()?;
+        let e = self.or();
+        self.depth -= 1;
+        e
+    }
+
+    fn or(&mut self) -> Result<Expr, Diagnostic> {
+        let mut l = self.and()?;
+        loop {
+            self.ws();
+            if !self.keyword("or") {
+                return Ok(l);
+            }
+            let r = self.and()?;
+            l = Expr::Bin(BinOp::Or, Box::new(l), Box::new(r));
+        }
+    }
+
+    fn and(&mut self) -> Result<Expr, Diagnostic> {
+        let mut l = self.comparison()?;
+        loop {
+            self.ws();
+            if !self.keyword("and") {
+                return Ok(l);
+            }
+            let r = self.comparison()?;
+            l = Expr::Bin(BinOp::And, Box::new(l), Box::new(r));
+        }
+    }
+
+    fn comparison(&mut self) -> Result<Expr, Diagnostic> {
+        let left = self.additive()?;
+        self.ws();
+        let save = self.pos;
+        for (sym, op) in [
+            ("==", BinOp::Eq),
+            ("!=", BinOp::Ne),
+            ("<>", BinOp::Ne),
+            ("=~", BinOp::EqCi),
+            ("!~", BinOp::NeCi),
+            ("<=", BinOp::Le),
+            (">=", BinOp::Ge),
+            ("<", BinOp::Lt),
+            (">", BinOp::Gt),
+        ] {
+            if self.rest().starts_with(sym) {
+                self.pos += sym.len();
+                self.ws();
+                let right = self.additive()?;
+                return Ok(Expr::Bin(op, Box::new(left), Box::new(right)));
+            }
+        }
+        let negated = self.eat('!');
+        let word = match self.ident() {
+            Ok(w) => w.to_ascii_lowercase(),
+            Err(_) => {
+                self.pos = save;
+                return Ok(left);
+            }
+        };
+        let str_op = |w: &str| -> Option<(StrOp, bool)> {
+            Some(match w {
+                "has" => (StrOp::Has, false),
+                "has_cs" => (StrOp::Has, true),
+                "hasprefix" => (StrOp::HasPrefix, false),
+                "hasprefix_cs" => (StrOp::HasPrefix, true),
+                "hassuffix" => (StrOp::HasSuffix, false),
+                "hassuffix_cs" => (StrOp::HasSuffix, true),
+                "contains" => (StrOp::Contains, false),
+                "contains_cs" => (StrOp::Contains, true),
+                "startswith" => (StrOp::StartsWith, false),
+                "startswith_cs" => (StrOp::StartsWith, true),
+                "endswith" => (StrOp::EndsWith, false),
+                "endswith_cs" => (StrOp::EndsWith, true),
+                _ => return None,
+            })
+        };
+        if let Some((op, cs)) = str_op(&word) {
+            self.ws();
+            let right = self.additive()?;
+            return Ok(Expr::Str2 {
+                op,
+                cs,
+                negated,
+                left: Box::new(left),
+                right: Box::new(right),
+            });
+        }
+        if word == "matches" && !negated {
+            self.ws();
+            if !self.keyword("regex") {
+                return Err(self.error("Expected REGEX after MATCHES"));
+            }
+            self.ws();
+            let right = self.additive()?;
+            return Ok(Expr::Str2 {
+                op: StrOp::MatchesRegex,
+                cs: true,
+                negated: false,
+                left: Box::new(left),
+                right: Box::new(right),
+            });
+        }
+        if matches!(word.as_str(), "in" | "has_any" | "has_all") {
+            let ci = word == "in" && self.eat('~');
+            self.ws();
+            if !self.eat('(') {
+                return Err(self.error("Expected \"(\""));
+            }
+            let mut list = Vec::new();
+            loop {
+                self.ws();
+                if self.eat(')') {
+                    break;
+                }
+                list.push(self.expr()?);
+                self.ws();
+                if self.eat(')') {
+                    break;
+                }
+                if !self.eat(',') {
+                    return Err(self.error("Expected \",\" or \")\""));
+                }
+            }
+            if word == "has_all" {
+                // has_all: every term present.
+                let mut e: Option<Expr> = None;
+                for item in list {
+                    let one = Expr::Str2 {
+                        op: StrOp::Has,
+                        cs: false,
+                        negated: false,
+                        left: Box::new(left.clone()),
+                        right: Box::new(item),
+                    };
+                    e = Some(match e {
+                        None => one,
+                        Some(prev) => Expr::Bin(BinOp::And, Box::new(prev), Box::new(one)),
+                    });
+                }
+                return Ok(e.unwrap_or(Expr::Bool(true)));
+            }
+            return Ok(Expr::In {
+                expr: Box::new(left),
+                list,
+                ci: ci || word == "has_any",
+                negated,
+                any: word == "has_any",
+            });
+        }
+        if word == "between" {
+            self.ws();
+            if !self.eat('(') {
+                return Err(self.error("Expected \"(\""));
+            }
+            let lo = self.expr()?;
+            self.ws();
+            if !(self.eat('.') && self.eat('.')) {
+                return Err(self.error("Expected \"..\""));
+            }
+            let hi = self.expr()?;
+            self.ws();
+            if !self.eat(')') {
+                return Err(self.error("Expected \")\""));
+            }
+            return Ok(Expr::Between {
+                expr: Box::new(left),
+                lo: Box::new(lo),
+                hi: Box::new(hi),
+                negated,
+            });
+        }
+        self.pos = save;
+        Ok(left)
+    }
+
+    fn additive(&mut self) -> Result<Expr, Diagnostic> {
+        let mut l = self.multiplicative()?;
+        loop {
+            self.ws();
+            let op = match self.peek() {
+                Some('+') => BinOp::Add,
+                Some('-') => BinOp::Sub,
+                _ => return Ok(l),
+            };
+            self.pos += 1;
+            let r = self.multiplicative()?;
+            l = Expr::Bin(op, Box::new(l), Box::new(r));
+        }
+    }
+
+    fn multiplicative(&mut self) -> Result<Expr, Diagnostic> {
+        let mut l = self.unary()?;
+        loop {
+            self.ws();
+            let op = match self.peek() {
+                Some('*') => BinOp::Mul,
+                Some('/') if !self.rest().starts_with("//") => BinOp::Div,
+                Some('%') => BinOp::Mod,
+                _ => return Ok(l),
+            };
+            self.pos += 1;
+            let r = self.unary()?;
+            l = Expr::Bin(op, Box::new(l), Box::new(r));
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, Diagnostic> {
+        self.ws();
+        if self.peek() == Some('-') && !self.rest()[1..].starts_with('-') {
+            self.pos += 1;
+            self.enter()?;
+            let e = self.unary()?;
+            self.depth -= 1;
+            return Ok(match e {
+                Expr::Long(n) => Expr::Long(-n),
+                Expr::Real(f) => Expr::Real(-f),
+                Expr::Timespan(t) => Expr::Timespan(-t),
+                e => Expr::Neg(Box::new(e)),
+            });
+        }
+        self.postfix()
+    }
+
+    fn postfix(&mut self) -> Result<Expr, Diagnostic> {
+        let mut e = self.primary()?;
+        loop {
+            let save = self.pos;
+            self.ws();
+            if self.peek() == Some('.') && !self.rest().starts_with("..") {
+                self.pos += 1;
+                self.ws();
+                if self.peek() == Some('[') {
+                    // `x.[0]` and `x.["a"]` as Kusto accepts them.
+                    continue;
+                }
+                let name = self.ident()?;
+                e = Expr::Member(Box::new(e), name);
+                continue;
+            }
+            if self.peek() == Some('[') {
+                self.pos += 1;
+                let idx = self.expr()?;
+                self.ws();
+                if !self.eat(']') {
+                    return Err(self.error("Expected \"]\""));
+                }
+                e = Expr::Index(Box::new(e), Box::new(idx));
+                continue;
+            }
+            self.pos = save;
+            return Ok(e);
+        }
+    }
+
+    fn primary(&mut self) -> Result<Expr, Diagnostic> {
+        self.ws();
+        let start = self.pos;
+        match self.peek() {
+            Some('(') => {
+                self.pos += 1;
+                let e = self.expr()?;
+                self.ws();
+                if !self.eat(')') {
+                    return Err(self.error("Expected \")\""));
+                }
+                Ok(e)
+            }
+            Some('\'' | '"') => {
+                let q = self.peek().unwrap_or('"');
+                self.pos += 1;
+                Ok(Expr::Str(self.string_body(q)?))
+            }
+            Some('@') if self.rest()[1..].starts_with(['\'', '"']) => {
+                let q = self.rest()[1..].chars().next().unwrap_or('"');
+                self.pos += 2;
+                Ok(Expr::Str(self.verbatim(q)?))
+            }
+            Some('h' | 'H') if self.rest()[1..].starts_with(['\'', '"']) => {
+                let q = self.rest()[1..].chars().next().unwrap_or('"');
+                self.pos += 2;
+                Ok(Expr::Str(self.string_body(q)?))
+            }
+            Some('*') => {
+                self.pos += 1;
+                Ok(Expr::Star)
+            }
+            Some(c) if c.is_ascii_digit() => self.number(),
+            Some('[') if self.rest().starts_with("['") || self.rest().starts_with("[\"") => {
+                let name = self.ident()?;
+                Ok(Expr::Column(name, Span::new(start, self.pos)))
+            }
+            Some(c) if ident_start(c) => {
+                let name = self.ident()?;
+                let lower = name.to_ascii_lowercase();
+                match lower.as_str() {
+                    "true" => return Ok(Expr::Bool(true)),
+                    "false" => return Ok(Expr::Bool(false)),
+                    _ => {}
+                }
+                let save = self.pos;
+                self.ws();
+                if self.peek() == Some('(') {
+                    if matches!(
+                        lower.as_str(),
+                        "datetime" | "timespan" | "dynamic" | "guid" | "time"
+                    ) {
+                        return self.typed_literal(&lower, start);
+                    }
+                    self.pos += 1;
+                    let mut args = Vec::new();
+                    self.ws();
+                    if !self.eat(')') {
+                        loop {
+                            self.ws();
+                            args.push(self.expr()?);
+                            self.ws();
+                            if self.eat(')') {
+                                break;
+                            }
+                            if !self.eat(',') {
+                                return Err(self.error("Expected \",\" or \")\""));
+                            }
+                        }
+                    }
+                    return Ok(Expr::Call {
+                        name: lower,
+                        args,
+                        span: Span::new(start, self.pos),
+                    });
+                }
+                self.pos = save;
+                Ok(Expr::Column(name, Span::new(start, self.pos)))
+            }
+            _ => Err(self.error("Expected an expression")),
+        }
+    }
+
+    /// `datetime(2021-01-01)`, `timespan(1d)`, `dynamic({...})`: the text in
+    /// the parentheses is taken as written.
+    fn typed_literal(&mut self, kind: &str, start: usize) -> Result<Expr, Diagnostic> {
+        self.pos += 1;
+        let inner_start = self.pos;
+        let mut depth = 0i32;
+        let mut quote: Option<char> = None;
+        while let Some(c) = self.peek() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '(' | '[' | '{') => depth += 1,
+                (None, ')') if depth == 0 => break,
+                (None, ')' | ']' | '}') => depth -= 1,
+                _ => {}
+            }
+            self.pos += c.len_utf8();
+        }
+        let inner = self.src[inner_start..self.pos].trim().to_string();
+        if !self.eat(')') {
+            return Err(self.error("Expected \")\""));
+        }
+        let span = Span::new(start, self.pos);
+        Ok(Expr::Call {
+            name: format!("{kind}#literal"),
+            args: vec![Expr::Str(inner)],
+            span,
+        })
+    }
+
+    fn number(&mut self) -> Result<Expr, Diagnostic> {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        let mut real = false;
+        if self.peek() == Some('.') && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            real = true;
+            self.pos += 1;
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.pos += 1;
+            }
+        }
+        if matches!(self.peek(), Some('e' | 'E'))
+            && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
+        {
+            real = true;
+            self.pos += 2;
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.pos += 1;
+            }
+        }
+        let num = &self.src[start..self.pos];
+        // A unit right after the number makes a timespan: 5m, 1.5h, 100ms.
+        let unit_start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
+            self.pos += 1;
+        }
+        let unit = &self.src[unit_start..self.pos];
+        let span = Span::new(start, self.pos);
+        if !unit.is_empty() {
+            let ticks_per = super::value::unit_ticks(unit).ok_or_else(|| {
+                Diagnostic::new(span, format!("Unknown timespan unit \"{unit}\"."))
+            })?;
+            let n: f64 = num
+                .parse()
+                .map_err(|_| Diagnostic::new(span, "Invalid number."))?;
+            return Ok(Expr::Timespan((n * ticks_per as f64).round() as i64));
+        }
+        if real {
+            Ok(Expr::Real(
+                num.parse()
+                    .map_err(|_| Diagnostic::new(span, "Invalid number."))?,
+            ))
+        } else {
+            match num.parse::<i64>() {
+                Ok(n) => Ok(Expr::Long(n)),
+                Err(_) => Ok(Expr::Real(
+                    num.parse()
+                        .map_err(|_| Diagnostic::new(span, "Invalid number."))?,
+                )),
+            }
+        }
+    }
+}
+
+fn side_of(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Member(base, _) => match base.as_ref() {
+            Expr::Column(c, _) if c == "$left" || c == "$right" => Some(c.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn strip_side(e: Expr) -> Expr {
+    match e {
+        Expr::Member(base, name) if matches!(base.as_ref(), Expr::Column(c, _) if c == "$left" || c == "$right") => {
+            Expr::Column(name, Span::default())
+        }
+        other => other,
+    }
+}
+
+/// The column name Kusto gives an unnamed expression.
+pub fn default_name(e: &Expr) -> String {
+    match e {
+        Expr::Column(c, _) => c.clone(),
+        Expr::Member(base, name) => format!("{}_{name}", default_name(base)),
+        Expr::Call { name, args, .. } => {
+            if args.is_empty() || matches!(args.as_slice(), [Expr::Star]) {
+                if name == "count" {
+                    return "count_".into();
+                }
+                return format!("{name}_");
+            }
+            match args.first() {
+                Some(Expr::Column(c, _)) => format!("{name}_{c}"),
+                _ => format!("{name}_"),
+            }
+        }
+        _ => "Column1".into(),
+    }
+}

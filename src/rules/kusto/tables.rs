@@ -1,0 +1,180 @@
+//! Log Analytics tables built from loaded events of any shape: a sign-in
+//! is a `SigninLogs` row whether it came from Sentinel, a diagnostic
+//! export or Elasticsearch; columns are looked up through the mapping
+//! table by their Sentinel names.
+
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use super::exec::{Doc, KRow, Table, Tables};
+use super::value::{KV, date_from_str};
+use crate::detect::EventRef;
+use crate::ingest::{self, Mapping};
+use crate::model::{Shape, SourceKind};
+
+/// Columns shown for rows that came from another shape (their own field
+/// names are not Log Analytics columns).
+fn standard_columns(table: &str) -> &'static [&'static str] {
+    match table {
+        "SigninLogs" | "AADNonInteractiveUserSignInLogs" => &[
+            "TimeGenerated",
+            "UserPrincipalName",
+            "IPAddress",
+            "AppDisplayName",
+            "AppId",
+            "ResultType",
+            "ResultDescription",
+            "Location",
+            "UserAgent",
+            "ResourceDisplayName",
+            "CorrelationId",
+            "Type",
+        ],
+        "AuditLogs" => &[
+            "TimeGenerated",
+            "OperationName",
+            "Category",
+            "Result",
+            "LoggedByService",
+            "InitiatedBy",
+            "TargetResources",
+            "CorrelationId",
+            "Type",
+        ],
+        "AzureActivity" => &[
+            "TimeGenerated",
+            "OperationNameValue",
+            "ActivityStatusValue",
+            "ActivityStatus",
+            "Caller",
+            "CallerIpAddress",
+            "Category",
+            "_ResourceId",
+            "SubscriptionId",
+            "ResourceGroup",
+            "CorrelationId",
+            "Type",
+        ],
+        "AzureDiagnostics" => &[
+            "TimeGenerated",
+            "OperationName",
+            "ResultType",
+            "CallerIPAddress",
+            "Resource",
+            "ResourceGroup",
+            "ResourceProvider",
+            "Category",
+            "SubscriptionId",
+            "Type",
+        ],
+        _ => &["TimeGenerated", "Type"],
+    }
+}
+
+/// The table an event belongs to.
+pub fn table_of(doc: &Json, kind: SourceKind, mapping: &Mapping) -> Option<String> {
+    if let Some(t) = doc.get("Type").and_then(Json::as_str) {
+        return Some(t.to_string());
+    }
+    let category = doc.get("category").and_then(Json::as_str).unwrap_or("");
+    if kind == SourceKind::SignIn && category.eq_ignore_ascii_case("NonInteractiveUserSignInLogs") {
+        return Some("AADNonInteractiveUserSignInLogs".into());
+    }
+    mapping.dataset(kind).map(|(_, table)| table.to_string())
+}
+
+fn value_of(name: &str, j: &Json) -> KV {
+    match j {
+        Json::String(s) if name == "TimeGenerated" || name.ends_with("DateTime") => {
+            date_from_str(s).map_or_else(|| KV::Str(s.clone()), KV::Date)
+        }
+        other => KV::from_json(other),
+    }
+}
+
+/// Collects the tables a query reads while logs load.
+pub struct Builder {
+    pub tables: Tables,
+    /// `--table NAME=PATH`: files whose events form a table of that name.
+    pub named: Vec<(String, String)>,
+    /// The latest TimeGenerated seen, in ticks: what `now()` means offline.
+    pub latest: Option<i64>,
+}
+
+impl Builder {
+    pub fn new(named: Vec<(String, String)>) -> Builder {
+        Builder {
+            tables: Tables::new(),
+            named,
+            latest: None,
+        }
+    }
+
+    pub fn offer(&mut self, ev: &ingest::Event<'_>, mapping: &'static Mapping) {
+        let given = self
+            .named
+            .iter()
+            .find(|(p, _)| ev.source.path == *p || ev.source.path.starts_with(&format!("{p}/")))
+            .map(|(_, n)| n.clone());
+        let Some(table) = given
+            .clone()
+            .or_else(|| table_of(&ev.doc, ev.kind, mapping))
+        else {
+            return;
+        };
+        let doc = ev.doc.clone();
+        let kind = ev.kind;
+        let columns: Vec<String> = if given.is_some() || ev.shape == Shape::Sentinel {
+            doc.as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        } else {
+            standard_columns(&table)
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        };
+        if let Some(t) = mapping.canonical(&ev.doc, ev.kind).time {
+            let ticks = t.timestamp() * 10_000_000 + i64::from(t.timestamp_subsec_nanos() / 100);
+            self.latest = Some(self.latest.map_or(ticks, |l| l.max(ticks)));
+        }
+        let table_name = table.clone();
+        let get = move |name: &str| -> KV {
+            if name == "Type" {
+                if let Some(t) = doc.get("Type") {
+                    return KV::from_json(t);
+                }
+                return KV::Str(table_name.clone());
+            }
+            let found = mapping.lookup(&doc, kind, name);
+            match found.first() {
+                Some(v) => value_of(name, v.as_ref()),
+                None => KV::Null,
+            }
+        };
+        let t = self.tables.entry(table).or_default();
+        for c in &columns {
+            if !t.columns.contains(c) {
+                t.columns.push(c.clone());
+            }
+        }
+        t.rows.push(KRow {
+            cols: Vec::new(),
+            doc: Some(Arc::new(Doc {
+                get: Box::new(get),
+                columns,
+            })),
+            evidence: vec![EventRef {
+                source: ev.loc.source,
+                index: ev.loc.index,
+            }],
+        });
+    }
+
+    /// Runs a query over the collected tables.
+    pub fn run(&self, q: &super::ast::Query, now_ticks: Option<i64>) -> Table {
+        let now = now_ticks.or(self.latest).unwrap_or(0);
+        super::exec::Exec::new(&self.tables, now).run(q)
+    }
+}

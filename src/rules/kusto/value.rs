@@ -1,0 +1,157 @@
+//! Kusto values: typed scalars, `dynamic` (JSON), datetimes and timespans
+//! in 100-nanosecond ticks.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value as Json;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum KV {
+    Null,
+    Bool(bool),
+    Long(i64),
+    Real(f64),
+    Str(String),
+    /// Ticks since the Unix epoch.
+    Date(i64),
+    Span(i64),
+    Dyn(Json),
+}
+
+pub const TICKS_PER_MS: i64 = 10_000;
+
+/// Ticks in one unit of a timespan literal.
+pub fn unit_ticks(unit: &str) -> Option<i64> {
+    Some(match unit {
+        "d" | "day" | "days" => 864_000_000_000,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 36_000_000_000,
+        "m" | "min" | "minute" | "minutes" => 600_000_000,
+        "s" | "sec" | "second" | "seconds" => 10_000_000,
+        "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => 10_000,
+        "microsecond" | "microseconds" => 10,
+        "tick" | "ticks" => 1,
+        _ => return None,
+    })
+}
+
+pub fn date_from_str(s: &str) -> Option<i64> {
+    crate::model::parse_time(s)
+        .map(|t| t.timestamp() * 10_000_000 + i64::from(t.timestamp_subsec_nanos() / 100))
+}
+
+pub fn to_datetime(ticks: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(
+        ticks.div_euclid(10_000_000),
+        (ticks.rem_euclid(10_000_000) * 100) as u32,
+    )
+}
+
+pub fn format_date(ticks: i64) -> String {
+    match to_datetime(ticks) {
+        Some(t) if ticks % 10_000_000 == 0 => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Some(t) => {
+            let frac = format!("{:07}", ticks.rem_euclid(10_000_000));
+            format!(
+                "{}.{}Z",
+                t.format("%Y-%m-%dT%H:%M:%S"),
+                frac.trim_end_matches('0')
+            )
+        }
+        None => String::new(),
+    }
+}
+
+pub fn format_span(ticks: i64) -> String {
+    let neg = ticks < 0;
+    let t = ticks.unsigned_abs();
+    let days = t / 864_000_000_000;
+    let rem = t % 864_000_000_000;
+    let (h, m, s, f) = (
+        rem / 36_000_000_000,
+        rem % 36_000_000_000 / 600_000_000,
+        rem % 600_000_000 / 10_000_000,
+        rem % 10_000_000,
+    );
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if days > 0 {
+        out.push_str(&format!("{days}."));
+    }
+    out.push_str(&format!("{h:02}:{m:02}:{s:02}"));
+    if f > 0 {
+        out.push_str(&format!(".{f:07}"));
+    }
+    out
+}
+
+impl KV {
+    pub fn is_null(&self) -> bool {
+        matches!(self, KV::Null)
+    }
+
+    /// A document field as Kusto would type it: text stays text (Log
+    /// Analytics string columns), objects and arrays are dynamic.
+    pub fn from_json(j: &Json) -> KV {
+        match j {
+            Json::Null => KV::Null,
+            Json::Bool(b) => KV::Bool(*b),
+            Json::Number(n) => n
+                .as_i64()
+                .map_or_else(|| n.as_f64().map_or(KV::Null, KV::Real), KV::Long),
+            Json::String(s) => KV::Str(s.clone()),
+            other => KV::Dyn(other.clone()),
+        }
+    }
+
+    /// As a `dynamic` value.
+    pub fn to_dyn(&self) -> Json {
+        match self {
+            KV::Null => Json::Null,
+            KV::Bool(b) => Json::Bool(*b),
+            KV::Long(i) => Json::from(*i),
+            KV::Real(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+            KV::Str(s) => Json::String(s.clone()),
+            KV::Date(t) => Json::String(format_date(*t)),
+            KV::Span(t) => Json::String(format_span(*t)),
+            KV::Dyn(j) => j.clone(),
+        }
+    }
+
+    /// `tostring()`: text; null becomes the empty string.
+    pub fn to_text(&self) -> String {
+        match self {
+            KV::Null => String::new(),
+            KV::Bool(b) => b.to_string(),
+            KV::Long(i) => i.to_string(),
+            KV::Real(f) => f.to_string(),
+            KV::Str(s) => s.clone(),
+            KV::Date(t) => format_date(*t),
+            KV::Span(t) => format_span(*t),
+            KV::Dyn(Json::String(s)) => s.clone(),
+            KV::Dyn(Json::Null) => String::new(),
+            KV::Dyn(j) => j.to_string(),
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            KV::Long(i) => Some(*i as f64),
+            KV::Real(f) => Some(*f),
+            KV::Dyn(Json::Number(n)) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    /// A key for grouping and joining: equal values give equal keys.
+    pub fn key(&self) -> String {
+        match self {
+            KV::Null => "\u{0}null".into(),
+            KV::Long(i) => format!("n{}", *i as f64),
+            KV::Real(f) => format!("n{f}"),
+            KV::Str(s) => format!("s{s}"),
+            KV::Dyn(Json::String(s)) => format!("s{s}"),
+            other => format!("{other:?}"),
+        }
+    }
+}
