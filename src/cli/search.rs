@@ -272,12 +272,7 @@ pub fn run_kusto(
                 let cells: Vec<String> = table
                     .columns
                     .iter()
-                    .map(|c| {
-                        clip(
-                            &row[c.as_str()].to_string().trim_matches('"').to_string(),
-                            28,
-                        )
-                    })
+                    .map(|c| clip(row[c.as_str()].to_string().trim_matches('"'), 28))
                     .collect();
                 writeln!(out, "{}", cells.join("  "))
             })

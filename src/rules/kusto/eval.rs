@@ -400,6 +400,8 @@ fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 |_| {
                     s.trim()
                         .parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
                         .map_or(KV::Null, |f| KV::Long(f as i64))
                 },
                 KV::Long,
@@ -431,6 +433,7 @@ fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             _ => KV::Null,
         },
         "todynamic" | "parse_json" => match arg(0) {
+            KV::Str(s) if s.is_empty() => KV::Null,
             KV::Str(s) => serde_json::from_str::<Json>(&s).map_or(KV::Str(s), KV::Dyn),
             KV::Dyn(Json::String(s)) => {
                 serde_json::from_str::<Json>(&s).map_or(KV::Dyn(Json::String(s)), KV::Dyn)
@@ -588,7 +591,12 @@ fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             }
             _ => KV::Null,
         },
-        "ipv4_is_private" => match text(&parg(0)).parse::<std::net::Ipv4Addr>() {
+        "ipv4_is_private" => match text(&parg(0))
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .parse::<std::net::Ipv4Addr>()
+        {
             Ok(ip) => KV::Bool(ip.is_private()),
             Err(_) => KV::Null,
         },

@@ -203,10 +203,7 @@ impl<'a> Exec<'a> {
             Tabular::Print(items) => {
                 let mut cols = Vec::new();
                 for (i, (n, e)) in items.iter().enumerate() {
-                    let name = n.clone().unwrap_or_else(|| match e {
-                        Expr::Column(..) | Expr::Member(..) | Expr::Call { .. } => default_name(e),
-                        _ => format!("print_{i}"),
-                    });
+                    let name = n.clone().unwrap_or_else(|| format!("print_{i}"));
                     cols.push((name, self.ev(e, &Empty)));
                 }
                 Table {
@@ -450,6 +447,17 @@ impl<'a> Exec<'a> {
                     let mut out = Vec::new();
                     for r in &t.rows {
                         match self.ev(e, r) {
+                            // A property bag expands into one-key bags.
+                            KV::Dyn(Json::Object(m)) => {
+                                for (k, v) in m {
+                                    let mut one = serde_json::Map::new();
+                                    one.insert(k, v);
+                                    let mut nr = r.clone();
+                                    nr.cols.retain(|(c, _)| *c != name);
+                                    nr.cols.push((name.clone(), KV::Dyn(Json::Object(one))));
+                                    out.push(nr);
+                                }
+                            }
                             KV::Dyn(Json::Array(a)) => {
                                 for item in a {
                                     let mut nr = r.clone();
@@ -560,13 +568,57 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// An expression with aggregations inside (`100 * count()`): each
+    /// aggregation is computed over the group, then the expression.
+    fn nested_aggregate(&self, e: &Expr, rows: &[&KRow]) -> KV {
+        fn replace(ex: &Exec, e: &Expr, rows: &[&KRow]) -> Expr {
+            match e {
+                Expr::Call { name, .. }
+                    if super::eval::AGGREGATE.iter().any(|(n, _, _)| n == name) =>
+                {
+                    let v = ex
+                        .aggregate(Some("v"), e, rows)
+                        .into_iter()
+                        .next()
+                        .map_or(KV::Null, |(_, v)| v);
+                    match v {
+                        KV::Str(s) => Expr::Str(s),
+                        other => lit(&other),
+                    }
+                }
+                Expr::Call { name, args, span } => Expr::Call {
+                    name: name.clone(),
+                    args: args.iter().map(|a| replace(ex, a, rows)).collect(),
+                    span: *span,
+                },
+                Expr::Bin(op, a, b) => Expr::Bin(
+                    *op,
+                    Box::new(replace(ex, a, rows)),
+                    Box::new(replace(ex, b, rows)),
+                ),
+                Expr::Neg(a) => Expr::Neg(Box::new(replace(ex, a, rows))),
+                other => other.clone(),
+            }
+        }
+        let e = replace(self, e, rows);
+        match rows.first() {
+            Some(r) => self.ev(&e, *r),
+            None => self.ev(&e, &Empty),
+        }
+    }
+
     fn aggregate(&self, name: Option<&str>, e: &Expr, rows: &[&KRow]) -> Vec<(String, KV)> {
+        let plain_call = matches!(e, Expr::Call { name, .. } if super::eval::AGGREGATE.iter().any(|(n, _, _)| n == name));
         let Expr::Call { name: f, args, .. } = e else {
             return vec![(
                 name.unwrap_or("Column1").to_string(),
-                rows.first().map_or(KV::Null, |r| self.ev(e, *r)),
+                self.nested_aggregate(e, rows),
             )];
         };
+        if !plain_call {
+            let n = name.map(str::to_string).unwrap_or_else(|| default_name(e));
+            return vec![(n, self.nested_aggregate(e, rows))];
+        }
         let col = |prefix: &str| -> String {
             name.map(str::to_string)
                 .unwrap_or_else(|| match args.first() {
@@ -585,8 +637,7 @@ impl<'a> Exec<'a> {
                 .map(|v| matches!(v, KV::Bool(true)))
                 .collect()
         };
-        let non_null =
-            |v: &KV| !matches!(v, KV::Null | KV::Dyn(Json::Null)) && *v != KV::Str(String::new());
+        let non_null = |v: &KV| !matches!(v, KV::Null | KV::Dyn(Json::Null));
         let distinct = |vs: Vec<KV>| -> Vec<KV> {
             let mut seen = std::collections::HashSet::new();
             vs.into_iter()
@@ -621,11 +672,15 @@ impl<'a> Exec<'a> {
                         .map(|(v, _)| v)
                         .collect();
                 }
-                let items: Vec<Json> = if f.starts_with("make_set") {
+                let mut items: Vec<Json> = if f.starts_with("make_set") {
                     distinct(vs).iter().map(KV::to_dyn).collect()
                 } else {
                     vs.iter().filter(|v| !v.is_null()).map(KV::to_dyn).collect()
                 };
+                let cap_arg = if f.ends_with("_if") { 2 } else { 1 };
+                if let Some(KV::Long(cap)) = args.get(cap_arg).map(|a| self.ev(a, &Empty)) {
+                    items.truncate(usize::try_from(cap).unwrap_or(0));
+                }
                 KV::Dyn(Json::Array(items))
             }
             "min" | "max" => {
@@ -703,11 +758,15 @@ impl<'a> Exec<'a> {
                 return args
                     .iter()
                     .map(|a| {
-                        (
-                            name.map(str::to_string)
-                                .unwrap_or_else(|| format!("any_{}", default_name(a))),
-                            rows.first().map_or(KV::Null, |r| self.ev(a, *r)),
-                        )
+                        // `take_any(x)` keeps the column's name; `any(x)` is `any_x`.
+                        let n = name.map(str::to_string).unwrap_or_else(|| {
+                            if f == "take_any" {
+                                default_name(a)
+                            } else {
+                                format!("any_{}", default_name(a))
+                            }
+                        });
+                        (n, rows.first().map_or(KV::Null, |r| self.ev(a, *r)))
                     })
                     .collect();
             }
@@ -807,9 +866,7 @@ impl<'a> Exec<'a> {
                     let matches = k.and_then(|k| by_key.get(k)).cloned().unwrap_or_default();
                     for j in &matches {
                         right_used[*j] = true;
-                        if kind != JoinKind::RightOuter || true {
-                            rows.push(combine(Some(l), Some(&right.rows[*j])));
-                        }
+                        rows.push(combine(Some(l), Some(&right.rows[*j])));
                     }
                     if matches.is_empty()
                         && matches!(kind, JoinKind::LeftOuter | JoinKind::FullOuter)

@@ -1140,6 +1140,13 @@ pub fn default_name(e: &Expr) -> String {
     match e {
         Expr::Column(c, _) => c.clone(),
         Expr::Member(base, name) => format!("{}_{name}", default_name(base)),
+        // `bin(x, 1h)` and `floor(x, 1h)` keep the column's name.
+        Expr::Call { name, args, .. }
+            if (name == "bin" || name == "floor")
+                && matches!(args.first(), Some(Expr::Column(..))) =>
+        {
+            default_name(&args[0])
+        }
         Expr::Call { name, args, .. } => {
             if args.is_empty() || matches!(args.as_slice(), [Expr::Star]) {
                 if name == "count" {

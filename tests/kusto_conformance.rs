@@ -1,0 +1,199 @@
+//! Kusto cases from Kusto's public documentation and another engine's
+//! tests (`../shared/conformance/kusto.jsonl`). Every case either runs and
+//! gives the documented rows, or is refused naming the operator or
+//! function Vigil does not run; the refused ones are counted and listed.
+
+mod common;
+
+use serde_json::Value;
+use vigil::rules::kusto::{self, exec::Tables, tables::Builder};
+
+/// Values compare leniently where the docs render them as text: numbers
+/// by value, datetimes by instant, JSON text against JSON.
+fn same(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Number(a), Value::Number(b)) => {
+            (a.as_f64().unwrap_or(f64::NAN) - b.as_f64().unwrap_or(f64::NAN)).abs() < 1e-9
+        }
+        (Value::Null, Value::String(s)) if s == "NaN" || s == "(null)" => true,
+        (Value::Number(a), Value::String(b)) | (Value::String(b), Value::Number(a)) => b
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|x| (x - a.as_f64().unwrap_or(f64::NAN)).abs() < 1e-6),
+        (Value::String(a), Value::String(b)) => {
+            a == b
+                || matches!((vigil::model::parse_time(a), vigil::model::parse_time(b)), (Some(x), Some(y)) if x == y)
+                || matches!((serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(b)), (Ok(x), Ok(y)) if x == y)
+        }
+        (Value::Bool(a), Value::String(b)) | (Value::String(b), Value::Bool(a)) => {
+            b.eq_ignore_ascii_case(&a.to_string())
+        }
+        (Value::Null, Value::String(s)) | (Value::String(s), Value::Null) => s.is_empty(),
+        (x, Value::String(s)) if !x.is_string() => {
+            serde_json::from_str::<Value>(s).is_ok_and(|y| same(x, &y))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => got == want,
+    }
+}
+
+/// Cases whose expected rows Vigil does not reproduce, and why. The test
+/// fails when any other case is wrong, and when one of these starts to
+/// pass (so the list stays true).
+const KNOWN_WRONG: &[(usize, &str)] = &[
+    (
+        32,
+        "union renames same-named columns of different types (v_real1, v_long): needs column types",
+    ),
+    (
+        106,
+        "string columns are empty, never null, after an outer join: needs column types",
+    ),
+    (151, "the documentation renders 14 days as 14:00:00:00"),
+    (
+        250,
+        "the documentation's output names Value1 where rightanti returns the right side's Value2",
+    ),
+    (288, "the documentation shows only part of the result"),
+];
+
+#[test]
+fn kusto_conformance_cases_run_or_name_what_is_missing() {
+    let Some(path) = common::shared("conformance/kusto.jsonl") else {
+        return;
+    };
+    let text = std::fs::read_to_string(path).unwrap();
+    let empty = Builder::new(Vec::new());
+    let _: &Tables = &empty.tables;
+    let (mut passed, mut refused, mut total) = (0, Vec::new(), 0);
+    let mut failures = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        // Python wrote NaN as a bare word, which JSON does not have; read
+        // it as a string so the case still runs.
+        let case: Value = serde_json::from_str(line)
+            .or_else(|_| serde_json::from_str(&line.replace(": NaN", ": \"NaN\"")))
+            .unwrap();
+        if case["upstream_skipped"] == Value::Bool(true) || case["expect"].get("raw").is_some() {
+            continue;
+        }
+        total += 1;
+        let query = case["query"].as_str().unwrap();
+        let expect = &case["expect"];
+        let q = match kusto::compile(query) {
+            Ok(q) => q,
+            Err(e) => {
+                if expect["error"] == Value::Bool(true) {
+                    passed += 1;
+                } else {
+                    refused.push(format!("line {}: {}", i + 1, e.message));
+                }
+                continue;
+            }
+        };
+        if expect["error"] == Value::Bool(true) {
+            failures.push(format!("line {}: should be refused: {query}", i + 1));
+            continue;
+        }
+        let table = empty.run(&q, Some(0));
+        let got = table.to_json_rows();
+        let want = expect["rows"].as_array().cloned().unwrap_or_default();
+        let cols: Vec<String> = expect["columns"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .map(|x| {
+                        x.as_str()
+                            .unwrap_or("")
+                            .split(':')
+                            .next()
+                            .unwrap_or("")
+                            .trim_matches('`')
+                            .to_string()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // The docs render some column titles in backquotes.
+        let want: Vec<Value> = want
+            .into_iter()
+            .map(|row| match row {
+                Value::Object(m) => Value::Object(
+                    m.into_iter()
+                        .map(|(k, v)| (k.trim_matches('`').to_string(), v))
+                        .collect(),
+                ),
+                other => other,
+            })
+            .collect();
+        let row_same = |g: &Value, w: &Value| {
+            cols.iter().all(|c| {
+                same(
+                    g.get(c).unwrap_or(&Value::Null),
+                    w.get(c).unwrap_or(&Value::Null),
+                )
+            })
+        };
+        let ok = table.columns == cols
+            && got.len() == want.len()
+            && if expect["ordered"] == Value::Bool(true) {
+                got.iter().zip(&want).all(|(g, w)| row_same(g, w))
+            } else {
+                let mut left: Vec<&Value> = got.iter().collect();
+                want.iter()
+                    .all(|w| match left.iter().position(|g| row_same(g, w)) {
+                        Some(p) => {
+                            left.remove(p);
+                            true
+                        }
+                        None => false,
+                    })
+            };
+        let known = KNOWN_WRONG.iter().find(|(l, _)| *l == i + 1);
+        if ok {
+            passed += 1;
+            if let Some((l, why)) = known {
+                failures.push(format!(
+                    "line {l} now passes; remove it from KNOWN_WRONG ({why})"
+                ));
+            }
+        } else if known.is_some() {
+            // Listed above with the reason.
+        } else {
+            failures.push(format!(
+                "line {}: {}\n  columns {:?} want {cols:?}\n  got  {}\n  want {}",
+                i + 1,
+                query.replace('\n', " "),
+                table.columns,
+                serde_json::to_string(&got)
+                    .unwrap()
+                    .chars()
+                    .take(300)
+                    .collect::<String>(),
+                serde_json::to_string(&want)
+                    .unwrap()
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+            ));
+        }
+    }
+    println!(
+        "{total} Kusto cases: {passed} pass, {} refused as unsupported, {} wrong",
+        refused.len(),
+        failures.len()
+    );
+    for r in &refused {
+        println!("  refused {r}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
