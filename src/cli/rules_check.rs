@@ -74,6 +74,7 @@ pub fn check(paths: &[PathBuf]) -> Report {
             let mut fields = match &r.parsed {
                 Parsed::Kql(q) => q.fields(),
                 Parsed::Esql(q) => q.fields(),
+                Parsed::Kusto(_) => Vec::new(),
                 Parsed::None => Vec::new(),
             };
             match &r.kind {

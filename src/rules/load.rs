@@ -110,16 +110,18 @@ pub fn load_file(path: &Path) -> Option<RuleFile> {
     let is_yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
     if is_yaml {
         file.format = "yaml";
-        file.unsupported = Some(
-            if text.contains("\nlogsource:") || text.starts_with("title:") {
-                "Sigma rules are not supported yet".into()
-            } else if text.contains("\nquery:") || text.contains("\nqueryFrequency:") {
-                "Sentinel rules run with the Kusto engine, which this build does not have yet"
-                    .into()
-            } else {
-                "not a rule format Vigil reads".into()
-            },
-        );
+        if text.contains("\nlogsource:") || text.starts_with("title:") {
+            file.format = "sigma-yaml";
+            file.unsupported = Some("Sigma rules are not supported yet".into());
+        } else if text.contains("\nquery:") || text.starts_with("query:") {
+            file.format = "sentinel-yaml";
+            match super::sentinel::from_yaml(&name, &text) {
+                Ok(rule) => file.rules.push(rule),
+                Err(e) => file.errors.push(e),
+            }
+        } else {
+            file.unsupported = Some("not a rule format Vigil reads".into());
+        }
         return Some(file);
     }
     None

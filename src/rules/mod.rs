@@ -13,6 +13,7 @@ pub mod kql;
 pub mod kusto;
 pub mod load;
 pub mod rule;
+pub mod sentinel;
 pub mod types;
 
 pub use rule::{Rule, Status};

@@ -127,6 +127,7 @@ impl std::fmt::Display for Located {
 pub enum Parsed {
     Kql(kql::Query),
     Esql(super::esql::ast::Query),
+    Kusto(super::kusto::ast::Query),
     None,
 }
 
@@ -156,6 +157,8 @@ pub struct Rule {
     pub guide: Guide,
     pub threat: Vec<Threat>,
     pub suppression: Option<Suppression>,
+    /// Sentinel entity mappings: which result columns are which entities.
+    pub entities: Vec<super::sentinel::EntityMapping>,
     pub maturity: Option<String>,
     pub status: Status,
 }

@@ -39,6 +39,7 @@ pub const SCALAR: &[(&str, usize, usize)] = &[
     ("strlen", 1, 1),
     ("trim", 2, 2),
     ("replace_string", 3, 3),
+    ("column_ifexists", 2, 2),
     ("case", 3, 64),
     ("iff", 3, 3),
     ("iif", 3, 3),
@@ -508,6 +509,13 @@ fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 Err(_) => KV::Str(s),
             }
         }
+        "column_ifexists" => match parg(0) {
+            KV::Str(name) => match row.get(&name) {
+                KV::Null => arg(1),
+                v => v,
+            },
+            _ => arg(1),
+        },
         "replace_string" => KV::Str(text(&parg(0)).replace(&text(&parg(1)), &text(&parg(2)))),
         "case" => {
             let mut i = 0;

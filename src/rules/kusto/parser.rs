@@ -1000,6 +1000,21 @@ impl<'a> Parser<'a> {
                     ) {
                         return self.typed_literal(&lower, start);
                     }
+                    // Functions over a tabular subquery: parsed, so the
+                    // rest of the query checks, and reported as missing.
+                    if matches!(lower.as_str(), "toscalar" | "materialize") {
+                        self.pos += 1;
+                        let _ = self.tabular()?;
+                        self.ws();
+                        if !self.eat(')') {
+                            return Err(self.error("Expected \")\""));
+                        }
+                        return Ok(Expr::Call {
+                            name: lower,
+                            args: Vec::new(),
+                            span: Span::new(start, self.pos),
+                        });
+                    }
                     self.pos += 1;
                     let mut args = Vec::new();
                     self.ws();
