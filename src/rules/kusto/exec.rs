@@ -533,7 +533,22 @@ impl<'a> Exec<'a> {
                 .zip(key_vals.iter().cloned())
                 .collect();
             for (n, e) in aggs {
-                for (name, v) in self.aggregate(n.as_deref(), e, &rows) {
+                for (mut name, v) in self.aggregate(n.as_deref(), e, &rows) {
+                    // arg_max(x, *) does not repeat the grouping columns.
+                    let star_pick = matches!(e, Expr::Call { name: f, args, .. }
+                        if (f == "arg_max" || f == "arg_min") && args.iter().any(|a| matches!(a, Expr::Star)));
+                    if star_pick && by_names.contains(&name) {
+                        continue;
+                    }
+                    // A second column of the same name gets a number.
+                    if cols.iter().any(|(c, _)| *c == name) {
+                        let base = name.clone();
+                        let mut k = 1;
+                        while cols.iter().any(|(c, _)| *c == name) {
+                            name = format!("{base}{k}");
+                            k += 1;
+                        }
+                    }
                     if first && !columns.contains(&name) {
                         columns.push(name.clone());
                     }
@@ -693,6 +708,46 @@ impl<'a> Exec<'a> {
                 }
                 .unwrap_or(KV::Null)
             }
+            "sumif" | "avgif" | "maxif" | "minif" => {
+                let picked: Vec<KV> = vals(0)
+                    .into_iter()
+                    .zip(cond(1))
+                    .filter(|(v, b)| *b && !v.is_null())
+                    .map(|(v, _)| v)
+                    .collect();
+                match f.as_str() {
+                    "sumif" => {
+                        if picked.iter().all(|v| matches!(v, KV::Long(_))) {
+                            KV::Long(
+                                picked
+                                    .iter()
+                                    .map(|v| if let KV::Long(n) = v { *n } else { 0 })
+                                    .sum(),
+                            )
+                        } else {
+                            KV::Real(picked.iter().filter_map(KV::as_f64).sum())
+                        }
+                    }
+                    "avgif" => {
+                        let v: Vec<f64> = picked.iter().filter_map(KV::as_f64).collect();
+                        if v.is_empty() {
+                            KV::Null
+                        } else {
+                            KV::Real(v.iter().sum::<f64>() / v.len() as f64)
+                        }
+                    }
+                    _ => {
+                        let mut v = picked;
+                        v.sort_by(order);
+                        if f == "minif" {
+                            v.into_iter().next()
+                        } else {
+                            v.pop()
+                        }
+                        .unwrap_or(KV::Null)
+                    }
+                }
+            }
             "sum" => {
                 let vs: Vec<KV> = vals(0).into_iter().filter(|v| !v.is_null()).collect();
                 if vs.iter().all(|v| matches!(v, KV::Long(_))) {
@@ -730,6 +785,10 @@ impl<'a> Exec<'a> {
                     if better {
                         best = Some(i);
                     }
+                }
+                // With no non-null value, Kusto answers from the first row.
+                if best.is_none() && !rows.is_empty() {
+                    best = Some(0);
                 }
                 let first_name = name
                     .map(str::to_string)
@@ -778,7 +837,7 @@ impl<'a> Exec<'a> {
             other => other,
         };
         vec![(
-            if f == "count" || f == "countif" {
+            if (f == "count" && args.is_empty()) || f == "countif" {
                 name.map(str::to_string).unwrap_or_else(|| format!("{f}_"))
             } else {
                 col(prefix)

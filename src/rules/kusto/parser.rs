@@ -433,7 +433,12 @@ impl<'a> Parser<'a> {
                     match (n, e) {
                         (Some(n), e) => out.push((n, Some(e))),
                         (None, Expr::Column(c, _)) => out.push((c, None)),
-                        (None, e) => out.push((default_name(&e), Some(e))),
+                        (None, e @ Expr::Member(..)) => out.push((default_name(&e), Some(e))),
+                        // Other unnamed expressions are Column1, Column2...
+                        (None, e) => {
+                            let n = out.iter().filter(|(c, _)| c.starts_with("Column")).count();
+                            out.push((format!("Column{}", n + 1), Some(e)))
+                        }
                     }
                 }
                 Op::Project(out)

@@ -126,7 +126,15 @@ impl KV {
             KV::Long(i) => i.to_string(),
             KV::Real(f) => f.to_string(),
             KV::Str(s) => s.clone(),
-            KV::Date(t) => format_date(*t),
+            // tostring() writes all seven fractional digits.
+            KV::Date(t) => match to_datetime(*t) {
+                Some(d) => format!(
+                    "{}.{:07}Z",
+                    d.format("%Y-%m-%dT%H:%M:%S"),
+                    t.rem_euclid(10_000_000)
+                ),
+                None => String::new(),
+            },
             KV::Span(t) => format_span(*t),
             KV::Dyn(Json::String(s)) => s.clone(),
             KV::Dyn(Json::Null) => String::new(),
