@@ -5,7 +5,11 @@
 pub mod ast;
 pub mod eval;
 pub mod exec;
+mod functions;
+mod join;
 pub mod parser;
+mod scalar;
+mod summarize;
 pub mod tables;
 pub mod value;
 

@@ -2,10 +2,10 @@
 //! piped operators, and the scalar language. Spacing is as forgiving as
 //! Kusto's own (`$right. CallerIpAddress`, `count ()`, `x.[0]`).
 
-use super::ast::{BinOp, Expr, JoinKind, Let, Op, Query, StrOp, Tabular};
+use super::ast::{BinOp, Expr, JoinKind, Let, Op, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 
-const MAX_DEPTH: usize = 128;
+pub(super) const MAX_DEPTH: usize = 128;
 
 pub fn parse(src: &str) -> Result<Query, Diagnostic> {
     let mut p = Parser {
@@ -58,34 +58,34 @@ pub fn parse(src: &str) -> Result<Query, Diagnostic> {
     Ok(Query { lets, body })
 }
 
-struct Parser<'a> {
-    src: &'a str,
-    pos: usize,
-    depth: usize,
+pub(super) struct Parser<'a> {
+    pub(super) src: &'a str,
+    pub(super) pos: usize,
+    pub(super) depth: usize,
 }
 
-fn ident_start(c: char) -> bool {
+pub(super) fn ident_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_' || c == '$'
 }
 
-fn ident_char(c: char) -> bool {
+pub(super) fn ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
 impl<'a> Parser<'a> {
-    fn rest(&self) -> &'a str {
+    pub(super) fn rest(&self) -> &'a str {
         &self.src[self.pos..]
     }
 
-    fn at_end(&self) -> bool {
+    pub(super) fn at_end(&self) -> bool {
         self.pos >= self.src.len()
     }
 
-    fn peek(&self) -> Option<char> {
+    pub(super) fn peek(&self) -> Option<char> {
         self.rest().chars().next()
     }
 
-    fn error(&self, msg: &str) -> Diagnostic {
+    pub(super) fn error(&self, msg: &str) -> Diagnostic {
         let found = match self.peek() {
             None => "end of input".to_string(),
             Some(c) => format!("\"{}\"", c.escape_default()),
@@ -94,7 +94,7 @@ impl<'a> Parser<'a> {
         Diagnostic::new(Span::new(self.pos, end), format!("{msg}, found {found}."))
     }
 
-    fn ws(&mut self) {
+    pub(super) fn ws(&mut self) {
         loop {
             let r = self.rest();
             let t = r.trim_start();
@@ -107,7 +107,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn eat(&mut self, c: char) -> bool {
+    pub(super) fn eat(&mut self, c: char) -> bool {
         if self.peek() == Some(c) {
             self.pos += c.len_utf8();
             true
@@ -116,7 +116,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn keyword(&mut self, word: &str) -> bool {
+    pub(super) fn keyword(&mut self, word: &str) -> bool {
         let r = self.rest();
         let ok = r
             .get(..word.len())
@@ -128,14 +128,14 @@ impl<'a> Parser<'a> {
         ok
     }
 
-    fn peek_keyword(&mut self, word: &str) -> bool {
+    pub(super) fn peek_keyword(&mut self, word: &str) -> bool {
         let save = self.pos;
         let ok = self.keyword(word);
         self.pos = save;
         ok
     }
 
-    fn enter(&mut self) -> Result<(), Diagnostic> {
+    pub(super) fn enter(&mut self) -> Result<(), Diagnostic> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error(&format!("Query nested deeper than {MAX_DEPTH} levels")));
@@ -143,7 +143,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn looks_like_function(&self) -> bool {
+    pub(super) fn looks_like_function(&self) -> bool {
         let r = self.rest();
         let close = r.find(')').unwrap_or(0);
         r[close..]
@@ -153,7 +153,7 @@ impl<'a> Parser<'a> {
 
     /// Whether the let body (up to its `;`) is a table: it pipes, or starts
     /// with a tabular keyword.
-    fn statement_is_tabular(&mut self) -> bool {
+    pub(super) fn statement_is_tabular(&mut self) -> bool {
         for kw in [
             "datatable",
             "range",
@@ -185,7 +185,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A name: letters, digits, `_`, `$left`; or `['any text']`.
-    fn ident(&mut self) -> Result<String, Diagnostic> {
+    pub(super) fn ident(&mut self) -> Result<String, Diagnostic> {
         if self.rest().starts_with("['") || self.rest().starts_with("[\"") {
             self.pos += 1;
             let q = self.peek().unwrap_or('\'');
@@ -210,7 +210,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An operator name, which may be hyphenated (`project-away`).
-    fn op_name(&mut self) -> Result<String, Diagnostic> {
+    pub(super) fn op_name(&mut self) -> Result<String, Diagnostic> {
         let mut name = self.ident()?.to_ascii_lowercase();
         while self.peek() == Some('-')
             && self.rest()[1..].starts_with(|c: char| c.is_ascii_alphabetic())
@@ -222,7 +222,7 @@ impl<'a> Parser<'a> {
         Ok(name)
     }
 
-    fn string_body(&mut self, quote: char) -> Result<String, Diagnostic> {
+    pub(super) fn string_body(&mut self, quote: char) -> Result<String, Diagnostic> {
         let start = self.pos.saturating_sub(1);
         let mut out = String::new();
         loop {
@@ -258,7 +258,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn verbatim(&mut self, quote: char) -> Result<String, Diagnostic> {
+    pub(super) fn verbatim(&mut self, quote: char) -> Result<String, Diagnostic> {
         let start = self.pos;
         match self.rest().find(quote) {
             Some(end) => {
@@ -273,7 +273,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn tabular(&mut self) -> Result<Tabular, Diagnostic> {
+    pub(super) fn tabular(&mut self) -> Result<Tabular, Diagnostic> {
         self.enter()?;
         self.ws();
         let mut t = self.source()?;
@@ -290,7 +290,7 @@ impl<'a> Parser<'a> {
         Ok(t)
     }
 
-    fn source(&mut self) -> Result<Tabular, Diagnostic> {
+    pub(super) fn source(&mut self) -> Result<Tabular, Diagnostic> {
         let start = self.pos;
         if self.eat('(') {
             let t = self.tabular()?;
@@ -383,7 +383,7 @@ impl<'a> Parser<'a> {
         Ok(Tabular::Source(name, Span::new(start, self.pos)))
     }
 
-    fn union_list(&mut self) -> Result<Vec<Tabular>, Diagnostic> {
+    pub(super) fn union_list(&mut self) -> Result<Vec<Tabular>, Diagnostic> {
         let mut out = Vec::new();
         loop {
             self.ws();
@@ -407,7 +407,7 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
-    fn source_or_pipeline(&mut self) -> Result<Tabular, Diagnostic> {
+    pub(super) fn source_or_pipeline(&mut self) -> Result<Tabular, Diagnostic> {
         if self.peek() == Some('(') {
             self.pos += 1;
             let t = self.tabular()?;
@@ -420,7 +420,7 @@ impl<'a> Parser<'a> {
         self.source()
     }
 
-    fn operator(&mut self) -> Result<Op, Diagnostic> {
+    pub(super) fn operator(&mut self) -> Result<Op, Diagnostic> {
         let start = self.pos;
         let name = self.op_name()?;
         self.ws();
@@ -567,7 +567,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn join(&mut self, lookup: bool) -> Result<Op, Diagnostic> {
+    pub(super) fn join(&mut self, lookup: bool) -> Result<Op, Diagnostic> {
         let mut kind = if lookup {
             JoinKind::LeftOuter
         } else {
@@ -639,7 +639,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn name_list(&mut self) -> Result<Vec<String>, Diagnostic> {
+    pub(super) fn name_list(&mut self) -> Result<Vec<String>, Diagnostic> {
         let mut out = Vec::new();
         loop {
             self.ws();
@@ -664,7 +664,7 @@ impl<'a> Parser<'a> {
 
     /// `name = expr` or `expr`, comma-separated; also `(a, b) = f(...)` is
     /// refused by the caller's checks.
-    fn named_exprs(&mut self) -> Result<Vec<(Option<String>, Expr)>, Diagnostic> {
+    pub(super) fn named_exprs(&mut self) -> Result<Vec<(Option<String>, Expr)>, Diagnostic> {
         let mut out = Vec::new();
         loop {
             self.ws();
@@ -693,446 +693,6 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(out)
-    }
-
-    pub fn expr(&mut self) -> Result<Expr, Diagnostic> {
-        self.enter()?;
-        let e = self.or();
-        self.depth -= 1;
-        e
-    }
-
-    fn or(&mut self) -> Result<Expr, Diagnostic> {
-        let mut l = self.and()?;
-        loop {
-            self.ws();
-            if !self.keyword("or") {
-                return Ok(l);
-            }
-            let r = self.and()?;
-            l = Expr::Bin(BinOp::Or, Box::new(l), Box::new(r));
-        }
-    }
-
-    fn and(&mut self) -> Result<Expr, Diagnostic> {
-        let mut l = self.comparison()?;
-        loop {
-            self.ws();
-            if !self.keyword("and") {
-                return Ok(l);
-            }
-            let r = self.comparison()?;
-            l = Expr::Bin(BinOp::And, Box::new(l), Box::new(r));
-        }
-    }
-
-    fn comparison(&mut self) -> Result<Expr, Diagnostic> {
-        let left = self.additive()?;
-        self.ws();
-        let save = self.pos;
-        for (sym, op) in [
-            ("==", BinOp::Eq),
-            ("!=", BinOp::Ne),
-            ("<>", BinOp::Ne),
-            ("=~", BinOp::EqCi),
-            ("!~", BinOp::NeCi),
-            ("<=", BinOp::Le),
-            (">=", BinOp::Ge),
-            ("<", BinOp::Lt),
-            (">", BinOp::Gt),
-        ] {
-            if self.rest().starts_with(sym) {
-                self.pos += sym.len();
-                self.ws();
-                let right = self.additive()?;
-                return Ok(Expr::Bin(op, Box::new(left), Box::new(right)));
-            }
-        }
-        let negated = self.eat('!');
-        let word = match self.ident() {
-            Ok(w) => w.to_ascii_lowercase(),
-            Err(_) => {
-                self.pos = save;
-                return Ok(left);
-            }
-        };
-        let str_op = |w: &str| -> Option<(StrOp, bool)> {
-            Some(match w {
-                "has" => (StrOp::Has, false),
-                "has_cs" => (StrOp::Has, true),
-                "hasprefix" => (StrOp::HasPrefix, false),
-                "hasprefix_cs" => (StrOp::HasPrefix, true),
-                "hassuffix" => (StrOp::HasSuffix, false),
-                "hassuffix_cs" => (StrOp::HasSuffix, true),
-                "contains" => (StrOp::Contains, false),
-                "contains_cs" => (StrOp::Contains, true),
-                "startswith" => (StrOp::StartsWith, false),
-                "startswith_cs" => (StrOp::StartsWith, true),
-                "endswith" => (StrOp::EndsWith, false),
-                "endswith_cs" => (StrOp::EndsWith, true),
-                _ => return None,
-            })
-        };
-        if let Some((op, cs)) = str_op(&word) {
-            self.ws();
-            let right = self.additive()?;
-            return Ok(Expr::Str2 {
-                op,
-                cs,
-                negated,
-                left: Box::new(left),
-                right: Box::new(right),
-            });
-        }
-        if word == "matches" && !negated {
-            self.ws();
-            if !self.keyword("regex") {
-                return Err(self.error("Expected REGEX after MATCHES"));
-            }
-            self.ws();
-            let right = self.additive()?;
-            return Ok(Expr::Str2 {
-                op: StrOp::MatchesRegex,
-                cs: true,
-                negated: false,
-                left: Box::new(left),
-                right: Box::new(right),
-            });
-        }
-        if matches!(word.as_str(), "in" | "has_any" | "has_all") {
-            let ci = word == "in" && self.eat('~');
-            self.ws();
-            if !self.eat('(') {
-                return Err(self.error("Expected \"(\""));
-            }
-            let mut list = Vec::new();
-            loop {
-                self.ws();
-                if self.eat(')') {
-                    break;
-                }
-                list.push(self.expr()?);
-                self.ws();
-                if self.eat(')') {
-                    break;
-                }
-                if !self.eat(',') {
-                    return Err(self.error("Expected \",\" or \")\""));
-                }
-            }
-            if word == "has_all" {
-                // has_all: every term present.
-                let mut e: Option<Expr> = None;
-                for item in list {
-                    let one = Expr::Str2 {
-                        op: StrOp::Has,
-                        cs: false,
-                        negated: false,
-                        left: Box::new(left.clone()),
-                        right: Box::new(item),
-                    };
-                    e = Some(match e {
-                        None => one,
-                        Some(prev) => Expr::Bin(BinOp::And, Box::new(prev), Box::new(one)),
-                    });
-                }
-                return Ok(e.unwrap_or(Expr::Bool(true)));
-            }
-            return Ok(Expr::In {
-                expr: Box::new(left),
-                list,
-                ci: ci || word == "has_any",
-                negated,
-                any: word == "has_any",
-            });
-        }
-        if word == "between" {
-            self.ws();
-            if !self.eat('(') {
-                return Err(self.error("Expected \"(\""));
-            }
-            let lo = self.expr()?;
-            self.ws();
-            if !(self.eat('.') && self.eat('.')) {
-                return Err(self.error("Expected \"..\""));
-            }
-            let hi = self.expr()?;
-            self.ws();
-            if !self.eat(')') {
-                return Err(self.error("Expected \")\""));
-            }
-            return Ok(Expr::Between {
-                expr: Box::new(left),
-                lo: Box::new(lo),
-                hi: Box::new(hi),
-                negated,
-            });
-        }
-        self.pos = save;
-        Ok(left)
-    }
-
-    fn additive(&mut self) -> Result<Expr, Diagnostic> {
-        let mut l = self.multiplicative()?;
-        loop {
-            self.ws();
-            let op = match self.peek() {
-                Some('+') => BinOp::Add,
-                Some('-') => BinOp::Sub,
-                _ => return Ok(l),
-            };
-            self.pos += 1;
-            let r = self.multiplicative()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
-        }
-    }
-
-    fn multiplicative(&mut self) -> Result<Expr, Diagnostic> {
-        let mut l = self.unary()?;
-        loop {
-            self.ws();
-            let op = match self.peek() {
-                Some('*') => BinOp::Mul,
-                Some('/') if !self.rest().starts_with("//") => BinOp::Div,
-                Some('%') => BinOp::Mod,
-                _ => return Ok(l),
-            };
-            self.pos += 1;
-            let r = self.unary()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
-        }
-    }
-
-    fn unary(&mut self) -> Result<Expr, Diagnostic> {
-        self.ws();
-        if self.peek() == Some('-') && !self.rest()[1..].starts_with('-') {
-            self.pos += 1;
-            self.enter()?;
-            let e = self.unary()?;
-            self.depth -= 1;
-            return Ok(match e {
-                Expr::Long(n) => Expr::Long(-n),
-                Expr::Real(f) => Expr::Real(-f),
-                Expr::Timespan(t) => Expr::Timespan(-t),
-                e => Expr::Neg(Box::new(e)),
-            });
-        }
-        self.postfix()
-    }
-
-    fn postfix(&mut self) -> Result<Expr, Diagnostic> {
-        let mut e = self.primary()?;
-        loop {
-            let save = self.pos;
-            self.ws();
-            if self.peek() == Some('.') && !self.rest().starts_with("..") {
-                self.pos += 1;
-                self.ws();
-                if self.peek() == Some('[') {
-                    // `x.[0]` and `x.["a"]` as Kusto accepts them.
-                    continue;
-                }
-                let name = self.ident()?;
-                e = Expr::Member(Box::new(e), name);
-                continue;
-            }
-            if self.peek() == Some('[') {
-                self.pos += 1;
-                let idx = self.expr()?;
-                self.ws();
-                if !self.eat(']') {
-                    return Err(self.error("Expected \"]\""));
-                }
-                e = Expr::Index(Box::new(e), Box::new(idx));
-                continue;
-            }
-            self.pos = save;
-            return Ok(e);
-        }
-    }
-
-    fn primary(&mut self) -> Result<Expr, Diagnostic> {
-        self.ws();
-        let start = self.pos;
-        match self.peek() {
-            Some('(') => {
-                self.pos += 1;
-                let e = self.expr()?;
-                self.ws();
-                if !self.eat(')') {
-                    return Err(self.error("Expected \")\""));
-                }
-                Ok(e)
-            }
-            Some('\'' | '"') => {
-                let q = self.peek().unwrap_or('"');
-                self.pos += 1;
-                Ok(Expr::Str(self.string_body(q)?))
-            }
-            Some('@') if self.rest()[1..].starts_with(['\'', '"']) => {
-                let q = self.rest()[1..].chars().next().unwrap_or('"');
-                self.pos += 2;
-                Ok(Expr::Str(self.verbatim(q)?))
-            }
-            Some('h' | 'H') if self.rest()[1..].starts_with(['\'', '"']) => {
-                let q = self.rest()[1..].chars().next().unwrap_or('"');
-                self.pos += 2;
-                Ok(Expr::Str(self.string_body(q)?))
-            }
-            Some('*') => {
-                self.pos += 1;
-                Ok(Expr::Star)
-            }
-            Some(c) if c.is_ascii_digit() => self.number(),
-            Some('[') if self.rest().starts_with("['") || self.rest().starts_with("[\"") => {
-                let name = self.ident()?;
-                Ok(Expr::Column(name, Span::new(start, self.pos)))
-            }
-            Some(c) if ident_start(c) => {
-                let name = self.ident()?;
-                let lower = name.to_ascii_lowercase();
-                match lower.as_str() {
-                    "true" => return Ok(Expr::Bool(true)),
-                    "false" => return Ok(Expr::Bool(false)),
-                    _ => {}
-                }
-                let save = self.pos;
-                self.ws();
-                if self.peek() == Some('(') {
-                    if matches!(
-                        lower.as_str(),
-                        "datetime" | "timespan" | "dynamic" | "guid" | "time"
-                    ) {
-                        return self.typed_literal(&lower, start);
-                    }
-                    // Functions over a tabular subquery: parsed, so the
-                    // rest of the query checks, and reported as missing.
-                    if matches!(lower.as_str(), "toscalar" | "materialize") {
-                        self.pos += 1;
-                        let _ = self.tabular()?;
-                        self.ws();
-                        if !self.eat(')') {
-                            return Err(self.error("Expected \")\""));
-                        }
-                        return Ok(Expr::Call {
-                            name: lower,
-                            args: Vec::new(),
-                            span: Span::new(start, self.pos),
-                        });
-                    }
-                    self.pos += 1;
-                    let mut args = Vec::new();
-                    self.ws();
-                    if !self.eat(')') {
-                        loop {
-                            self.ws();
-                            args.push(self.expr()?);
-                            self.ws();
-                            if self.eat(')') {
-                                break;
-                            }
-                            if !self.eat(',') {
-                                return Err(self.error("Expected \",\" or \")\""));
-                            }
-                        }
-                    }
-                    return Ok(Expr::Call {
-                        name: lower,
-                        args,
-                        span: Span::new(start, self.pos),
-                    });
-                }
-                self.pos = save;
-                Ok(Expr::Column(name, Span::new(start, self.pos)))
-            }
-            _ => Err(self.error("Expected an expression")),
-        }
-    }
-
-    /// `datetime(2021-01-01)`, `timespan(1d)`, `dynamic({...})`: the text in
-    /// the parentheses is taken as written.
-    fn typed_literal(&mut self, kind: &str, start: usize) -> Result<Expr, Diagnostic> {
-        self.pos += 1;
-        let inner_start = self.pos;
-        let mut depth = 0i32;
-        let mut quote: Option<char> = None;
-        while let Some(c) = self.peek() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '(' | '[' | '{') => depth += 1,
-                (None, ')') if depth == 0 => break,
-                (None, ')' | ']' | '}') => depth -= 1,
-                _ => {}
-            }
-            self.pos += c.len_utf8();
-        }
-        let inner = self.src[inner_start..self.pos].trim().to_string();
-        if !self.eat(')') {
-            return Err(self.error("Expected \")\""));
-        }
-        let span = Span::new(start, self.pos);
-        Ok(Expr::Call {
-            name: format!("{kind}#literal"),
-            args: vec![Expr::Str(inner)],
-            span,
-        })
-    }
-
-    fn number(&mut self) -> Result<Expr, Diagnostic> {
-        let start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        let mut real = false;
-        if self.peek() == Some('.') && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit()) {
-            real = true;
-            self.pos += 1;
-            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                self.pos += 1;
-            }
-        }
-        if matches!(self.peek(), Some('e' | 'E'))
-            && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
-        {
-            real = true;
-            self.pos += 2;
-            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                self.pos += 1;
-            }
-        }
-        let num = &self.src[start..self.pos];
-        // A unit right after the number makes a timespan: 5m, 1.5h, 100ms.
-        let unit_start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_alphabetic()) {
-            self.pos += 1;
-        }
-        let unit = &self.src[unit_start..self.pos];
-        let span = Span::new(start, self.pos);
-        if !unit.is_empty() {
-            let ticks_per = super::value::unit_ticks(unit).ok_or_else(|| {
-                Diagnostic::new(span, format!("Unknown timespan unit \"{unit}\"."))
-            })?;
-            let n: f64 = num
-                .parse()
-                .map_err(|_| Diagnostic::new(span, "Invalid number."))?;
-            return Ok(Expr::Timespan((n * ticks_per as f64).round() as i64));
-        }
-        if real {
-            Ok(Expr::Real(
-                num.parse()
-                    .map_err(|_| Diagnostic::new(span, "Invalid number."))?,
-            ))
-        } else {
-            match num.parse::<i64>() {
-                Ok(n) => Ok(Expr::Long(n)),
-                Err(_) => Ok(Expr::Real(
-                    num.parse()
-                        .map_err(|_| Diagnostic::new(span, "Invalid number."))?,
-                )),
-            }
-        }
     }
 }
 

@@ -1,0 +1,375 @@
+//! `summarize`: groups, aggregations (also inside expressions such as
+//! `100 * count()`), and the evidence of every group.
+
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
+use super::ast::Expr;
+use super::exec::{Empty, Exec, KRow, Table, lit, order};
+use super::parser::default_name;
+use super::value::KV;
+use crate::detect::EventRef;
+
+impl Exec<'_> {
+    pub(super) fn summarize(
+        &mut self,
+        t: Table,
+        aggs: &[(Option<String>, Expr)],
+        by: &[(Option<String>, Expr)],
+    ) -> Table {
+        let by_names: Vec<String> = by
+            .iter()
+            .map(|(n, e)| n.clone().unwrap_or_else(|| default_name(e)))
+            .collect();
+        let mut order: Vec<String> = Vec::new();
+        let mut groups: HashMap<String, (Vec<KV>, Vec<usize>)> = HashMap::new();
+        for (i, r) in t.rows.iter().enumerate() {
+            let key_vals: Vec<KV> = by.iter().map(|(_, e)| self.ev(e, r)).collect();
+            let key = key_vals
+                .iter()
+                .map(KV::key)
+                .collect::<Vec<_>>()
+                .join("\u{1}");
+            match groups.get_mut(&key) {
+                Some(g) => g.1.push(i),
+                None => {
+                    order.push(key.clone());
+                    groups.insert(key, (key_vals, vec![i]));
+                }
+            }
+        }
+        if groups.is_empty() && by.is_empty() {
+            order.push(String::new());
+            groups.insert(String::new(), (Vec::new(), Vec::new()));
+        }
+        let mut columns = by_names.clone();
+        let mut out_rows = Vec::new();
+        let mut first = true;
+        for key in order {
+            let (key_vals, members) = &groups[&key];
+            let rows: Vec<&KRow> = members.iter().map(|i| &t.rows[*i]).collect();
+            let mut cols: Vec<(String, KV)> = by_names
+                .iter()
+                .cloned()
+                .zip(key_vals.iter().cloned())
+                .collect();
+            for (n, e) in aggs {
+                for (mut name, v) in self.aggregate(n.as_deref(), e, &rows) {
+                    // arg_max(x, *) does not repeat the grouping columns.
+                    let star_pick = matches!(e, Expr::Call { name: f, args, .. }
+                        if (f == "arg_max" || f == "arg_min") && args.iter().any(|a| matches!(a, Expr::Star)));
+                    if star_pick && by_names.contains(&name) {
+                        continue;
+                    }
+                    // A second column of the same name gets a number.
+                    if cols.iter().any(|(c, _)| *c == name) {
+                        let base = name.clone();
+                        let mut k = 1;
+                        while cols.iter().any(|(c, _)| *c == name) {
+                            name = format!("{base}{k}");
+                            k += 1;
+                        }
+                    }
+                    if first && !columns.contains(&name) {
+                        columns.push(name.clone());
+                    }
+                    cols.push((name, v));
+                }
+            }
+            first = false;
+            let mut evidence: Vec<EventRef> = rows
+                .iter()
+                .flat_map(|r| r.evidence.iter().copied())
+                .collect();
+            evidence.sort();
+            evidence.dedup();
+            out_rows.push(KRow {
+                cols,
+                doc: None,
+                evidence,
+            });
+        }
+        if out_rows.is_empty() {
+            for (n, e) in aggs {
+                for (name, _) in self.aggregate(n.as_deref(), e, &[]) {
+                    if !columns.contains(&name) {
+                        columns.push(name);
+                    }
+                }
+            }
+        }
+        Table {
+            columns,
+            rows: out_rows,
+        }
+    }
+
+    /// An expression with aggregations inside (`100 * count()`): each
+    /// aggregation is computed over the group, then the expression.
+    fn nested_aggregate(&self, e: &Expr, rows: &[&KRow]) -> KV {
+        fn replace(ex: &Exec, e: &Expr, rows: &[&KRow]) -> Expr {
+            match e {
+                Expr::Call { name, .. }
+                    if super::eval::AGGREGATE.iter().any(|(n, _, _)| n == name) =>
+                {
+                    let v = ex
+                        .aggregate(Some("v"), e, rows)
+                        .into_iter()
+                        .next()
+                        .map_or(KV::Null, |(_, v)| v);
+                    match v {
+                        KV::Str(s) => Expr::Str(s),
+                        other => lit(&other),
+                    }
+                }
+                Expr::Call { name, args, span } => Expr::Call {
+                    name: name.clone(),
+                    args: args.iter().map(|a| replace(ex, a, rows)).collect(),
+                    span: *span,
+                },
+                Expr::Bin(op, a, b) => Expr::Bin(
+                    *op,
+                    Box::new(replace(ex, a, rows)),
+                    Box::new(replace(ex, b, rows)),
+                ),
+                Expr::Neg(a) => Expr::Neg(Box::new(replace(ex, a, rows))),
+                other => other.clone(),
+            }
+        }
+        let e = replace(self, e, rows);
+        match rows.first() {
+            Some(r) => self.ev(&e, *r),
+            None => self.ev(&e, &Empty),
+        }
+    }
+
+    pub(super) fn aggregate(
+        &self,
+        name: Option<&str>,
+        e: &Expr,
+        rows: &[&KRow],
+    ) -> Vec<(String, KV)> {
+        let plain_call = matches!(e, Expr::Call { name, .. } if super::eval::AGGREGATE.iter().any(|(n, _, _)| n == name));
+        let Expr::Call { name: f, args, .. } = e else {
+            return vec![(
+                name.unwrap_or("Column1").to_string(),
+                self.nested_aggregate(e, rows),
+            )];
+        };
+        if !plain_call {
+            let n = name.map(str::to_string).unwrap_or_else(|| default_name(e));
+            return vec![(n, self.nested_aggregate(e, rows))];
+        }
+        let col = |prefix: &str| -> String {
+            name.map(str::to_string)
+                .unwrap_or_else(|| match args.first() {
+                    Some(Expr::Column(c, _)) => format!("{prefix}_{c}"),
+                    _ => format!("{prefix}_"),
+                })
+        };
+        let vals = |i: usize| -> Vec<KV> {
+            rows.iter()
+                .map(|r| args.get(i).map_or(KV::Null, |a| self.ev(a, *r)))
+                .collect()
+        };
+        let cond = |i: usize| -> Vec<bool> {
+            vals(i)
+                .into_iter()
+                .map(|v| matches!(v, KV::Bool(true)))
+                .collect()
+        };
+        let non_null = |v: &KV| !matches!(v, KV::Null | KV::Dyn(Json::Null));
+        let distinct = |vs: Vec<KV>| -> Vec<KV> {
+            let mut seen = std::collections::HashSet::new();
+            vs.into_iter()
+                .filter(|v| non_null(v) && seen.insert(v.key()))
+                .collect()
+        };
+        let v = match f.as_str() {
+            "count" => KV::Long(rows.len() as i64),
+            "countif" => KV::Long(cond(0).iter().filter(|b| **b).count() as i64),
+            "dcount" => KV::Long(distinct(vals(0)).len() as i64),
+            "dcountif" => {
+                let c = cond(1);
+                KV::Long(
+                    distinct(
+                        vals(0)
+                            .into_iter()
+                            .zip(c)
+                            .filter(|(_, b)| *b)
+                            .map(|(v, _)| v)
+                            .collect(),
+                    )
+                    .len() as i64,
+                )
+            }
+            "make_set" | "make_list" | "make_set_if" | "make_list_if" => {
+                let mut vs = vals(0);
+                if f.ends_with("_if") {
+                    vs = vs
+                        .into_iter()
+                        .zip(cond(1))
+                        .filter(|(_, b)| *b)
+                        .map(|(v, _)| v)
+                        .collect();
+                }
+                let mut items: Vec<Json> = if f.starts_with("make_set") {
+                    distinct(vs).iter().map(KV::to_dyn).collect()
+                } else {
+                    vs.iter().filter(|v| !v.is_null()).map(KV::to_dyn).collect()
+                };
+                let cap_arg = if f.ends_with("_if") { 2 } else { 1 };
+                if let Some(KV::Long(cap)) = args.get(cap_arg).map(|a| self.ev(a, &Empty)) {
+                    items.truncate(usize::try_from(cap).unwrap_or(0));
+                }
+                KV::Dyn(Json::Array(items))
+            }
+            "min" | "max" => {
+                let mut vs: Vec<KV> = vals(0).into_iter().filter(non_null).collect();
+                vs.sort_by(order);
+                if f == "min" {
+                    vs.into_iter().next()
+                } else {
+                    vs.pop()
+                }
+                .unwrap_or(KV::Null)
+            }
+            "sumif" | "avgif" | "maxif" | "minif" => {
+                let picked: Vec<KV> = vals(0)
+                    .into_iter()
+                    .zip(cond(1))
+                    .filter(|(v, b)| *b && !v.is_null())
+                    .map(|(v, _)| v)
+                    .collect();
+                match f.as_str() {
+                    "sumif" => {
+                        if picked.iter().all(|v| matches!(v, KV::Long(_))) {
+                            KV::Long(
+                                picked
+                                    .iter()
+                                    .map(|v| if let KV::Long(n) = v { *n } else { 0 })
+                                    .sum(),
+                            )
+                        } else {
+                            KV::Real(picked.iter().filter_map(KV::as_f64).sum())
+                        }
+                    }
+                    "avgif" => {
+                        let v: Vec<f64> = picked.iter().filter_map(KV::as_f64).collect();
+                        if v.is_empty() {
+                            KV::Null
+                        } else {
+                            KV::Real(v.iter().sum::<f64>() / v.len() as f64)
+                        }
+                    }
+                    _ => {
+                        let mut v = picked;
+                        v.sort_by(order);
+                        if f == "minif" {
+                            v.into_iter().next()
+                        } else {
+                            v.pop()
+                        }
+                        .unwrap_or(KV::Null)
+                    }
+                }
+            }
+            "sum" => {
+                let vs: Vec<KV> = vals(0).into_iter().filter(|v| !v.is_null()).collect();
+                if vs.iter().all(|v| matches!(v, KV::Long(_))) {
+                    KV::Long(
+                        vs.iter()
+                            .map(|v| if let KV::Long(n) = v { *n } else { 0 })
+                            .sum(),
+                    )
+                } else {
+                    KV::Real(vs.iter().filter_map(KV::as_f64).sum())
+                }
+            }
+            "avg" => {
+                let vs: Vec<f64> = vals(0).iter().filter_map(KV::as_f64).collect();
+                if vs.is_empty() {
+                    KV::Null
+                } else {
+                    KV::Real(vs.iter().sum::<f64>() / vs.len() as f64)
+                }
+            }
+            "arg_max" | "arg_min" => {
+                let vs = vals(0);
+                let mut best: Option<usize> = None;
+                for (i, v) in vs.iter().enumerate() {
+                    if v.is_null() {
+                        continue;
+                    }
+                    let better = match best {
+                        None => true,
+                        Some(b) => {
+                            let o = order(v, &vs[b]);
+                            if f == "arg_max" { o.is_gt() } else { o.is_lt() }
+                        }
+                    };
+                    if better {
+                        best = Some(i);
+                    }
+                }
+                // With no non-null value, Kusto answers from the first row.
+                if best.is_none() && !rows.is_empty() {
+                    best = Some(0);
+                }
+                let first_name = name
+                    .map(str::to_string)
+                    .unwrap_or_else(|| default_name(&args[0]));
+                let mut out = vec![(first_name, best.map_or(KV::Null, |b| vs[b].clone()))];
+                for a in &args[1..] {
+                    match a {
+                        Expr::Star => {
+                            if let Some(b) = best {
+                                for (n, v) in &rows[b].cols {
+                                    if !out.iter().any(|(o, _)| o == n) {
+                                        out.push((n.clone(), v.clone()));
+                                    }
+                                }
+                            }
+                        }
+                        other => out.push((
+                            default_name(other),
+                            best.map_or(KV::Null, |b| self.ev(other, rows[b])),
+                        )),
+                    }
+                }
+                return out;
+            }
+            "any" | "take_any" => {
+                return args
+                    .iter()
+                    .map(|a| {
+                        // `take_any(x)` keeps the column's name; `any(x)` is `any_x`.
+                        let n = name.map(str::to_string).unwrap_or_else(|| {
+                            if f == "take_any" {
+                                default_name(a)
+                            } else {
+                                format!("any_{}", default_name(a))
+                            }
+                        });
+                        (n, rows.first().map_or(KV::Null, |r| self.ev(a, *r)))
+                    })
+                    .collect();
+            }
+            _ => KV::Null,
+        };
+        let prefix = match f.as_str() {
+            "make_set" | "make_set_if" => "set",
+            "make_list" | "make_list_if" => "list",
+            other => other,
+        };
+        vec![(
+            if (f == "count" && args.is_empty()) || f == "countif" {
+                name.map(str::to_string).unwrap_or_else(|| format!("{f}_"))
+            } else {
+                col(prefix)
+            },
+            v,
+        )]
+    }
+}
