@@ -11,6 +11,7 @@ pub mod guide;
 pub mod index;
 pub mod kql;
 pub mod kusto;
+pub mod lex;
 pub mod load;
 pub mod rule;
 pub mod sentinel;

@@ -432,38 +432,7 @@ impl<'a> Parser<'a> {
             self.pos += end + 3;
             return Ok(s);
         }
-        let mut out = String::new();
-        loop {
-            match self.peek() {
-                None | Some('\n') => {
-                    return Err(Diagnostic::new(
-                        Span::new(start, self.pos),
-                        "Unterminated string: the quote is never closed.",
-                    ));
-                }
-                Some('\\') => {
-                    self.pos += 1;
-                    let c = self
-                        .peek()
-                        .ok_or_else(|| self.error("Expected an escaped character"))?;
-                    self.pos += c.len_utf8();
-                    out.push(match c {
-                        'n' => '\n',
-                        't' => '\t',
-                        'r' => '\r',
-                        other => other,
-                    });
-                }
-                Some(c) if c == quote => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                Some(c) => {
-                    self.pos += c.len_utf8();
-                    out.push(c);
-                }
-            }
-        }
+        crate::rules::lex::quoted_body(self.src, &mut self.pos, quote)
     }
 
     pub fn expr(&mut self) -> Result<Expr, Diagnostic> {

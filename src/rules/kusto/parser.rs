@@ -223,39 +223,7 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn string_body(&mut self, quote: char) -> Result<String, Diagnostic> {
-        let start = self.pos.saturating_sub(1);
-        let mut out = String::new();
-        loop {
-            match self.peek() {
-                None | Some('\n') => {
-                    return Err(Diagnostic::new(
-                        Span::new(start, self.pos),
-                        "Unterminated string: the quote is never closed.",
-                    ));
-                }
-                Some('\\') => {
-                    self.pos += 1;
-                    let c = self
-                        .peek()
-                        .ok_or_else(|| self.error("Expected an escaped character"))?;
-                    self.pos += c.len_utf8();
-                    out.push(match c {
-                        'n' => '\n',
-                        't' => '\t',
-                        'r' => '\r',
-                        other => other,
-                    });
-                }
-                Some(c) if c == quote => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                Some(c) => {
-                    self.pos += c.len_utf8();
-                    out.push(c);
-                }
-            }
-        }
+        crate::rules::lex::quoted_body(self.src, &mut self.pos, quote)
     }
 
     pub(super) fn verbatim(&mut self, quote: char) -> Result<String, Diagnostic> {
