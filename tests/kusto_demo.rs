@@ -211,3 +211,19 @@ fn seed_sentinel_yaml_loads_with_its_entities_and_runs() {
     assert_eq!(col("Account"), "megan.ross@contoso-lab.com");
     assert_eq!(col("IP"), "185.220.101.47");
 }
+
+#[test]
+fn parse_operator_extracts_typed_columns() {
+    let q = kusto::compile(
+        "datatable(Text:string) [\"User: James, Age: 29, from 10.0.0.1\", \"no match\"] | parse Text with \"User: \" UserName \", Age: \" Age:long \",\" * | project UserName, Age",
+    )
+    .unwrap();
+    let rows = Builder::new(Vec::new()).run(&q, Some(0)).to_json_rows();
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"UserName": "James", "Age": 29}),
+            serde_json::json!({"UserName": "", "Age": null})
+        ]
+    );
+}

@@ -75,9 +75,22 @@ pub enum Op {
     Count,
     MvExpand(Vec<(Option<String>, Expr)>),
     Union(Vec<Tabular>),
+    /// `parse Expr with "lit" Col:type * ...`: new columns from text.
+    Parse {
+        expr: Expr,
+        pieces: Vec<ParsePiece>,
+        regex: bool,
+    },
     /// Parsed so the rest of the query can be checked; running it is not
     /// supported.
     Unsupported(String, Span),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParsePiece {
+    Text(String),
+    Column(String, String),
+    Star,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -486,6 +486,58 @@ impl<'a> Exec<'a> {
                 tables.extend(parts.iter().map(|p| self.tabular(p)));
                 union(tables)
             }
+            Op::Parse {
+                expr,
+                pieces,
+                regex,
+            } => {
+                let mut re = String::from("^");
+                let mut columns = Vec::new();
+                for p in pieces {
+                    match p {
+                        super::ast::ParsePiece::Text(s) if *regex => re.push_str(s),
+                        super::ast::ParsePiece::Text(s) => re.push_str(&regex::escape(s)),
+                        super::ast::ParsePiece::Star => re.push_str(".*?"),
+                        super::ast::ParsePiece::Column(name, ty) => {
+                            re.push_str("(.*?)");
+                            columns.push((name.clone(), ty.clone()));
+                        }
+                    }
+                }
+                re.push('$');
+                let compiled = regex::Regex::new(&format!("(?s){re}")).ok();
+                for i in 0..t.rows.len() {
+                    let text = self.ev(expr, &t.rows[i]).to_text();
+                    let caps = compiled.as_ref().and_then(|r| r.captures(&text));
+                    let r = &mut t.rows[i];
+                    for (k, (name, ty)) in columns.iter().enumerate() {
+                        let raw = caps
+                            .as_ref()
+                            .and_then(|c| c.get(k + 1))
+                            .map(|m| m.as_str().to_string());
+                        let v = match (raw, ty.as_str()) {
+                            (None, "string") => KV::Str(String::new()),
+                            (None, _) => KV::Null,
+                            (Some(s), "long" | "int") => {
+                                s.trim().parse().map_or(KV::Null, KV::Long)
+                            }
+                            (Some(s), "real" | "double") => {
+                                s.trim().parse().map_or(KV::Null, KV::Real)
+                            }
+                            (Some(s), "datetime") => date_from_str(&s).map_or(KV::Null, KV::Date),
+                            (Some(s), _) => KV::Str(s),
+                        };
+                        r.cols.retain(|(c, _)| c != name);
+                        r.cols.push((name.clone(), v));
+                    }
+                }
+                for (name, _) in columns {
+                    if !t.columns.contains(&name) {
+                        t.columns.push(name);
+                    }
+                }
+                t
+            }
             Op::Unsupported(..) => t,
         }
     }

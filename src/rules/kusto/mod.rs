@@ -57,6 +57,7 @@ fn tabular(t: &Tabular) -> Result<(), Diagnostic> {
                 Op::Sort(keys) => keys.iter().try_for_each(|(e, _, _)| expr(e, false)),
                 Op::Top { n, by, .. } => expr(n, false).and_then(|()| expr(by, false)),
                 Op::Take(n) => expr(n, false),
+                Op::Parse { expr: e, .. } => expr(e, false),
                 Op::Union(parts) => parts.iter().try_for_each(tabular),
                 Op::Unsupported(name, span) => Err(Diagnostic::new(
                     *span,

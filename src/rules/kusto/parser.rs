@@ -2,7 +2,7 @@
 //! piped operators, and the scalar language. Spacing is as forgiving as
 //! Kusto's own (`$right. CallerIpAddress`, `count ()`, `x.[0]`).
 
-use super::ast::{BinOp, Expr, JoinKind, Let, Op, Query, Tabular};
+use super::ast::{BinOp, Expr, JoinKind, Let, Op, ParsePiece, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 
 pub(super) const MAX_DEPTH: usize = 128;
@@ -513,6 +513,58 @@ impl<'a> Parser<'a> {
                 Op::MvExpand(items)
             }
             "union" => Op::Union(self.union_list()?),
+            "parse" => {
+                let mut regex = false;
+                if self.keyword("kind") {
+                    self.ws();
+                    self.eat('=');
+                    self.ws();
+                    regex = self.ident()?.eq_ignore_ascii_case("regex");
+                    self.ws();
+                }
+                let expr = self.expr()?;
+                self.ws();
+                if !self.keyword("with") {
+                    return Err(self.error("Expected WITH"));
+                }
+                let mut pieces = Vec::new();
+                loop {
+                    self.ws();
+                    match self.peek() {
+                        Some('*') => {
+                            self.pos += 1;
+                            pieces.push(ParsePiece::Star);
+                        }
+                        Some(q @ ('"' | '\'')) => {
+                            self.pos += 1;
+                            pieces.push(ParsePiece::Text(self.string_body(q)?));
+                        }
+                        Some('@') => {
+                            self.pos += 1;
+                            let q = self.peek().unwrap_or('"');
+                            self.pos += 1;
+                            pieces.push(ParsePiece::Text(self.verbatim(q)?));
+                        }
+                        Some(c) if ident_start(c) => {
+                            let name = self.ident()?;
+                            self.ws();
+                            let ty = if self.eat(':') {
+                                self.ws();
+                                self.ident()?.to_ascii_lowercase()
+                            } else {
+                                "string".into()
+                            };
+                            pieces.push(ParsePiece::Column(name, ty));
+                        }
+                        _ => break,
+                    }
+                }
+                Op::Parse {
+                    expr,
+                    pieces,
+                    regex,
+                }
+            }
             other => {
                 // Skip to the next top-level pipe so the rest still checks.
                 let mut depth = 0i32;
