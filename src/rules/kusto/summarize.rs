@@ -275,6 +275,50 @@ impl Exec<'_> {
                     }
                 }
             }
+            "stdev" | "stdevp" | "variance" | "variancep" | "stdevif" | "varianceif"
+            | "variancepif" => {
+                let mut xs: Vec<f64> = vals(0).iter().filter_map(KV::as_f64).collect();
+                if f.ends_with("if") {
+                    xs = vals(0)
+                        .iter()
+                        .zip(cond(1))
+                        .filter(|(_, b)| *b)
+                        .filter_map(|(v, _)| v.as_f64())
+                        .collect();
+                }
+                let n = xs.len() as f64;
+                // Sample statistics divide by n - 1, population ("p") by n.
+                let population = f == "variancep" || f == "stdevp";
+                let denom = if population { n } else { n - 1.0 };
+                if xs.is_empty() || denom <= 0.0 {
+                    KV::Real(0.0)
+                } else {
+                    let mean = xs.iter().sum::<f64>() / n;
+                    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / denom;
+                    KV::Real(if f.starts_with("stdev") {
+                        var.sqrt()
+                    } else {
+                        var
+                    })
+                }
+            }
+            "percentile" => {
+                let mut xs: Vec<KV> = vals(0).into_iter().filter(|v| !v.is_null()).collect();
+                xs.sort_by(order);
+                let p = args
+                    .get(1)
+                    .map(|a| self.ev(a, &Empty))
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(50.0);
+                if xs.is_empty() {
+                    KV::Null
+                } else {
+                    // Nearest rank, as Kusto's percentile picks a value
+                    // that occurs in the data.
+                    let rank = ((p / 100.0) * xs.len() as f64).ceil().max(1.0) as usize;
+                    xs[rank.min(xs.len()) - 1].clone()
+                }
+            }
             "sum" => {
                 let vs: Vec<KV> = vals(0).into_iter().filter(|v| !v.is_null()).collect();
                 if vs.iter().all(|v| matches!(v, KV::Long(_))) {
@@ -361,6 +405,8 @@ impl Exec<'_> {
         let prefix = match f.as_str() {
             "make_set" | "make_set_if" => "set",
             "make_list" | "make_list_if" => "list",
+            // As Kusto names it (stdevp keeps its own name).
+            "variancep" => "variance",
             other => other,
         };
         vec![(
