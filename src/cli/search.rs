@@ -176,45 +176,7 @@ pub fn run_esql(
         run.offer(&ev, mapping, given);
     });
     let table = run.finish();
-    let mut out = BufWriter::new(io::stdout().lock());
-    let r = match format {
-        SearchFormat::Ndjson => table
-            .to_json_rows()
-            .iter()
-            .try_for_each(|row| writeln!(out, "{row}")),
-        SearchFormat::Table => {
-            let header = table
-                .columns
-                .iter()
-                .map(|c| clip(c, 32))
-                .collect::<Vec<_>>()
-                .join("  ");
-            writeln!(out, "{header}").and_then(|()| {
-                table.rows.iter().try_for_each(|row| {
-                    let cells: Vec<String> = row
-                        .values
-                        .iter()
-                        .map(|v| {
-                            clip(
-                                &v.to_json()
-                                    .to_string()
-                                    .trim_matches('"')
-                                    .replace("\\\"", "\""),
-                                32,
-                            )
-                        })
-                        .collect();
-                    writeln!(out, "{}", cells.join("  "))
-                })
-            })
-        }
-    };
-    match r.and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            return Err(e).context("writing results");
-        }
-        _ => {}
-    }
+    print_rows(&table.columns, &table.to_json_rows(), format)?;
     Ok(if table.rows.is_empty() {
         Outcome::NoMatch
     } else {
@@ -253,42 +215,41 @@ pub fn run_kusto(
     let mut builder = crate::rules::kusto::tables::Builder::new(names);
     ingest::load(&inputs, opts, &mut |ev| builder.offer(&ev, mapping));
     let table = builder.run(&query, now_ticks);
-    let mut out = BufWriter::new(io::stdout().lock());
     let rows = table.to_json_rows();
-    let r = match format {
-        SearchFormat::Ndjson => rows.iter().try_for_each(|row| writeln!(out, "{row}")),
-        SearchFormat::Table => writeln!(
-            out,
-            "{}",
-            table
-                .columns
-                .iter()
-                .map(|c| clip(c, 28))
-                .collect::<Vec<_>>()
-                .join("  ")
-        )
-        .and_then(|()| {
-            rows.iter().try_for_each(|row| {
-                let cells: Vec<String> = table
-                    .columns
-                    .iter()
-                    .map(|c| clip(row[c.as_str()].to_string().trim_matches('"'), 28))
-                    .collect();
-                writeln!(out, "{}", cells.join("  "))
-            })
-        }),
-    };
-    match r.and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            return Err(e).context("writing results");
-        }
-        _ => {}
-    }
+    print_rows(&table.columns, &rows, format)?;
     Ok(if rows.is_empty() {
         Outcome::NoMatch
     } else {
         Outcome::Matched(rows.len() as u64)
     })
+}
+
+/// Result rows (JSON objects keyed by column) as NDJSON or an aligned
+/// table; every cell shown in the table is sanitised and clipped.
+fn print_rows(columns: &[String], rows: &[serde_json::Value], format: SearchFormat) -> Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let r = match format {
+        SearchFormat::Ndjson => rows.iter().try_for_each(|row| writeln!(out, "{row}")),
+        SearchFormat::Table => {
+            let header: Vec<String> = columns.iter().map(|c| clip(c, 28)).collect();
+            writeln!(out, "{}", header.join("  ")).and_then(|()| {
+                rows.iter().try_for_each(|row| {
+                    let cells: Vec<String> = columns
+                        .iter()
+                        .map(|c| match &row[c.as_str()] {
+                            serde_json::Value::String(s) => clip(s, 28),
+                            other => clip(&other.to_string(), 28),
+                        })
+                        .collect();
+                    writeln!(out, "{}", cells.join("  "))
+                })
+            })
+        }
+    };
+    match r.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e).context("writing results"),
+        _ => Ok(()),
+    }
 }
 
 /// The document as it stands in the log when that is one line of JSON;
