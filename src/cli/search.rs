@@ -158,7 +158,8 @@ pub fn run_esql(
         Some(t) => {
             crate::model::parse_time(t).with_context(|| format!("--now {t:?} is not a time"))?
         }
-        None => end_of_data(logs, opts).unwrap_or_else(Utc::now),
+        None if query.uses_now() => end_of_data(logs, opts).unwrap_or_else(Utc::now),
+        None => Utc::now(),
     };
     let mapping = Mapping::builtin();
     let mut run = crate::detect::esql::EsqlRun::new(query, now.timestamp_millis());
@@ -169,11 +170,11 @@ pub fn run_esql(
         .map(|(n, p)| (p.display().to_string(), n.clone()))
         .collect();
     ingest::load(&inputs, opts, &mut |ev| {
-        let given = names
-            .iter()
-            .find(|(p, _)| ev.source.path == *p || ev.source.path.starts_with(&format!("{p}/")))
-            .map(|(_, n)| n.as_str());
-        run.offer(&ev, mapping, given);
+        run.offer(
+            &ev,
+            mapping,
+            ingest::source::named_for(&ev.source.path, &names),
+        );
     });
     let table = run.finish();
     print_rows(&table.columns, &table.to_json_rows(), format)?;

@@ -135,7 +135,6 @@ enum Compute {
     Table,
     Outcome,
     Ip,
-    Upn,
     Operation,
     ActivityStatus,
     ResourceName,
@@ -166,7 +165,8 @@ pub struct Mapping {
     canonical: HashMap<(Canon, Option<SourceKind>), Vec<String>>,
     success: Vec<String>,
     failure: Vec<String>,
-    alias: HashMap<(SourceKind, String), Vec<String>>,
+    /// name -> kind -> the same field's other names.
+    alias: HashMap<String, HashMap<SourceKind, Vec<String>>>,
     prefixes: Vec<Prefix>,
     derived: HashMap<String, Vec<Derived>>,
 }
@@ -221,11 +221,15 @@ impl Mapping {
                 canonical.insert((canon, kind), paths);
             }
         }
-        let mut alias: HashMap<(SourceKind, String), Vec<String>> = HashMap::new();
+        let mut alias: HashMap<String, HashMap<SourceKind, Vec<String>>> = HashMap::new();
         for row in raw.alias {
             for kind in kinds_of(&row.kinds)? {
                 for name in &row.names {
-                    let others = alias.entry((kind, name.clone())).or_default();
+                    let others = alias
+                        .entry(name.clone())
+                        .or_default()
+                        .entry(kind)
+                        .or_default();
                     others.extend(row.names.iter().filter(|n| *n != name).cloned());
                 }
             }
@@ -247,7 +251,6 @@ impl Mapping {
                 "table" => Compute::Table,
                 "outcome" => Compute::Outcome,
                 "ip" => Compute::Ip,
-                "upn" => Compute::Upn,
                 "operation" => Compute::Operation,
                 "activity_status" => Compute::ActivityStatus,
                 "resource_name" => Compute::ResourceName,
@@ -369,7 +372,7 @@ impl Mapping {
                 }
             }
         }
-        if let Some(others) = self.alias.get(&(kind, name.to_string())) {
+        if let Some(others) = self.alias.get(name).and_then(|by_kind| by_kind.get(&kind)) {
             for other in others {
                 get_path(doc, other, &mut found);
                 if !found.is_empty() {
@@ -392,7 +395,7 @@ impl Mapping {
     /// records that carry them under that very name.
     pub fn knows(&self, name: &str) -> bool {
         self.derived.contains_key(name)
-            || self.alias.keys().any(|(_, n)| n == name)
+            || self.alias.contains_key(name)
             || self
                 .canonical
                 .values()
@@ -447,16 +450,17 @@ impl Mapping {
         let s = match d.compute {
             Compute::Dataset => self.dataset(kind)?.0.to_string(),
             Compute::Table => self.dataset(kind)?.1.to_string(),
+            // Each derived value picks only the canonical field it needs:
+            // lookups run per rule per event.
             Compute::Outcome => {
-                let o = self.canonical(doc, kind).outcome;
+                let o = self.outcome(kind, &self.pick(doc, Canon::Outcome, kind)?);
                 if o == Outcome::Unknown {
                     return None;
                 }
                 o.name().to_string()
             }
-            Compute::Ip => self.canonical(doc, kind).ip?,
-            Compute::Upn => self.canonical(doc, kind).upn?,
-            Compute::Operation => self.canonical(doc, kind).operation?,
+            Compute::Ip => clean_ip(&self.pick(doc, Canon::Ip, kind)?)?,
+            Compute::Operation => self.pick(doc, Canon::Operation, kind)?,
             // Parts of the resource id as the record writes it (canonical
             // fields are lower-cased for grouping; these keep the case).
             Compute::ResourceName => {

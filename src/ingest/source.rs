@@ -27,6 +27,18 @@ impl Origin {
     }
 }
 
+/// The name the command line gave a file (`--index NAME=PATH`,
+/// `--table NAME=PATH`): `named` holds (path, name) pairs, and a folder's
+/// name covers the files under it.
+pub fn named_for<'a>(file: &str, named: &'a [(String, String)]) -> Option<&'a str> {
+    named
+        .iter()
+        .find(|(p, _)| {
+            file == p || (file.starts_with(p.as_str()) && file[p.len()..].starts_with('/'))
+        })
+        .map(|(_, n)| n.as_str())
+}
+
 /// An input that could not be opened: its name and why.
 pub type Unreadable = (String, String);
 

@@ -10,8 +10,7 @@ use crate::ingest::Mapping;
 use crate::ingest::doc::first_scalar;
 use crate::model::SourceKind;
 
-use super::kql::ast::Piece;
-use super::kql::eval::glob;
+use super::kql::eval::{glob, glob_pattern};
 
 /// The index and data-stream names an event would be found under.
 pub fn names(doc: &Value, kind: SourceKind, mapping: &Mapping) -> Vec<String> {
@@ -45,19 +44,6 @@ pub fn names(doc: &Value, kind: SourceKind, mapping: &Mapping) -> Vec<String> {
     out
 }
 
-fn pattern(p: &str) -> Vec<Piece> {
-    let mut out = Vec::new();
-    for (i, part) in p.split('*').enumerate() {
-        if i > 0 && out.last() != Some(&Piece::Star) {
-            out.push(Piece::Star);
-        }
-        if !part.is_empty() {
-            out.push(Piece::Text(part.to_string()));
-        }
-    }
-    out
-}
-
 /// Whether index patterns (comma-separated lists allowed, `-pattern`
 /// excludes) cover any of an event's names. No patterns cover everything.
 pub fn covers(patterns: &[String], names: &[String]) -> bool {
@@ -70,8 +56,8 @@ pub fn covers(patterns: &[String], names: &[String]) -> bool {
         .filter(|p| !p.is_empty())
     {
         match p.strip_prefix('-') {
-            Some(x) => exclude.push(pattern(x)),
-            None => include.push(pattern(p)),
+            Some(x) => exclude.push(glob_pattern(x)),
+            None => include.push(glob_pattern(p)),
         }
     }
     if include.is_empty() {

@@ -123,6 +123,26 @@ impl Expr {
 }
 
 impl Query {
+    /// Whether the query calls NOW(), which offline means the end of the
+    /// loaded data (and so needs a pass over the logs to find it).
+    pub fn uses_now(&self) -> bool {
+        let mut found = false;
+        let mut see = |e: &Expr| {
+            e.walk(&mut |x| found |= matches!(x, Expr::Call { name, .. } if name == "now"));
+        };
+        for cmd in &self.commands {
+            match cmd {
+                Command::Where(e) => see(e),
+                Command::Eval(v) => v.iter().for_each(|(_, e)| see(e)),
+                Command::Stats { aggs, by } => aggs.iter().chain(by).for_each(|(_, e)| see(e)),
+                Command::Sort(keys) => keys.iter().for_each(|k| see(&k.expr)),
+                Command::Dissect { field, .. } | Command::Grok { field, .. } => see(field),
+                _ => {}
+            }
+        }
+        found
+    }
+
     /// Source fields the query reads: names used before any command that
     /// replaces the columns (`STATS`, `KEEP`, `DROP`, `RENAME`), minus the
     /// columns the query itself computes.

@@ -14,8 +14,8 @@ use super::stats::Stats;
 use super::value::{V, compare};
 use crate::detect::EventRef;
 use crate::rules::fields::Fields;
-use crate::rules::kql::ast::Piece;
-use crate::rules::kql::eval::glob;
+
+use crate::rules::kql::eval::{glob, glob_pattern};
 use crate::rules::kql::schema::FieldType;
 
 /// One input record as the query sees it.
@@ -257,21 +257,8 @@ impl Runner {
     }
 }
 
-fn pattern(p: &str) -> Vec<Piece> {
-    let mut out = Vec::new();
-    for (i, part) in p.split('*').enumerate() {
-        if i > 0 && out.last() != Some(&Piece::Star) {
-            out.push(Piece::Star);
-        }
-        if !part.is_empty() {
-            out.push(Piece::Text(part.to_string()));
-        }
-    }
-    out
-}
-
 fn matching(columns: &[String], pat: &str) -> Vec<usize> {
-    let p = pattern(pat);
+    let p = glob_pattern(pat);
     columns
         .iter()
         .enumerate()

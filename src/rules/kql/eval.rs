@@ -251,6 +251,21 @@ fn in_range(v: &Value, op: RangeOp, lit: &Literal, ctx: &Ctx) -> bool {
     }
 }
 
+/// A `*` wildcard pattern written as text (index patterns, column name
+/// patterns), in the form [`glob`] matches.
+pub fn glob_pattern(p: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    for (i, part) in p.split('*').enumerate() {
+        if i > 0 && out.last() != Some(&Piece::Star) {
+            out.push(Piece::Star);
+        }
+        if !part.is_empty() {
+            out.push(Piece::Text(part.to_string()));
+        }
+    }
+    out
+}
+
 /// Whole-value wildcard match with `*` only. Each literal piece is found
 /// left to right with a substring search, which is linear in the value
 /// and cannot backtrack catastrophically whatever the pattern.
@@ -285,29 +300,16 @@ pub fn glob(pattern: &[Piece], s: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn pat(s: &str) -> Vec<Piece> {
-        let mut out = Vec::new();
-        for (i, part) in s.split('*').enumerate() {
-            if i > 0 {
-                out.push(Piece::Star);
-            }
-            if !part.is_empty() {
-                out.push(Piece::Text(part.into()));
-            }
-        }
-        out
-    }
-
     #[test]
     fn glob_anchors_to_the_whole_value() {
-        assert!(glob(&pat("ba*"), "bar"));
-        assert!(!glob(&pat("ba*"), "abar"));
-        assert!(glob(&pat("*S3 Browser*"), "my S3 Browser app"));
-        assert!(glob(&pat("a*b*c"), "aXbYc"));
-        assert!(!glob(&pat("a*b*c"), "aXcYb"));
-        assert!(glob(&pat("*"), ""));
-        assert!(glob(&pat("ab*ab"), "abab"));
-        assert!(!glob(&pat("ab*ab"), "aba"));
+        assert!(glob(&glob_pattern("ba*"), "bar"));
+        assert!(!glob(&glob_pattern("ba*"), "abar"));
+        assert!(glob(&glob_pattern("*S3 Browser*"), "my S3 Browser app"));
+        assert!(glob(&glob_pattern("a*b*c"), "aXbYc"));
+        assert!(!glob(&glob_pattern("a*b*c"), "aXcYb"));
+        assert!(glob(&glob_pattern("*"), ""));
+        assert!(glob(&glob_pattern("ab*ab"), "abab"));
+        assert!(!glob(&glob_pattern("ab*ab"), "aba"));
     }
 
     #[test]

@@ -17,7 +17,6 @@ use crate::detect::EventRef;
 /// A document behind a row, with how to look its fields up.
 pub struct Doc {
     pub get: Box<dyn Fn(&str) -> KV + Send + Sync>,
-    pub columns: Vec<String>,
 }
 
 #[derive(Clone)]

@@ -166,22 +166,26 @@ impl<'a> Parser<'a> {
                 return true;
             }
         }
-        let r = self.rest();
+        matches!(self.top_level(&['|', ';']), Some((_, '|')))
+    }
+
+    /// The first of `stops` at the top level of the rest of the text (not
+    /// inside quotes or brackets), with its offset from the cursor.
+    pub(super) fn top_level(&self, stops: &[char]) -> Option<(usize, char)> {
         let mut depth = 0i32;
         let mut quote: Option<char> = None;
-        for c in r.chars() {
+        for (i, c) in self.rest().char_indices() {
             match (quote, c) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
                 (None, '\'' | '"') => quote = Some(c),
+                (None, c) if depth == 0 && stops.contains(&c) => return Some((i, c)),
                 (None, '(' | '[' | '{') => depth += 1,
                 (None, ')' | ']' | '}') => depth -= 1,
-                (None, '|') if depth == 0 => return true,
-                (None, ';') if depth == 0 => return false,
                 _ => {}
             }
         }
-        false
+        None
     }
 
     /// A name: letters, digits, `_`, `$left`; or `['any text']`.
@@ -567,21 +571,9 @@ impl<'a> Parser<'a> {
             }
             other => {
                 // Skip to the next top-level pipe so the rest still checks.
-                let mut depth = 0i32;
-                let mut quote: Option<char> = None;
-                while let Some(c) = self.peek() {
-                    match (quote, c) {
-                        (Some(q), c) if c == q => quote = None,
-                        (Some(_), _) => {}
-                        (None, '\'' | '"') => quote = Some(c),
-                        (None, '(' | '[') => depth += 1,
-                        (None, ')' | ']') if depth == 0 => break,
-                        (None, ')' | ']') => depth -= 1,
-                        (None, '|' | ';') if depth == 0 => break,
-                        _ => {}
-                    }
-                    self.pos += c.len_utf8();
-                }
+                self.pos += self
+                    .top_level(&['|', ';', ')', ']'])
+                    .map_or(self.rest().len(), |(at, _)| at);
                 Op::Unsupported(other.to_string(), Span::new(start, start + other.len()))
             }
         })

@@ -366,20 +366,9 @@ impl Parser<'_> {
     pub(super) fn typed_literal(&mut self, kind: &str, start: usize) -> Result<Expr, Diagnostic> {
         self.pos += 1;
         let inner_start = self.pos;
-        let mut depth = 0i32;
-        let mut quote: Option<char> = None;
-        while let Some(c) = self.peek() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '(' | '[' | '{') => depth += 1,
-                (None, ')') if depth == 0 => break,
-                (None, ')' | ']' | '}') => depth -= 1,
-                _ => {}
-            }
-            self.pos += c.len_utf8();
-        }
+        self.pos += self
+            .top_level(&[')'])
+            .map_or(self.rest().len(), |(at, _)| at);
         let inner = self.src[inner_start..self.pos].trim().to_string();
         if !self.eat(')') {
             return Err(self.error("Expected \")\""));

@@ -112,11 +112,7 @@ impl Builder {
     }
 
     pub fn offer(&mut self, ev: &ingest::Event<'_>, mapping: &'static Mapping) {
-        let given = self
-            .named
-            .iter()
-            .find(|(p, _)| ev.source.path == *p || ev.source.path.starts_with(&format!("{p}/")))
-            .map(|(_, n)| n.clone());
+        let given = ingest::source::named_for(&ev.source.path, &self.named).map(str::to_string);
         let Some(table) = given
             .clone()
             .or_else(|| table_of(&ev.doc, ev.kind, mapping))
@@ -161,10 +157,7 @@ impl Builder {
         }
         t.rows.push(KRow {
             cols: Vec::new(),
-            doc: Some(Arc::new(Doc {
-                get: Box::new(get),
-                columns,
-            })),
+            doc: Some(Arc::new(Doc { get: Box::new(get) })),
             evidence: vec![EventRef {
                 source: ev.loc.source,
                 index: ev.loc.index,
