@@ -118,18 +118,7 @@ fn parser_accepts_kustos_spacing_and_never_panics() {
         "{",
         "}",
     ];
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    for _ in 0..20_000 {
-        let n = (next() % 20) as usize;
-        let q: String = (0..n)
-            .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
-            .collect();
+    for q in vigil::rules::lex::random_queries(ALPHABET, 0x2545_f491_4f6c_dd1d, 20_000, 20) {
         let _ = kusto::compile(&q);
     }
 }

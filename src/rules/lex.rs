@@ -40,6 +40,30 @@ pub fn quoted_body(src: &str, pos: &mut usize, quote: char) -> Result<String, Di
     ))
 }
 
+/// Random queries over the tokens that matter to a grammar, for the
+/// parsers' never-panic property tests (xorshift, so every run is the same).
+#[doc(hidden)]
+pub fn random_queries<'a>(
+    alphabet: &'a [&'a str],
+    seed: u64,
+    count: usize,
+    max_tokens: u64,
+) -> impl Iterator<Item = String> + 'a {
+    let mut state = seed.max(1);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count).map(move |_| {
+        let n = next() % max_tokens.max(1);
+        (0..n)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

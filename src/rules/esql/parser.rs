@@ -768,18 +768,7 @@ mod tests {
             "*", ",", " and ", " not ", " in ", "é", "/*", "//", "\n", "-", "=", " is ", "null",
             " sort ", " desc ", " nulls ", "\"\"\"",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..20_000 {
-            let n = (next() % 20) as usize;
-            let q: String = (0..n)
-                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
-                .collect();
+        for q in crate::rules::lex::random_queries(ALPHABET, 0x9e37_79b9_7f4a_7c15, 20_000, 20) {
             let _ = parse(&q);
         }
     }

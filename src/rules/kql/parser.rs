@@ -597,18 +597,7 @@ mod tests {
             "a", "b", ":", " ", "(", ")", "{", "}", "\"", "\\", "*", "<", ">", "=", "or", "and",
             "not", "OR", "é", "\u{202e}", "\n", "1", ".", "-", "/", "now", "\\u00", "'",
         ];
-        let mut state = 0x1234_5678_9abc_def0u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..20_000 {
-            let len = (next() % 24) as usize;
-            let q: String = (0..len)
-                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
-                .collect();
+        for q in crate::rules::lex::random_queries(ALPHABET, 0x1234_5678_9abc_def0, 20_000, 24) {
             if let Err(e) = parse(&q) {
                 let _ = e.render(&q);
             }
