@@ -59,10 +59,8 @@ pub fn run(
         Ok(q) => q,
         Err(d) => bail!("invalid KQL query: {}", d.render(query_text)),
     };
-    let now = match now {
-        Some(t) => {
-            crate::model::parse_time(t).with_context(|| format!("--now {t:?} is not a time"))?
-        }
+    let now = match now_flag(now)? {
+        Some(t) => t,
         None if uses_now(&query) => end_of_data(logs, opts).unwrap_or_else(Utc::now),
         None => Utc::now(),
     };
@@ -133,11 +131,7 @@ pub fn run(
             );
         }
     }
-    Ok(if matched > 0 {
-        Outcome::Matched(matched)
-    } else {
-        Outcome::NoMatch
-    })
+    Ok(outcome(matched as usize))
 }
 
 /// Runs an ES|QL query; `named` gives files an index name
@@ -154,21 +148,14 @@ pub fn run_esql(
         Ok(q) => q,
         Err(d) => bail!("invalid ES|QL query: {}", d.render(query_text)),
     };
-    let now = match now {
-        Some(t) => {
-            crate::model::parse_time(t).with_context(|| format!("--now {t:?} is not a time"))?
-        }
-        None if query.uses_now() => end_of_data(logs, opts).unwrap_or_else(Utc::now),
+    let (inputs, names) = with_named(logs, named);
+    let now = match now_flag(now)? {
+        Some(t) => t,
+        None if query.uses_now() => end_of_data(&inputs, opts).unwrap_or_else(Utc::now),
         None => Utc::now(),
     };
     let mapping = Mapping::builtin();
     let mut run = crate::detect::esql::EsqlRun::new(query, now.timestamp_millis());
-    let mut inputs: Vec<PathBuf> = logs.to_vec();
-    inputs.extend(named.iter().map(|(_, p)| p.clone()));
-    let names: Vec<(String, String)> = named
-        .iter()
-        .map(|(n, p)| (p.display().to_string(), n.clone()))
-        .collect();
     ingest::load(&inputs, opts, &mut |ev| {
         run.offer(
             &ev,
@@ -178,11 +165,35 @@ pub fn run_esql(
     });
     let table = run.finish();
     print_rows(&table.columns, &table.to_json_rows(), format)?;
-    Ok(if table.rows.is_empty() {
+    Ok(outcome(table.rows.len()))
+}
+
+/// `--now`, when given.
+fn now_flag(now: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+    now.map(|t| crate::model::parse_time(t).with_context(|| format!("--now {t:?} is not a time")))
+        .transpose()
+}
+
+/// All inputs (plain and named), and the (path, name) pairs for naming.
+fn with_named(
+    logs: &[PathBuf],
+    named: &[(String, PathBuf)],
+) -> (Vec<PathBuf>, Vec<(String, String)>) {
+    let mut inputs: Vec<PathBuf> = logs.to_vec();
+    inputs.extend(named.iter().map(|(_, p)| p.clone()));
+    let names = named
+        .iter()
+        .map(|(n, p)| (p.display().to_string(), n.clone()))
+        .collect();
+    (inputs, names)
+}
+
+fn outcome(rows: usize) -> Outcome {
+    if rows == 0 {
         Outcome::NoMatch
     } else {
-        Outcome::Matched(table.rows.len() as u64)
-    })
+        Outcome::Matched(rows as u64)
+    }
 }
 
 /// Runs a Kusto query over tables built from the logs; `named` gives files
@@ -199,30 +210,16 @@ pub fn run_kusto(
         Ok(q) => q,
         Err(d) => bail!("invalid Kusto query: {}", d.render(query_text)),
     };
-    let now_ticks = match now {
-        Some(t) => Some(
-            crate::rules::kusto::value::date_from_str(t)
-                .with_context(|| format!("--now {t:?} is not a time"))?,
-        ),
-        None => None,
-    };
+    let now_ticks = now_flag(now)?
+        .map(|t| t.timestamp() * 10_000_000 + i64::from(t.timestamp_subsec_nanos() / 100));
     let mapping = Mapping::builtin();
-    let mut inputs: Vec<PathBuf> = logs.to_vec();
-    inputs.extend(named.iter().map(|(_, p)| p.clone()));
-    let names = named
-        .iter()
-        .map(|(n, p)| (p.display().to_string(), n.clone()))
-        .collect();
+    let (inputs, names) = with_named(logs, named);
     let mut builder = crate::rules::kusto::tables::Builder::new(names);
     ingest::load(&inputs, opts, &mut |ev| builder.offer(&ev, mapping));
     let table = builder.run(&query, now_ticks);
     let rows = table.to_json_rows();
     print_rows(&table.columns, &rows, format)?;
-    Ok(if rows.is_empty() {
-        Outcome::NoMatch
-    } else {
-        Outcome::Matched(rows.len() as u64)
-    })
+    Ok(outcome(rows.len()))
 }
 
 /// Result rows (JSON objects keyed by column) as NDJSON or an aligned
