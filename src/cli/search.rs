@@ -41,7 +41,7 @@ fn end_of_data(logs: &[PathBuf], opts: &LoadOptions) -> Option<DateTime<Utc>> {
     let mapping = Mapping::builtin();
     let mut last: Option<DateTime<Utc>> = None;
     ingest::load(logs, opts, &mut |ev| {
-        if let Some(t) = mapping.canonical(&ev.doc, ev.kind).time {
+        if let Some(t) = mapping.time(&ev.doc, ev.kind) {
             last = Some(last.map_or(t, |l| l.max(t)));
         }
     });

@@ -299,6 +299,13 @@ impl Mapping {
             .find_map(|path| first_scalar(doc, path))
     }
 
+    /// Only the event time (cheaper than [`Mapping::canonical`] when that is
+    /// all a caller needs).
+    pub fn time(&self, doc: &Value, kind: SourceKind) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.pick(doc, Canon::Time, kind)
+            .and_then(|t| parse_time(&t))
+    }
+
     /// The canonical entity fields of a document of the given kind.
     pub fn canonical(&self, doc: &Value, kind: SourceKind) -> Canonical {
         let lower = |s: String| s.to_lowercase();
@@ -310,9 +317,7 @@ impl Mapping {
         });
         let resource_name = resource_name.map(lower);
         Canonical {
-            time: self
-                .pick(doc, Canon::Time, kind)
-                .and_then(|t| parse_time(&t)),
+            time: self.time(doc, kind),
             upn: self.pick(doc, Canon::Upn, kind).map(lower),
             ip: self.pick(doc, Canon::Ip, kind).and_then(|s| clean_ip(&s)),
             operation: self.pick(doc, Canon::Operation, kind),

@@ -131,7 +131,7 @@ impl Builder {
                 .map(|s| s.to_string())
                 .collect()
         };
-        if let Some(t) = mapping.canonical(&ev.doc, ev.kind).time {
+        if let Some(t) = mapping.time(&ev.doc, ev.kind) {
             let ticks = t.timestamp() * 10_000_000 + i64::from(t.timestamp_subsec_nanos() / 100);
             self.latest = Some(self.latest.map_or(ticks, |l| l.max(ticks)));
         }
