@@ -117,6 +117,13 @@ const KNOWN_WRONG: &[(usize, &str)] = &[
     ),
 ];
 
+/// Cases refused for syntax Vigil's parser does not read yet (hex
+/// literals, typed lambda parameters, `let` functions, some option
+/// forms). Every other refusal must name the missing operator or function.
+const KNOWN_PARSE_GAPS: &[usize] = &[
+    26, 67, 72, 85, 98, 153, 154, 155, 217, 231, 263, 264, 284, 285,
+];
+
 #[test]
 fn kusto_conformance_cases_run_or_name_what_is_missing() {
     let Some(path) = common::shared("conformance/kusto.jsonl") else {
@@ -143,8 +150,15 @@ fn kusto_conformance_cases_run_or_name_what_is_missing() {
             Err(e) => {
                 if expect["error"] == Value::Bool(true) {
                     passed += 1;
-                } else {
+                } else if e.message.contains("not supported") || KNOWN_PARSE_GAPS.contains(&(i + 1))
+                {
                     refused.push(format!("line {}: {}", i + 1, e.message));
+                } else {
+                    failures.push(format!(
+                        "line {}: refused without naming what is missing: {}",
+                        i + 1,
+                        e.message
+                    ));
                 }
                 continue;
             }

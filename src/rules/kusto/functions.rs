@@ -622,7 +622,13 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             },
         },
         "startofday" => match parg(0) {
-            KV::Date(t) => KV::Date(t.div_euclid(864_000_000_000) * 864_000_000_000),
+            KV::Date(t) => {
+                let offset = match parg(1) {
+                    KV::Long(n) => n,
+                    _ => 0,
+                };
+                KV::Date((t.div_euclid(864_000_000_000) + offset) * 864_000_000_000)
+            }
             _ => KV::Null,
         },
         "format_datetime" => match (parg(0), text(&parg(1))) {
