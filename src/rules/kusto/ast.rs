@@ -1,5 +1,7 @@
 //! The Kusto (KQL for Log Analytics / Sentinel) syntax tree.
 
+use std::sync::Arc;
+
 use crate::rules::diag::Span;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +14,38 @@ pub struct Query {
 pub enum Let {
     Scalar(String, Expr),
     Table(String, Tabular),
+    /// `let f = (a:long, T:(x:string)) { ... };`
+    Func(String, Arc<Func>),
+}
+
+/// A user-defined function: its parameters, the `let`s at the start of its
+/// body, and the body's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Func {
+    pub params: Vec<Param>,
+    pub lets: Vec<Let>,
+    pub body: FuncBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    /// A tabular parameter (`T:(col:type, ...)` or `T:(*)`).
+    pub table: bool,
+    pub default: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FuncBody {
+    Scalar(Expr),
+    Tabular(Tabular),
+}
+
+/// An argument of a user-defined function called as a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Scalar(Expr),
+    Table(Tabular),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +65,12 @@ pub enum Tabular {
         step: Expr,
     },
     Union(Vec<Tabular>),
+    /// A user-defined tabular function called by name.
+    Invoke {
+        name: String,
+        args: Vec<Arg>,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +112,34 @@ pub enum Op {
     },
     Take(Expr),
     Distinct(Vec<String>),
-    Count,
-    MvExpand(Vec<(Option<String>, Expr)>),
+    /// `count`, or `count as Name`.
+    Count(String),
+    MvExpand(MvExpand),
+    /// `mv-apply x = arr on (subquery)`: the subquery runs over each row's
+    /// expanded arrays, its rows joined back to the row.
+    MvApply {
+        expand: MvExpand,
+        sub: Box<Tabular>,
+    },
+    /// `as Name`: the table so far, named for the rest of the query.
+    As(String),
+    /// Columns matching the patterns first, the rest after, in order.
+    ProjectReorder(Vec<(String, Option<bool>)>),
+    /// Columns named by the values of the expressions (names, patterns,
+    /// or arrays of them).
+    ProjectByNames(Vec<Expr>),
+    /// `parse-kv Expr as (Col:type, ...) with (options)`.
+    ParseKv {
+        expr: Expr,
+        columns: Vec<(String, String)>,
+        options: Vec<(String, String)>,
+    },
+    /// `evaluate plugin(args)`.
+    Evaluate {
+        plugin: String,
+        args: Vec<Expr>,
+        span: Span,
+    },
     Union(Vec<Tabular>),
     /// `parse Expr with "lit" Col:type * ...`: new columns from text.
     Parse {
@@ -84,6 +150,16 @@ pub enum Op {
     /// Parsed so the rest of the query can be checked; running it is not
     /// supported.
     Unsupported(String, Span),
+}
+
+/// What `mv-expand` and `mv-apply` expand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MvExpand {
+    pub items: Vec<(Option<String>, Expr)>,
+    /// `kind=array`: a property bag expands into `[key, value]` arrays.
+    pub bag_as_array: bool,
+    /// `with_itemindex=Name`: the item's position in a column.
+    pub index: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,4 +242,74 @@ pub enum Expr {
     },
     /// `*` in `count(*)`-like positions.
     Star,
+    /// `toscalar(T)`: the first column of the first row of a subquery,
+    /// run once before the operator that uses it.
+    ToScalar(Box<Tabular>),
+}
+
+impl Op {
+    /// The scalar expressions the operator evaluates itself (not those in
+    /// subqueries it runs).
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            Op::Where(e) | Op::Take(e) | Op::Parse { expr: e, .. } | Op::ParseKv { expr: e, .. } => {
+                vec![e]
+            }
+            Op::Project(items) => items.iter().filter_map(|(_, e)| e.as_ref()).collect(),
+            Op::Extend(items) => named(items),
+            Op::MvExpand(m) | Op::MvApply { expand: m, .. } => named(&m.items),
+            Op::Summarize { aggs, by } => {
+                let mut v = named(aggs);
+                v.extend(named(by));
+                v
+            }
+            Op::Join { on, .. } => on.iter().flat_map(|(a, b)| [a, b]).collect(),
+            Op::Sort(keys) => keys.iter().map(|(e, _, _)| e).collect(),
+            Op::Top { n, by, .. } => vec![n, by],
+            Op::ProjectByNames(v) | Op::Evaluate { args: v, .. } => v.iter().collect(),
+            Op::ProjectAway(_)
+            | Op::ProjectKeep(_)
+            | Op::ProjectRename(_)
+            | Op::Distinct(_)
+            | Op::Count(_)
+            | Op::Union(_)
+            | Op::As(_)
+            | Op::ProjectReorder(_)
+            | Op::Unsupported(..) => Vec::new(),
+        }
+    }
+}
+
+fn named(v: &[(Option<String>, Expr)]) -> Vec<&Expr> {
+    v.iter().map(|(_, e)| e).collect()
+}
+
+impl Expr {
+    /// Calls `f` on this expression and every expression inside it, not
+    /// descending into subqueries.
+    pub fn walk<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        f(self);
+        match self {
+            Expr::Member(a, _) | Expr::Neg(a) => a.walk(f),
+            Expr::Index(a, b) | Expr::Bin(_, a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            Expr::Str2 { left, right, .. } => {
+                left.walk(f);
+                right.walk(f);
+            }
+            Expr::In { expr, list, .. } => {
+                expr.walk(f);
+                list.iter().for_each(|e| e.walk(f));
+            }
+            Expr::Between { expr, lo, hi, .. } => {
+                expr.walk(f);
+                lo.walk(f);
+                hi.walk(f);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|e| e.walk(f)),
+            _ => {}
+        }
+    }
 }

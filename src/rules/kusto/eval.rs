@@ -2,18 +2,82 @@
 //! `=~` case-insensitive, `has` on whole terms), dynamic access, and the
 //! functions Sentinel queries use.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use serde_json::Value as Json;
 
-use super::ast::{BinOp, Expr, StrOp};
+use super::ast::{BinOp, Expr, Func, FuncBody, Let, StrOp, Tabular};
 use super::value::{KV, date_from_str};
 
 pub trait Row {
     fn get(&self, name: &str) -> KV;
 }
 
+#[derive(Default)]
 pub struct Ctx {
     /// `now()` in ticks.
     pub now: i64,
+    /// User-defined functions in scope.
+    pub funcs: HashMap<String, Arc<Func>>,
+    /// The values of the `toscalar` subqueries of the operator running,
+    /// by the address of their syntax node.
+    pub scalars: HashMap<usize, KV>,
+}
+
+impl Ctx {
+    pub fn new(now: i64) -> Ctx {
+        Ctx {
+            now,
+            ..Ctx::default()
+        }
+    }
+}
+
+/// Where a `toscalar` subquery's value is kept.
+pub(super) fn scalar_key(t: &Tabular) -> usize {
+    std::ptr::from_ref(t) as usize
+}
+
+/// A user function's parameters and `let`s, in front of the caller's row.
+struct Scope<'r> {
+    vars: Vec<(String, KV)>,
+    outer: &'r dyn Row,
+}
+
+impl Row for Scope<'_> {
+    fn get(&self, name: &str) -> KV {
+        match self.vars.iter().rev().find(|(n, _)| n == name) {
+            Some((_, v)) => v.clone(),
+            None => self.outer.get(name),
+        }
+    }
+}
+
+fn call_user(f: &Func, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
+    let vars = f
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let v = match (args.get(i), &p.default) {
+                (Some(a), _) | (None, Some(a)) => eval(a, row, ctx),
+                (None, None) => KV::Null,
+            };
+            (p.name.clone(), v)
+        })
+        .collect();
+    let mut scope = Scope { vars, outer: row };
+    for l in &f.lets {
+        if let Let::Scalar(n, e) = l {
+            let v = eval(e, &scope, ctx);
+            scope.vars.push((n.clone(), v));
+        }
+    }
+    match &f.body {
+        FuncBody::Scalar(e) => eval(e, &scope, ctx),
+        FuncBody::Tabular(_) => KV::Null,
+    }
 }
 
 /// Scalar functions, with their argument counts.
@@ -449,7 +513,11 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> KV {
                 _ => KV::Null,
             }
         }
-        Expr::Call { name, args, .. } => super::functions::call(name, args, row, ctx),
+        Expr::Call { name, args, .. } => match ctx.funcs.get(name) {
+            Some(f) => call_user(f, args, row, ctx),
+            None => super::functions::call(name, args, row, ctx),
+        },
+        Expr::ToScalar(t) => ctx.scalars.get(&scalar_key(t)).cloned().unwrap_or(KV::Null),
     }
 }
 

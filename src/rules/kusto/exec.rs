@@ -85,13 +85,13 @@ pub type Tables = HashMap<String, Table>;
 pub struct Exec<'a> {
     pub tables: &'a Tables,
     pub ctx: Ctx,
-    lets: HashMap<String, LetValue>,
+    pub(super) lets: HashMap<String, LetValue>,
 }
 
 #[derive(Clone)]
-enum LetValue {
+pub(super) enum LetValue {
     Scalar(KV),
-    Table(Table),
+    Table(Arc<Table>),
 }
 
 pub(super) struct Empty;
@@ -123,7 +123,7 @@ impl<'a> Exec<'a> {
     pub fn new(tables: &'a Tables, now_ticks: i64) -> Exec<'a> {
         Exec {
             tables,
-            ctx: Ctx { now: now_ticks },
+            ctx: Ctx::new(now_ticks),
             lets: HashMap::new(),
         }
     }
@@ -140,42 +140,83 @@ impl<'a> Exec<'a> {
     }
 
     pub fn run(&mut self, q: &Query) -> Table {
-        for l in &q.lets {
+        self.bind(&q.lets);
+        self.tabular(&q.body)
+    }
+
+    pub(super) fn bind(&mut self, lets: &[Let]) {
+        for l in lets {
             match l {
                 Let::Scalar(name, e) => {
                     // `let T = SigninLogs;` names a table.
                     if let Expr::Column(c, _) = e {
                         if let Some(t) = self.table_named(c) {
-                            self.lets.insert(name.clone(), LetValue::Table(t));
+                            self.lets.insert(name.clone(), LetValue::Table(Arc::new(t)));
                             continue;
                         }
                     }
+                    self.prepare(e);
                     let v = self.ev(e, &Empty);
                     self.lets.insert(name.clone(), LetValue::Scalar(v));
                 }
                 Let::Table(name, t) => {
                     let t = self.tabular(t);
-                    self.lets.insert(name.clone(), LetValue::Table(t));
+                    self.lets.insert(name.clone(), LetValue::Table(Arc::new(t)));
+                }
+                Let::Func(name, f) => {
+                    self.ctx.funcs.insert(name.clone(), f.clone());
                 }
             }
         }
-        self.tabular(&q.body)
     }
 
-    fn table_named(&self, name: &str) -> Option<Table> {
+    pub(super) fn table_named(&self, name: &str) -> Option<Table> {
         match self.lets.get(name) {
-            Some(LetValue::Table(t)) => Some(t.clone()),
+            Some(LetValue::Table(t)) => Some(Table::clone(t)),
             _ => self.tables.get(name).cloned(),
         }
     }
 
-    fn tabular(&mut self, t: &Tabular) -> Table {
+    /// Runs the `toscalar` subqueries in `e`, so that evaluating `e` finds
+    /// their values.
+    pub(super) fn prepare(&mut self, e: &Expr) {
+        let mut subs = Vec::new();
+        e.walk(&mut |x| {
+            if let Expr::ToScalar(t) = x {
+                subs.push(t.as_ref());
+            }
+        });
+        for t in subs {
+            let v = self.scalar_of(t);
+            self.ctx.scalars.insert(super::eval::scalar_key(t), v);
+        }
+    }
+
+    fn scalar_of(&mut self, t: &Tabular) -> KV {
+        // `toscalar(x)` where x is a scalar `let`.
+        if let Tabular::Source(name, _) = t {
+            if let Some(LetValue::Scalar(v)) = self.lets.get(name) {
+                return v.clone();
+            }
+        }
+        let table = self.tabular(t);
+        match (table.rows.first(), table.columns.first()) {
+            (Some(r), Some(c)) => r.get(c),
+            _ => KV::Null,
+        }
+    }
+
+    pub(super) fn tabular(&mut self, t: &Tabular) -> Table {
         match t {
             Tabular::Source(name, _) => self.table_named(name).unwrap_or_default(),
             Tabular::Pipe(src, op) => {
                 let input = self.tabular(src);
+                for e in op.exprs() {
+                    self.prepare(e);
+                }
                 self.op(input, op)
             }
+            Tabular::Invoke { name, args, .. } => self.invoke(name, args),
             Tabular::Datatable { columns, values } => {
                 let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
                 let mut rows = Vec::new();
@@ -201,6 +242,9 @@ impl<'a> Exec<'a> {
             }
             Tabular::Print(items) => {
                 let mut cols = Vec::new();
+                for (_, e) in items {
+                    self.prepare(e);
+                }
                 for (i, (n, e)) in items.iter().enumerate() {
                     let name = n.clone().unwrap_or_else(|| format!("print_{i}"));
                     cols.push((name, self.ev(e, &Empty)));
@@ -269,7 +313,7 @@ impl<'a> Exec<'a> {
         }
     }
 
-    fn op(&mut self, mut t: Table, op: &Op) -> Table {
+    pub(super) fn op(&mut self, mut t: Table, op: &Op) -> Table {
         match op {
             Op::Where(e) => {
                 t.rows.retain(|r| matches!(self.ev(e, r), KV::Bool(true)));
@@ -431,55 +475,29 @@ impl<'a> Exec<'a> {
                     rows,
                 }
             }
-            Op::Count => Table {
-                columns: vec!["Count".into()],
+            Op::Count(name) => Table {
+                columns: vec![name.clone()],
                 rows: vec![KRow {
-                    cols: vec![("Count".into(), KV::Long(t.rows.len() as i64))],
+                    cols: vec![(name.clone(), KV::Long(t.rows.len() as i64))],
                     doc: None,
                     evidence: t.rows.iter().flat_map(|r| r.evidence.clone()).collect(),
                 }],
             },
-            Op::MvExpand(items) => {
-                t.materialize();
-                for (n, e) in items {
-                    let name = n.clone().unwrap_or_else(|| default_name(e));
-                    let mut out = Vec::new();
-                    for r in &t.rows {
-                        match self.ev(e, r) {
-                            // A property bag expands into one-key bags.
-                            KV::Dyn(Json::Object(m)) => {
-                                for (k, v) in m {
-                                    let mut one = serde_json::Map::new();
-                                    one.insert(k, v);
-                                    let mut nr = r.clone();
-                                    nr.cols.retain(|(c, _)| *c != name);
-                                    nr.cols.push((name.clone(), KV::Dyn(Json::Object(one))));
-                                    out.push(nr);
-                                }
-                            }
-                            KV::Dyn(Json::Array(a)) => {
-                                for item in a {
-                                    let mut nr = r.clone();
-                                    nr.cols.retain(|(c, _)| *c != name);
-                                    nr.cols.push((name.clone(), KV::Dyn(item)));
-                                    out.push(nr);
-                                }
-                            }
-                            v => {
-                                let mut nr = r.clone();
-                                nr.cols.retain(|(c, _)| *c != name);
-                                nr.cols.push((name.clone(), v));
-                                out.push(nr);
-                            }
-                        }
-                    }
-                    t.rows = out;
-                    if !t.columns.contains(&name) {
-                        t.columns.push(name);
-                    }
-                }
+            Op::MvExpand(m) => self.mv_expand(t, m),
+            Op::MvApply { expand, sub } => self.mv_apply(t, expand, sub),
+            Op::As(name) => {
+                self.lets
+                    .insert(name.clone(), LetValue::Table(Arc::new(t.clone())));
                 t
             }
+            Op::ProjectReorder(keys) => super::ops::project_reorder(t, keys),
+            Op::ProjectByNames(exprs) => self.project_by_names(t, exprs),
+            Op::ParseKv {
+                expr,
+                columns,
+                options,
+            } => self.parse_kv(t, expr, columns, options),
+            Op::Evaluate { plugin, args, .. } => self.evaluate(t, plugin, args),
             Op::Union(parts) => {
                 let mut tables = vec![t];
                 tables.extend(parts.iter().map(|p| self.tabular(p)));
@@ -489,54 +507,7 @@ impl<'a> Exec<'a> {
                 expr,
                 pieces,
                 regex,
-            } => {
-                let mut re = String::from("^");
-                let mut columns = Vec::new();
-                for p in pieces {
-                    match p {
-                        super::ast::ParsePiece::Text(s) if *regex => re.push_str(s),
-                        super::ast::ParsePiece::Text(s) => re.push_str(&regex::escape(s)),
-                        super::ast::ParsePiece::Star => re.push_str(".*?"),
-                        super::ast::ParsePiece::Column(name, ty) => {
-                            re.push_str("(.*?)");
-                            columns.push((name.clone(), ty.clone()));
-                        }
-                    }
-                }
-                re.push('$');
-                let compiled = regex::Regex::new(&format!("(?s){re}")).ok();
-                for i in 0..t.rows.len() {
-                    let text = self.ev(expr, &t.rows[i]).to_text();
-                    let caps = compiled.as_ref().and_then(|r| r.captures(&text));
-                    let r = &mut t.rows[i];
-                    for (k, (name, ty)) in columns.iter().enumerate() {
-                        let raw = caps
-                            .as_ref()
-                            .and_then(|c| c.get(k + 1))
-                            .map(|m| m.as_str().to_string());
-                        let v = match (raw, ty.as_str()) {
-                            (None, "string") => KV::Str(String::new()),
-                            (None, _) => KV::Null,
-                            (Some(s), "long" | "int") => {
-                                s.trim().parse().map_or(KV::Null, KV::Long)
-                            }
-                            (Some(s), "real" | "double") => {
-                                s.trim().parse().map_or(KV::Null, KV::Real)
-                            }
-                            (Some(s), "datetime") => date_from_str(&s).map_or(KV::Null, KV::Date),
-                            (Some(s), _) => KV::Str(s),
-                        };
-                        r.cols.retain(|(c, _)| c != name);
-                        r.cols.push((name.clone(), v));
-                    }
-                }
-                for (name, _) in columns {
-                    if !t.columns.contains(&name) {
-                        t.columns.push(name);
-                    }
-                }
-                t
-            }
+            } => self.parse(t, expr, pieces, *regex),
             Op::Unsupported(..) => t,
         }
     }
@@ -556,7 +527,7 @@ pub(super) fn lit(v: &KV) -> Expr {
     }
 }
 
-fn typed(v: KV, ty: &str) -> KV {
+pub(super) fn typed(v: KV, ty: &str) -> KV {
     match (ty, v) {
         ("datetime" | "date", KV::Str(s)) => date_from_str(&s).map_or(KV::Null, KV::Date),
         ("real" | "double", KV::Long(n)) => KV::Real(n as f64),
@@ -566,7 +537,7 @@ fn typed(v: KV, ty: &str) -> KV {
     }
 }
 
-fn name_matches(pattern: &str, name: &str) -> bool {
+pub(super) fn name_matches(pattern: &str, name: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => name.starts_with(prefix),
         None => pattern == name,

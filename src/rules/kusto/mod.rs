@@ -7,6 +7,8 @@ pub mod eval;
 pub mod exec;
 mod functions;
 mod join;
+mod operators;
+mod ops;
 pub mod parser;
 mod scalar;
 mod summarize;
@@ -15,72 +17,95 @@ pub mod value;
 
 pub use parser::parse;
 
-use ast::{Expr, Let, Op, Query, Tabular};
+use ast::{Arg, Expr, FuncBody, Let, Op, Query, Tabular};
 
 use crate::rules::diag::{Diagnostic, Span};
+
+/// Evaluate plugins Vigil runs.
+pub const PLUGINS: &[&str] = &["bag_unpack"];
 
 /// Checks that every operator and function can run, naming the first that
 /// cannot.
 pub fn validate(q: &Query) -> Result<(), Diagnostic> {
-    for l in &q.lets {
-        match l {
-            Let::Scalar(_, e) => expr(e, false)?,
-            Let::Table(_, t) => tabular(t)?,
-        }
-    }
-    tabular(&q.body)
+    let mut funcs = Vec::new();
+    lets(&q.lets, &mut funcs)?;
+    tabular(&q.body, &funcs)
 }
 
-fn tabular(t: &Tabular) -> Result<(), Diagnostic> {
+fn lets(ls: &[Let], funcs: &mut Vec<String>) -> Result<(), Diagnostic> {
+    for l in ls {
+        match l {
+            Let::Scalar(_, e) => expr(e, false, funcs)?,
+            Let::Table(_, t) => tabular(t, funcs)?,
+            Let::Func(name, f) => {
+                let mut inner = funcs.clone();
+                for p in &f.params {
+                    if let Some(d) = &p.default {
+                        expr(d, false, funcs)?;
+                    }
+                }
+                lets(&f.lets, &mut inner)?;
+                match &f.body {
+                    FuncBody::Scalar(e) => expr(e, false, &inner)?,
+                    FuncBody::Tabular(t) => tabular(t, &inner)?,
+                }
+                funcs.push(name.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
     match t {
         Tabular::Source(..) => Ok(()),
         Tabular::Pipe(src, op) => {
-            tabular(src)?;
+            tabular(src, funcs)?;
+            let aggregates = matches!(op, Op::Summarize { .. });
             match op {
-                Op::Where(e) => expr(e, false),
-                Op::Project(items) => items
-                    .iter()
-                    .filter_map(|(_, e)| e.as_ref())
-                    .try_for_each(|e| expr(e, false)),
-                Op::Extend(items) | Op::MvExpand(items) => {
-                    items.iter().try_for_each(|(_, e)| expr(e, false))
-                }
                 Op::Summarize { aggs, by } => {
-                    aggs.iter().try_for_each(|(_, e)| expr(e, true))?;
-                    by.iter().try_for_each(|(_, e)| expr(e, false))
+                    aggs.iter().try_for_each(|(_, e)| expr(e, true, funcs))?;
+                    return by.iter().try_for_each(|(_, e)| expr(e, false, funcs));
                 }
-                Op::Join { right, on, .. } => {
-                    tabular(right)?;
-                    on.iter()
-                        .try_for_each(|(a, b)| expr(a, false).and_then(|()| expr(b, false)))
+                Op::Join { right, .. } => tabular(right, funcs)?,
+                Op::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs))?,
+                Op::MvApply { sub, .. } => tabular(sub, funcs)?,
+                Op::Unsupported(name, span) => {
+                    return Err(Diagnostic::new(
+                        *span,
+                        format!("The {name} operator is not supported."),
+                    ));
                 }
-                Op::Sort(keys) => keys.iter().try_for_each(|(e, _, _)| expr(e, false)),
-                Op::Top { n, by, .. } => expr(n, false).and_then(|()| expr(by, false)),
-                Op::Take(n) => expr(n, false),
-                Op::Parse { expr: e, .. } => expr(e, false),
-                Op::Union(parts) => parts.iter().try_for_each(tabular),
-                Op::Unsupported(name, span) => Err(Diagnostic::new(
-                    *span,
-                    format!("The {name} operator is not supported."),
-                )),
-                Op::ProjectAway(_)
-                | Op::ProjectKeep(_)
-                | Op::ProjectRename(_)
-                | Op::Distinct(_)
-                | Op::Count => Ok(()),
+                Op::Evaluate { plugin, span, .. } if !PLUGINS.contains(&plugin.as_str()) => {
+                    return Err(Diagnostic::new(
+                        *span,
+                        format!("The {plugin} plugin (evaluate {plugin}) is not supported."),
+                    ));
+                }
+                _ => {}
             }
+            op.exprs()
+                .into_iter()
+                .try_for_each(|e| expr(e, aggregates, funcs))
         }
-        Tabular::Datatable { values, .. } => values.iter().try_for_each(|e| expr(e, false)),
-        Tabular::Print(items) => items.iter().try_for_each(|(_, e)| expr(e, false)),
+        Tabular::Datatable { values, .. } => values.iter().try_for_each(|e| expr(e, false, funcs)),
+        Tabular::Print(items) => items.iter().try_for_each(|(_, e)| expr(e, false, funcs)),
         Tabular::Range { from, to, step, .. } => [from, to, step]
             .into_iter()
-            .try_for_each(|e| expr(e, false)),
-        Tabular::Union(parts) => parts.iter().try_for_each(tabular),
+            .try_for_each(|e| expr(e, false, funcs)),
+        Tabular::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs)),
+        Tabular::Invoke { args, .. } => args.iter().try_for_each(|a| match a {
+            Arg::Scalar(e) => expr(e, false, funcs),
+            Arg::Table(t) => tabular(t, funcs),
+        }),
     }
 }
 
-fn expr(e: &Expr, aggregates: bool) -> Result<(), Diagnostic> {
+fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> {
     match e {
+        Expr::Call { name, args, .. } if funcs.contains(name) => args
+            .iter()
+            .try_for_each(|a| expr(a, aggregates, funcs)),
         Expr::Call { name, args, span } => {
             let agg = eval::AGGREGATE.iter().find(|(n, _, _)| n == name);
             let scalar = eval::SCALAR.iter().find(|(n, _, _)| n == name);
@@ -109,24 +134,25 @@ fn expr(e: &Expr, aggregates: bool) -> Result<(), Diagnostic> {
             let inner = aggregates && agg.is_none();
             args.iter()
                 .filter(|a| !matches!(a, Expr::Star))
-                .try_for_each(|a| expr(a, inner))
+                .try_for_each(|a| expr(a, inner, funcs))
         }
-        Expr::Member(a, _) | Expr::Neg(a) => expr(a, aggregates),
+        Expr::ToScalar(t) => tabular(t, funcs),
+        Expr::Member(a, _) | Expr::Neg(a) => expr(a, aggregates, funcs),
         Expr::Index(a, b) | Expr::Bin(_, a, b) => {
-            expr(a, aggregates).and_then(|()| expr(b, aggregates))
+            expr(a, aggregates, funcs).and_then(|()| expr(b, aggregates, funcs))
         }
         Expr::Str2 { left, right, .. } => {
-            expr(left, aggregates).and_then(|()| expr(right, aggregates))
+            expr(left, aggregates, funcs).and_then(|()| expr(right, aggregates, funcs))
         }
         Expr::In { expr: x, list, .. } => {
-            expr(x, aggregates)?;
-            list.iter().try_for_each(|i| expr(i, aggregates))
+            expr(x, aggregates, funcs)?;
+            list.iter().try_for_each(|i| expr(i, aggregates, funcs))
         }
         Expr::Between {
             expr: x, lo, hi, ..
         } => [x, lo, hi]
             .into_iter()
-            .try_for_each(|i| expr(i, aggregates)),
+            .try_for_each(|i| expr(i, aggregates, funcs)),
         Expr::Star => Err(Diagnostic::new(
             Span::default(),
             "\"*\" is not allowed here.",

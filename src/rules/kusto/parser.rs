@@ -2,7 +2,10 @@
 //! piped operators, and the scalar language. Spacing is as forgiving as
 //! Kusto's own (`$right. CallerIpAddress`, `count ()`, `x.[0]`).
 
-use super::ast::{BinOp, Expr, JoinKind, Let, Op, ParsePiece, Query, Tabular};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::ast::{Arg, Expr, Func, FuncBody, Let, Param, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 
 pub(super) const MAX_DEPTH: usize = 128;
@@ -12,40 +15,9 @@ pub fn parse(src: &str) -> Result<Query, Diagnostic> {
         src,
         pos: 0,
         depth: 0,
+        funcs: HashMap::new(),
     };
-    let mut lets = Vec::new();
-    loop {
-        p.ws();
-        if p.keyword("let") {
-            p.ws();
-            let name = p.ident()?;
-            p.ws();
-            if !p.eat('=') {
-                return Err(p.error("Expected \"=\" after the let name"));
-            }
-            p.ws();
-            if p.peek() == Some('(') && p.looks_like_function() {
-                return Err(
-                    p.error("User-defined functions (let f = (...) {...}) are not supported")
-                );
-            }
-            let body_start = p.pos;
-            let tabular = p.statement_is_tabular();
-            if tabular {
-                lets.push(Let::Table(name, p.tabular()?));
-            } else {
-                let e = p.expr()?;
-                let _ = body_start;
-                lets.push(Let::Scalar(name, e));
-            }
-            p.ws();
-            if !p.eat(';') {
-                return Err(p.error("Expected \";\" after the let statement"));
-            }
-            continue;
-        }
-        break;
-    }
+    let lets = p.lets()?;
     p.ws();
     let body = p.tabular()?;
     p.ws();
@@ -62,6 +34,140 @@ pub(super) struct Parser<'a> {
     pub(super) src: &'a str,
     pub(super) pos: usize,
     pub(super) depth: usize,
+    /// User-defined functions seen so far: which parameters are tables,
+    /// and whether the function returns a table.
+    pub(super) funcs: HashMap<String, (Vec<bool>, bool)>,
+}
+
+impl Parser<'_> {
+    /// `let` statements, up to the first statement that is not one.
+    fn lets(&mut self) -> Result<Vec<Let>, Diagnostic> {
+        let mut lets = Vec::new();
+        loop {
+            self.ws();
+            if !self.keyword("let") {
+                return Ok(lets);
+            }
+            self.ws();
+            let name = self.ident()?;
+            self.ws();
+            if !self.eat('=') {
+                return Err(self.error("Expected \"=\" after the let name"));
+            }
+            self.ws();
+            if self.keyword("view") {
+                self.ws();
+            }
+            if self.peek() == Some('(') && self.looks_like_function() {
+                let f = self.function()?;
+                let kinds = f.params.iter().map(|p| p.table).collect();
+                let tabular = matches!(f.body, FuncBody::Tabular(_));
+                self.funcs.insert(name.clone(), (kinds, tabular));
+                lets.push(Let::Func(name, Arc::new(f)));
+            } else if self.statement_is_tabular() {
+                lets.push(Let::Table(name, self.tabular()?));
+            } else if let Some(t) = self.try_parse(|p| p.tabular(), ';') {
+                lets.push(Let::Table(name, t));
+            } else {
+                lets.push(Let::Scalar(name, self.expr()?));
+            }
+            self.ws();
+            if !self.eat(';') {
+                return Err(self.error("Expected \";\" after the let statement"));
+            }
+        }
+    }
+
+    /// Runs `f`; keeps its result if it succeeds and `end` follows,
+    /// otherwise puts the cursor back.
+    pub(super) fn try_parse<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, Diagnostic>,
+        end: char,
+    ) -> Option<T> {
+        let (save, depth) = (self.pos, self.depth);
+        match f(self) {
+            Ok(t) => {
+                self.ws();
+                if self.peek() == Some(end) {
+                    return Some(t);
+                }
+            }
+            Err(_) => {}
+        }
+        self.pos = save;
+        self.depth = depth;
+        None
+    }
+
+    /// `(a:long, T:(x:string), b:string = "d") { let ...; body }`
+    fn function(&mut self) -> Result<Func, Diagnostic> {
+        self.eat('(');
+        let mut params = Vec::new();
+        loop {
+            self.ws();
+            if self.eat(')') {
+                break;
+            }
+            let name = self.ident()?;
+            self.ws();
+            if !self.eat(':') {
+                return Err(self.error("Expected \":\" and the parameter's type"));
+            }
+            self.ws();
+            let table = self.peek() == Some('(');
+            if table {
+                // The schema is not checked: columns are looked up by name.
+                self.pos += 1;
+                let (at, _) = self
+                    .top_level(&[')'])
+                    .ok_or_else(|| self.error("Expected \")\""))?;
+                self.pos += at + 1;
+            } else {
+                self.ident()?;
+            }
+            self.ws();
+            let default = if self.eat('=') {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            params.push(Param {
+                name,
+                table,
+                default,
+            });
+            self.ws();
+            if self.eat(')') {
+                break;
+            }
+            if !self.eat(',') {
+                return Err(self.error("Expected \",\" or \")\""));
+            }
+        }
+        self.ws();
+        if !self.eat('{') {
+            return Err(self.error("Expected \"{\" and the function's body"));
+        }
+        let lets = self.lets()?;
+        self.ws();
+        let scalar_param = |t: &Tabular| {
+            matches!(t, Tabular::Source(n, _) if params.iter().any(|p| !p.table && p.name == *n))
+        };
+        let body = match self.try_parse(|p| p.tabular(), '}') {
+            Some(t) if !scalar_param(&t) => FuncBody::Tabular(t),
+            _ => FuncBody::Scalar(self.expr()?),
+        };
+        self.ws();
+        if !self.eat('}') {
+            return Err(self.error("Expected \"}\" at the end of the function"));
+        }
+        Ok(Func {
+            params,
+            lets,
+            body,
+        })
+    }
 }
 
 pub(super) fn ident_start(c: char) -> bool {
@@ -154,6 +260,15 @@ impl<'a> Parser<'a> {
     /// Whether the let body (up to its `;`) is a table: it pipes, or starts
     /// with a tabular keyword.
     pub(super) fn statement_is_tabular(&mut self) -> bool {
+        let save = self.pos;
+        if let Ok(name) = self.ident() {
+            let tabular_call = self.funcs.get(&name).is_some_and(|(_, t)| *t);
+            self.pos = save;
+            if tabular_call {
+                return true;
+            }
+        }
+        self.pos = save;
         for kw in [
             "datatable",
             "range",
@@ -351,8 +466,46 @@ impl<'a> Parser<'a> {
         if self.keyword("union") {
             return Ok(Tabular::Union(self.union_list()?));
         }
+        // `materialize(T)` caches T; every table here is computed once.
+        if self.keyword("materialize") || self.keyword("view") {
+            self.ws();
+            return self.source();
+        }
         let name = self.ident()?;
-        Ok(Tabular::Source(name, Span::new(start, self.pos)))
+        let span = Span::new(start, self.pos);
+        let save = self.pos;
+        self.ws();
+        if self.peek() == Some('(') {
+            if let Some((kinds, _)) = self.funcs.get(&name).cloned() {
+                self.pos += 1;
+                let mut args = Vec::new();
+                loop {
+                    self.ws();
+                    if self.eat(')') {
+                        break;
+                    }
+                    if kinds.get(args.len()).copied().unwrap_or(false) {
+                        args.push(Arg::Table(self.tabular()?));
+                    } else {
+                        args.push(Arg::Scalar(self.expr()?));
+                    }
+                    self.ws();
+                    if self.eat(')') {
+                        break;
+                    }
+                    if !self.eat(',') {
+                        return Err(self.error("Expected \",\" or \")\""));
+                    }
+                }
+                return Ok(Tabular::Invoke {
+                    name,
+                    args,
+                    span: Span::new(start, self.pos),
+                });
+            }
+        }
+        self.pos = save;
+        Ok(Tabular::Source(name, span))
     }
 
     pub(super) fn union_list(&mut self) -> Result<Vec<Tabular>, Diagnostic> {
@@ -392,265 +545,6 @@ impl<'a> Parser<'a> {
         self.source()
     }
 
-    pub(super) fn operator(&mut self) -> Result<Op, Diagnostic> {
-        let start = self.pos;
-        let name = self.op_name()?;
-        self.ws();
-        Ok(match name.as_str() {
-            "where" | "filter" => Op::Where(self.expr()?),
-            "project" => {
-                let items = self.named_exprs()?;
-                let mut out = Vec::new();
-                for (n, e) in items {
-                    match (n, e) {
-                        (Some(n), e) => out.push((n, Some(e))),
-                        (None, Expr::Column(c, _)) => out.push((c, None)),
-                        (None, e @ Expr::Member(..)) => out.push((default_name(&e), Some(e))),
-                        // Other unnamed expressions are Column1, Column2...
-                        (None, e) => {
-                            let n = out.iter().filter(|(c, _)| c.starts_with("Column")).count();
-                            out.push((format!("Column{}", n + 1), Some(e)))
-                        }
-                    }
-                }
-                Op::Project(out)
-            }
-            "project-away" => Op::ProjectAway(self.name_list()?),
-            "project-keep" => Op::ProjectKeep(self.name_list()?),
-            "project-rename" => {
-                let mut out = Vec::new();
-                for (n, e) in self.named_exprs()? {
-                    match (n, e) {
-                        (Some(n), Expr::Column(c, _)) => out.push((n, c)),
-                        _ => return Err(self.error("Expected new = old")),
-                    }
-                }
-                Op::ProjectRename(out)
-            }
-            "extend" => Op::Extend(self.named_exprs()?),
-            "summarize" => {
-                let aggs = if self.peek_keyword("by") {
-                    Vec::new()
-                } else {
-                    self.named_exprs()?
-                };
-                self.ws();
-                let by = if self.keyword("by") {
-                    self.named_exprs()?
-                } else {
-                    Vec::new()
-                };
-                Op::Summarize { aggs, by }
-            }
-            "join" | "lookup" => self.join(name == "lookup")?,
-            "sort" | "order" => {
-                self.ws();
-                if !self.keyword("by") {
-                    return Err(self.error("Expected BY"));
-                }
-                let mut keys = Vec::new();
-                loop {
-                    self.ws();
-                    let e = self.expr()?;
-                    self.ws();
-                    let desc = if self.keyword("asc") {
-                        false
-                    } else {
-                        self.keyword("desc");
-                        true
-                    };
-                    self.ws();
-                    let mut nulls = None;
-                    if self.keyword("nulls") {
-                        self.ws();
-                        nulls = Some(self.keyword("first") || !self.keyword("last"));
-                    }
-                    keys.push((e, desc, nulls));
-                    self.ws();
-                    if !self.eat(',') {
-                        break;
-                    }
-                }
-                Op::Sort(keys)
-            }
-            "top" => {
-                let n = self.expr()?;
-                self.ws();
-                if !self.keyword("by") {
-                    return Err(self.error("Expected BY"));
-                }
-                let by = self.expr()?;
-                self.ws();
-                let desc = if self.keyword("asc") {
-                    false
-                } else {
-                    self.keyword("desc");
-                    true
-                };
-                self.ws();
-                if self.keyword("nulls") {
-                    self.ws();
-                    let _ = self.keyword("first") || self.keyword("last");
-                }
-                Op::Top { n, by, desc }
-            }
-            "take" | "limit" => Op::Take(self.expr()?),
-            "distinct" => {
-                if self.eat('*') {
-                    Op::Distinct(Vec::new())
-                } else {
-                    Op::Distinct(self.name_list()?)
-                }
-            }
-            "count" => Op::Count,
-            "mv-expand" | "mvexpand" => {
-                let items = self.named_exprs()?;
-                self.ws();
-                if self.keyword("to") {
-                    self.ws();
-                    self.keyword("typeof");
-                    self.ws();
-                    self.eat('(');
-                    let _ = self.ident();
-                    self.eat(')');
-                }
-                Op::MvExpand(items)
-            }
-            "union" => Op::Union(self.union_list()?),
-            "parse" => {
-                let mut regex = false;
-                if self.keyword("kind") {
-                    self.ws();
-                    self.eat('=');
-                    self.ws();
-                    regex = self.ident()?.eq_ignore_ascii_case("regex");
-                    self.ws();
-                }
-                let expr = self.expr()?;
-                self.ws();
-                if !self.keyword("with") {
-                    return Err(self.error("Expected WITH"));
-                }
-                let mut pieces = Vec::new();
-                loop {
-                    self.ws();
-                    match self.peek() {
-                        Some('*') => {
-                            self.pos += 1;
-                            pieces.push(ParsePiece::Star);
-                        }
-                        Some(q @ ('"' | '\'')) => {
-                            self.pos += 1;
-                            pieces.push(ParsePiece::Text(self.string_body(q)?));
-                        }
-                        Some('@') => {
-                            self.pos += 1;
-                            let q = self.peek().unwrap_or('"');
-                            self.pos += 1;
-                            pieces.push(ParsePiece::Text(self.verbatim(q)?));
-                        }
-                        Some(c) if ident_start(c) => {
-                            let name = self.ident()?;
-                            self.ws();
-                            let ty = if self.eat(':') {
-                                self.ws();
-                                self.ident()?.to_ascii_lowercase()
-                            } else {
-                                "string".into()
-                            };
-                            pieces.push(ParsePiece::Column(name, ty));
-                        }
-                        _ => break,
-                    }
-                }
-                Op::Parse {
-                    expr,
-                    pieces,
-                    regex,
-                }
-            }
-            other => {
-                // Skip to the next top-level pipe so the rest still checks.
-                self.pos += self
-                    .top_level(&['|', ';', ')', ']'])
-                    .map_or(self.rest().len(), |(at, _)| at);
-                Op::Unsupported(other.to_string(), Span::new(start, start + other.len()))
-            }
-        })
-    }
-
-    pub(super) fn join(&mut self, lookup: bool) -> Result<Op, Diagnostic> {
-        let mut kind = if lookup {
-            JoinKind::LeftOuter
-        } else {
-            JoinKind::InnerUnique
-        };
-        loop {
-            self.ws();
-            if self.keyword("kind") {
-                self.ws();
-                self.eat('=');
-                self.ws();
-                let k = self.ident()?.to_ascii_lowercase();
-                kind = match k.as_str() {
-                    "innerunique" => JoinKind::InnerUnique,
-                    "inner" => JoinKind::Inner,
-                    "leftouter" => JoinKind::LeftOuter,
-                    "rightouter" => JoinKind::RightOuter,
-                    "fullouter" => JoinKind::FullOuter,
-                    "leftanti" | "anti" | "leftantisemi" => JoinKind::LeftAnti,
-                    "rightanti" | "rightantisemi" => JoinKind::RightAnti,
-                    "leftsemi" => JoinKind::LeftSemi,
-                    "rightsemi" => JoinKind::RightSemi,
-                    other => return Err(self.error(&format!("Unknown join kind {other}"))),
-                };
-                continue;
-            }
-            if self.peek_keyword("hint") {
-                // hint.strategy=... and friends: accepted, no effect offline.
-                while !self.rest().starts_with('(') && !self.at_end() && !self.peek_keyword("kind")
-                {
-                    let c = self.peek().unwrap_or(' ');
-                    self.pos += c.len_utf8();
-                }
-                continue;
-            }
-            break;
-        }
-        self.ws();
-        let right = self.source_or_pipeline()?;
-        self.ws();
-        if !self.keyword("on") {
-            return Err(self.error("Expected ON"));
-        }
-        let mut on = Vec::new();
-        loop {
-            self.ws();
-            let e = self.expr()?;
-            match e {
-                Expr::Bin(BinOp::Eq, a, b) => {
-                    let (l, r) = if side_of(&a) == Some("$right") || side_of(&b) == Some("$left") {
-                        (*b, *a)
-                    } else {
-                        (*a, *b)
-                    };
-                    on.push((strip_side(l), strip_side(r)));
-                }
-                Expr::Column(c, s) => on.push((Expr::Column(c.clone(), s), Expr::Column(c, s))),
-                _ => return Err(self.error("Expected a column or $left.a == $right.b")),
-            }
-            self.ws();
-            if !self.eat(',') {
-                break;
-            }
-        }
-        Ok(Op::Join {
-            kind,
-            right: Box::new(right),
-            on,
-        })
-    }
-
     pub(super) fn name_list(&mut self) -> Result<Vec<String>, Diagnostic> {
         let mut out = Vec::new();
         loop {
@@ -679,26 +573,7 @@ impl<'a> Parser<'a> {
     pub(super) fn named_exprs(&mut self) -> Result<Vec<(Option<String>, Expr)>, Diagnostic> {
         let mut out = Vec::new();
         loop {
-            self.ws();
-            let save = self.pos;
-            let mut named = None;
-            if let Ok(name) = self.ident() {
-                self.ws();
-                if self.peek() == Some('=')
-                    && !self.rest().starts_with("==")
-                    && !self.rest().starts_with("=~")
-                {
-                    self.pos += 1;
-                    named = Some(name);
-                } else {
-                    self.pos = save;
-                }
-            } else {
-                self.pos = save;
-            }
-            self.ws();
-            let e = self.expr()?;
-            out.push((named, e));
+            out.push(self.named_exprs_one()?);
             self.ws();
             if !self.eat(',') {
                 break;
@@ -706,24 +581,28 @@ impl<'a> Parser<'a> {
         }
         Ok(out)
     }
-}
 
-fn side_of(e: &Expr) -> Option<&str> {
-    match e {
-        Expr::Member(base, _) => match base.as_ref() {
-            Expr::Column(c, _) if c == "$left" || c == "$right" => Some(c.as_str()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn strip_side(e: Expr) -> Expr {
-    match e {
-        Expr::Member(base, name) if matches!(base.as_ref(), Expr::Column(c, _) if c == "$left" || c == "$right") => {
-            Expr::Column(name, Span::default())
+    /// `Name = expr` or `expr`.
+    pub(super) fn named_exprs_one(&mut self) -> Result<(Option<String>, Expr), Diagnostic> {
+        self.ws();
+        let save = self.pos;
+        let mut named = None;
+        if let Ok(name) = self.ident() {
+            self.ws();
+            if self.peek() == Some('=')
+                && !self.rest().starts_with("==")
+                && !self.rest().starts_with("=~")
+            {
+                self.pos += 1;
+                named = Some(name);
+            } else {
+                self.pos = save;
+            }
+        } else {
+            self.pos = save;
         }
-        other => other,
+        self.ws();
+        Ok((named, self.expr()?))
     }
 }
 

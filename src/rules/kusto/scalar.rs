@@ -2,7 +2,7 @@
 //! the string operators with their case and negation forms, literals
 //! (timespans, `datetime(...)`, `dynamic(...)`, verbatim strings).
 
-use super::ast::{BinOp, Expr, StrOp};
+use super::ast::{BinOp, Expr, StrOp, Tabular};
 use super::parser::{Parser, ident_start};
 use crate::rules::diag::{Diagnostic, Span};
 
@@ -319,18 +319,17 @@ impl Parser<'_> {
                     }
                     // Functions over a tabular subquery: parsed, so the
                     // rest of the query checks, and reported as missing.
-                    if matches!(lower.as_str(), "toscalar" | "materialize") {
+                    if lower == "toscalar" {
                         self.pos += 1;
-                        let _ = self.tabular()?;
+                        let t = match self.try_parse(|p| p.tabular(), ')') {
+                            Some(t) => t,
+                            None => Tabular::Print(vec![(None, self.expr()?)]),
+                        };
                         self.ws();
                         if !self.eat(')') {
                             return Err(self.error("Expected \")\""));
                         }
-                        return Ok(Expr::Call {
-                            name: lower,
-                            args: Vec::new(),
-                            span: Span::new(start, self.pos),
-                        });
+                        return Ok(Expr::ToScalar(Box::new(t)));
                     }
                     self.pos += 1;
                     let mut args = Vec::new();
@@ -383,6 +382,15 @@ impl Parser<'_> {
 
     pub(super) fn number(&mut self) -> Result<Expr, Diagnostic> {
         let start = self.pos;
+        if self.rest().starts_with("0x") || self.rest().starts_with("0X") {
+            self.pos += 2;
+            let digits = self.rest().bytes().take_while(u8::is_ascii_hexdigit).count();
+            self.pos += digits;
+            let span = Span::new(start, self.pos);
+            return u64::from_str_radix(&self.src[start + 2..self.pos], 16)
+                .map(|n| Expr::Long(n as i64))
+                .map_err(|_| Diagnostic::new(span, "Invalid hexadecimal number."));
+        }
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.pos += 1;
         }

@@ -1,0 +1,544 @@
+//! Parsing Kusto's tabular operators, the part after each `|`.
+
+use super::ast::{BinOp, Expr, JoinKind, MvExpand, Op, ParsePiece, Tabular};
+use super::parser::{Parser, default_name, ident_start};
+use crate::rules::diag::{Diagnostic, Span};
+
+/// The name of the table an `mv-apply` subquery starts from.
+pub const MV_APPLY_INPUT: &str = "$mv-apply";
+
+impl Parser<'_> {
+    /// Operators piped onto `src`, the first with no `|` before it (as in
+    /// an `mv-apply` subquery).
+    pub(super) fn piped(&mut self, src: Tabular) -> Result<Tabular, Diagnostic> {
+        self.enter()?;
+        self.ws();
+        let mut t = Tabular::Pipe(Box::new(src), self.operator()?);
+        loop {
+            self.ws();
+            if !self.eat('|') {
+                break;
+            }
+            self.ws();
+            t = Tabular::Pipe(Box::new(t), self.operator()?);
+        }
+        self.depth -= 1;
+        Ok(t)
+    }
+
+    /// `name=value` (or `name.sub=value`), skipped.
+    fn skip_option(&mut self) -> Result<(), Diagnostic> {
+        self.ident()?;
+        while self.eat('.') {
+            self.ident()?;
+        }
+        self.ws();
+        if !self.eat('=') {
+            return Err(self.error("Expected \"=\""));
+        }
+        self.ws();
+        self.primary()?;
+        self.ws();
+        Ok(())
+    }
+
+    /// What `mv-expand` and `mv-apply` take: options, then the columns.
+    fn mv_expand(&mut self) -> Result<MvExpand, Diagnostic> {
+        let mut out = MvExpand {
+            items: Vec::new(),
+            bag_as_array: false,
+            index: None,
+        };
+        loop {
+            self.ws();
+            if self.peek_keyword("kind") {
+                self.keyword("kind");
+                self.ws();
+                self.eat('=');
+                self.ws();
+                out.bag_as_array = self.ident()?.eq_ignore_ascii_case("array");
+            } else if self.peek_keyword("bagexpansion") {
+                self.keyword("bagexpansion");
+                self.ws();
+                self.eat('=');
+                self.ws();
+                out.bag_as_array = self.ident()?.eq_ignore_ascii_case("array");
+            } else if self.peek_keyword("with_itemindex") {
+                self.keyword("with_itemindex");
+                self.ws();
+                self.eat('=');
+                self.ws();
+                out.index = Some(self.ident()?);
+            } else if self.peek_keyword("hint") {
+                self.skip_option()?;
+            } else {
+                break;
+            }
+        }
+        loop {
+            self.ws();
+            let mut item = self.named_exprs_one()?;
+            self.ws();
+            if self.keyword("to") {
+                self.ws();
+                if !self.keyword("typeof") {
+                    return Err(self.error("Expected typeof(...)"));
+                }
+                self.ws();
+                self.eat('(');
+                self.ws();
+                let ty = self.ident()?.to_ascii_lowercase();
+                self.ws();
+                self.eat(')');
+                item.1 = Expr::Call {
+                    name: format!("to{}", if ty == "dynamic" { "dynamic".into() } else { ty }),
+                    args: vec![item.1],
+                    span: Span::default(),
+                };
+            }
+            out.items.push(item);
+            self.ws();
+            if !self.eat(',') {
+                break;
+            }
+        }
+        self.ws();
+        // `limit N` caps the rows per input row; Vigil expands them all.
+        if self.keyword("limit") {
+            self.expr()?;
+        }
+        Ok(out)
+    }
+
+    fn parse_kv(&mut self) -> Result<Op, Diagnostic> {
+        let expr = self.expr()?;
+        self.ws();
+        if !self.keyword("as") {
+            return Err(self.error("Expected AS and the columns in parentheses"));
+        }
+        self.ws();
+        if !self.eat('(') {
+            return Err(self.error("Expected \"(\""));
+        }
+        let mut columns = Vec::new();
+        loop {
+            self.ws();
+            let name = self.ident()?;
+            self.ws();
+            let ty = if self.eat(':') {
+                self.ws();
+                self.ident()?.to_ascii_lowercase()
+            } else {
+                "string".into()
+            };
+            columns.push((name, ty));
+            self.ws();
+            if self.eat(')') {
+                break;
+            }
+            if !self.eat(',') {
+                return Err(self.error("Expected \",\" or \")\""));
+            }
+        }
+        self.ws();
+        let mut options = Vec::new();
+        if self.keyword("with") {
+            self.ws();
+            if !self.eat('(') {
+                return Err(self.error("Expected \"(\""));
+            }
+            loop {
+                self.ws();
+                let key = self.ident()?.to_ascii_lowercase();
+                self.ws();
+                if !self.eat('=') {
+                    return Err(self.error("Expected \"=\""));
+                }
+                self.ws();
+                let value = match self.primary()? {
+                    Expr::Str(s) => s,
+                    Expr::Bool(b) => b.to_string(),
+                    Expr::Column(c, _) => c,
+                    _ => return Err(self.error("Expected a string")),
+                };
+                options.push((key, value));
+                self.ws();
+                if self.eat(')') {
+                    break;
+                }
+                if !self.eat(',') {
+                    return Err(self.error("Expected \",\" or \")\""));
+                }
+            }
+        }
+        Ok(Op::ParseKv {
+            expr,
+            columns,
+            options,
+        })
+    }
+    pub(super) fn operator(&mut self) -> Result<Op, Diagnostic> {
+        let start = self.pos;
+        let name = self.op_name()?;
+        self.ws();
+        Ok(match name.as_str() {
+            "where" | "filter" => Op::Where(self.expr()?),
+            "project" => {
+                let items = self.named_exprs()?;
+                let mut out = Vec::new();
+                for (n, e) in items {
+                    match (n, e) {
+                        (Some(n), e) => out.push((n, Some(e))),
+                        (None, Expr::Column(c, _)) => out.push((c, None)),
+                        (None, e @ Expr::Member(..)) => out.push((default_name(&e), Some(e))),
+                        // Other unnamed expressions are Column1, Column2...
+                        (None, e) => {
+                            let n = out.iter().filter(|(c, _)| c.starts_with("Column")).count();
+                            out.push((format!("Column{}", n + 1), Some(e)))
+                        }
+                    }
+                }
+                Op::Project(out)
+            }
+            "project-away" => Op::ProjectAway(self.name_list()?),
+            "project-keep" => Op::ProjectKeep(self.name_list()?),
+            "project-rename" => {
+                let mut out = Vec::new();
+                for (n, e) in self.named_exprs()? {
+                    match (n, e) {
+                        (Some(n), Expr::Column(c, _)) => out.push((n, c)),
+                        _ => return Err(self.error("Expected new = old")),
+                    }
+                }
+                Op::ProjectRename(out)
+            }
+            "extend" => Op::Extend(self.named_exprs()?),
+            "summarize" => {
+                let aggs = if self.peek_keyword("by") {
+                    Vec::new()
+                } else {
+                    self.named_exprs()?
+                };
+                self.ws();
+                let by = if self.keyword("by") {
+                    self.named_exprs()?
+                } else {
+                    Vec::new()
+                };
+                Op::Summarize { aggs, by }
+            }
+            "join" | "lookup" => self.join(name == "lookup")?,
+            "sort" | "order" => {
+                self.ws();
+                if !self.keyword("by") {
+                    return Err(self.error("Expected BY"));
+                }
+                let mut keys = Vec::new();
+                loop {
+                    self.ws();
+                    let e = self.expr()?;
+                    self.ws();
+                    let desc = if self.keyword("asc") {
+                        false
+                    } else {
+                        self.keyword("desc");
+                        true
+                    };
+                    self.ws();
+                    let mut nulls = None;
+                    if self.keyword("nulls") {
+                        self.ws();
+                        nulls = Some(self.keyword("first") || !self.keyword("last"));
+                    }
+                    keys.push((e, desc, nulls));
+                    self.ws();
+                    if !self.eat(',') {
+                        break;
+                    }
+                }
+                Op::Sort(keys)
+            }
+            "top" => {
+                let n = self.expr()?;
+                self.ws();
+                if !self.keyword("by") {
+                    return Err(self.error("Expected BY"));
+                }
+                let by = self.expr()?;
+                self.ws();
+                let desc = if self.keyword("asc") {
+                    false
+                } else {
+                    self.keyword("desc");
+                    true
+                };
+                self.ws();
+                if self.keyword("nulls") {
+                    self.ws();
+                    let _ = self.keyword("first") || self.keyword("last");
+                }
+                Op::Top { n, by, desc }
+            }
+            "take" | "limit" => Op::Take(self.expr()?),
+            "distinct" => {
+                if self.eat('*') {
+                    Op::Distinct(Vec::new())
+                } else {
+                    Op::Distinct(self.name_list()?)
+                }
+            }
+            "count" => {
+                if self.keyword("as") {
+                    self.ws();
+                    Op::Count(self.ident()?)
+                } else {
+                    Op::Count("Count".into())
+                }
+            }
+            "mv-expand" | "mvexpand" => Op::MvExpand(self.mv_expand()?),
+            "mv-apply" | "mvapply" => {
+                let expand = self.mv_expand()?;
+                self.ws();
+                if !self.keyword("on") {
+                    return Err(self.error("Expected ON and a subquery in parentheses"));
+                }
+                self.ws();
+                if !self.eat('(') {
+                    return Err(self.error("Expected \"(\""));
+                }
+                let sub = self.piped(Tabular::Source(MV_APPLY_INPUT.into(), Span::default()))?;
+                self.ws();
+                if !self.eat(')') {
+                    return Err(self.error("Expected \")\""));
+                }
+                Op::MvApply {
+                    expand,
+                    sub: Box::new(sub),
+                }
+            }
+            "as" => {
+                // `as hint.materialized=true T`
+                while self.peek_keyword("hint") {
+                    self.skip_option()?;
+                }
+                Op::As(self.ident()?)
+            }
+            "project-reorder" => {
+                let mut out = Vec::new();
+                loop {
+                    self.ws();
+                    let mut name = self.ident()?;
+                    if self.eat('*') {
+                        name.push('*');
+                    }
+                    self.ws();
+                    let order = if self.keyword("asc") || self.keyword("granny-asc") {
+                        Some(true)
+                    } else if self.keyword("desc") || self.keyword("granny-desc") {
+                        Some(false)
+                    } else {
+                        None
+                    };
+                    out.push((name, order));
+                    self.ws();
+                    if !self.eat(',') {
+                        break;
+                    }
+                }
+                Op::ProjectReorder(out)
+            }
+            "project-by-names" => {
+                let mut out = vec![self.expr()?];
+                self.ws();
+                while self.eat(',') {
+                    out.push(self.expr()?);
+                    self.ws();
+                }
+                Op::ProjectByNames(out)
+            }
+            "parse-kv" => self.parse_kv()?,
+            "evaluate" => {
+                while self.peek_keyword("hint") {
+                    self.skip_option()?;
+                }
+                let at = self.pos;
+                let plugin = self.ident()?.to_ascii_lowercase();
+                self.ws();
+                if !self.eat('(') {
+                    return Err(self.error("Expected \"(\" after the plugin name"));
+                }
+                let mut args = Vec::new();
+                self.ws();
+                if !self.eat(')') {
+                    loop {
+                        args.push(self.expr()?);
+                        self.ws();
+                        if self.eat(')') {
+                            break;
+                        }
+                        if !self.eat(',') {
+                            return Err(self.error("Expected \",\" or \")\""));
+                        }
+                    }
+                }
+                Op::Evaluate {
+                    plugin,
+                    args,
+                    span: Span::new(at, self.pos),
+                }
+            }
+            "union" => Op::Union(self.union_list()?),
+            "parse" => {
+                let mut regex = false;
+                if self.keyword("kind") {
+                    self.ws();
+                    self.eat('=');
+                    self.ws();
+                    regex = self.ident()?.eq_ignore_ascii_case("regex");
+                    self.ws();
+                }
+                let expr = self.expr()?;
+                self.ws();
+                if !self.keyword("with") {
+                    return Err(self.error("Expected WITH"));
+                }
+                let mut pieces = Vec::new();
+                loop {
+                    self.ws();
+                    match self.peek() {
+                        Some('*') => {
+                            self.pos += 1;
+                            pieces.push(ParsePiece::Star);
+                        }
+                        Some(q @ ('"' | '\'')) => {
+                            self.pos += 1;
+                            pieces.push(ParsePiece::Text(self.string_body(q)?));
+                        }
+                        Some('@') => {
+                            self.pos += 1;
+                            let q = self.peek().unwrap_or('"');
+                            self.pos += 1;
+                            pieces.push(ParsePiece::Text(self.verbatim(q)?));
+                        }
+                        Some(c) if ident_start(c) => {
+                            let name = self.ident()?;
+                            self.ws();
+                            let ty = if self.eat(':') {
+                                self.ws();
+                                self.ident()?.to_ascii_lowercase()
+                            } else {
+                                "string".into()
+                            };
+                            pieces.push(ParsePiece::Column(name, ty));
+                        }
+                        _ => break,
+                    }
+                }
+                Op::Parse {
+                    expr,
+                    pieces,
+                    regex,
+                }
+            }
+            other => {
+                // Skip to the next top-level pipe so the rest still checks.
+                self.pos += self
+                    .top_level(&['|', ';', ')', ']'])
+                    .map_or(self.rest().len(), |(at, _)| at);
+                Op::Unsupported(other.to_string(), Span::new(start, start + other.len()))
+            }
+        })
+    }
+
+    pub(super) fn join(&mut self, lookup: bool) -> Result<Op, Diagnostic> {
+        let mut kind = if lookup {
+            JoinKind::LeftOuter
+        } else {
+            JoinKind::InnerUnique
+        };
+        loop {
+            self.ws();
+            if self.keyword("kind") {
+                self.ws();
+                self.eat('=');
+                self.ws();
+                let k = self.ident()?.to_ascii_lowercase();
+                kind = match k.as_str() {
+                    "innerunique" => JoinKind::InnerUnique,
+                    "inner" => JoinKind::Inner,
+                    "leftouter" => JoinKind::LeftOuter,
+                    "rightouter" => JoinKind::RightOuter,
+                    "fullouter" => JoinKind::FullOuter,
+                    "leftanti" | "anti" | "leftantisemi" => JoinKind::LeftAnti,
+                    "rightanti" | "rightantisemi" => JoinKind::RightAnti,
+                    "leftsemi" => JoinKind::LeftSemi,
+                    "rightsemi" => JoinKind::RightSemi,
+                    other => return Err(self.error(&format!("Unknown join kind {other}"))),
+                };
+                continue;
+            }
+            if self.peek_keyword("hint") {
+                // hint.strategy=... and friends: accepted, no effect offline.
+                while !self.rest().starts_with('(') && !self.at_end() && !self.peek_keyword("kind")
+                {
+                    let c = self.peek().unwrap_or(' ');
+                    self.pos += c.len_utf8();
+                }
+                continue;
+            }
+            break;
+        }
+        self.ws();
+        let right = self.source_or_pipeline()?;
+        self.ws();
+        if !self.keyword("on") {
+            return Err(self.error("Expected ON"));
+        }
+        let mut on = Vec::new();
+        loop {
+            self.ws();
+            let e = self.expr()?;
+            match e {
+                Expr::Bin(BinOp::Eq, a, b) => {
+                    let (l, r) = if side_of(&a) == Some("$right") || side_of(&b) == Some("$left") {
+                        (*b, *a)
+                    } else {
+                        (*a, *b)
+                    };
+                    on.push((strip_side(l), strip_side(r)));
+                }
+                Expr::Column(c, s) => on.push((Expr::Column(c.clone(), s), Expr::Column(c, s))),
+                _ => return Err(self.error("Expected a column or $left.a == $right.b")),
+            }
+            self.ws();
+            if !self.eat(',') {
+                break;
+            }
+        }
+        Ok(Op::Join {
+            kind,
+            right: Box::new(right),
+            on,
+        })
+    }
+
+}
+
+fn side_of(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Member(base, _) => match base.as_ref() {
+            Expr::Column(c, _) if c == "$left" || c == "$right" => Some(c.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn strip_side(e: Expr) -> Expr {
+    match e {
+        Expr::Member(base, name) if matches!(base.as_ref(), Expr::Column(c, _) if c == "$left" || c == "$right") => {
+            Expr::Column(name, Span::default())
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,546 @@
+//! The tabular operators beyond the core pipeline: `mv-expand` and
+//! `mv-apply`, `parse` and `parse-kv`, `project-reorder`,
+//! `project-by-names`, `evaluate bag_unpack`, and calls of user-defined
+//! tabular functions.
+
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use super::ast::{Arg, Expr, FuncBody, MvExpand, ParsePiece, Tabular};
+use super::eval::Row;
+use super::exec::{Empty, Exec, KRow, LetValue, Table, name_matches, typed};
+use super::parser::default_name;
+use super::value::{KV, date_from_str};
+use crate::rules::kusto::operators::MV_APPLY_INPUT;
+
+/// Rows one `mv-expand` may produce, so that a hostile array cannot
+/// exhaust memory.
+const MAX_EXPANDED_ROWS: usize = 10_000_000;
+
+impl Exec<'_> {
+    pub(super) fn invoke(&mut self, name: &str, args: &[Arg]) -> Table {
+        let Some(f) = self.ctx.funcs.get(name).cloned() else {
+            return Table::default();
+        };
+        let mut bound = Vec::new();
+        for (i, p) in f.params.iter().enumerate() {
+            let v = match (args.get(i), &p.default) {
+                (Some(Arg::Table(t)), _) => LetValue::Table(Arc::new(self.tabular(t))),
+                (Some(Arg::Scalar(e)), _) | (None, Some(e)) => {
+                    // A table passed by name where a table is expected.
+                    if let (true, Expr::Column(c, _)) = (p.table, e) {
+                        LetValue::Table(Arc::new(self.table_named(c).unwrap_or_default()))
+                    } else {
+                        self.prepare(e);
+                        LetValue::Scalar(self.ev(e, &Empty))
+                    }
+                }
+                (None, None) => LetValue::Scalar(KV::Null),
+            };
+            bound.push((p.name.clone(), v));
+        }
+        let saved = self.lets.clone();
+        self.lets.extend(bound);
+        self.bind(&f.lets);
+        let out = match &f.body {
+            FuncBody::Tabular(t) => self.tabular(t),
+            FuncBody::Scalar(e) => self.tabular(&Tabular::Print(vec![(None, e.clone())])),
+        };
+        self.lets = saved;
+        out
+    }
+
+    /// The rows each input row expands into, with the item's index.
+    fn expand_row(&self, r: &KRow, m: &MvExpand) -> Vec<KRow> {
+        let mut lists: Vec<(String, Vec<KV>)> = Vec::new();
+        for (n, e) in &m.items {
+            let name = n.clone().unwrap_or_else(|| default_name(e));
+            let items = match self.ev(e, r) {
+                // A property bag expands into one-key bags, or into
+                // [key, value] pairs with kind=array.
+                KV::Dyn(Json::Object(map)) => map
+                    .into_iter()
+                    .map(|(k, v)| {
+                        KV::Dyn(if m.bag_as_array {
+                            Json::Array(vec![Json::String(k), v])
+                        } else {
+                            let mut one = serde_json::Map::new();
+                            one.insert(k, v);
+                            Json::Object(one)
+                        })
+                    })
+                    .collect(),
+                KV::Dyn(Json::Array(a)) => a.into_iter().map(KV::Dyn).collect(),
+                v => vec![v],
+            };
+            lists.push((name, items));
+        }
+        let n = lists.iter().map(|(_, l)| l.len()).max().unwrap_or(0);
+        (0..n)
+            .map(|i| {
+                let mut nr = r.clone();
+                for (name, items) in &lists {
+                    let v = items.get(i).cloned().unwrap_or(KV::Null);
+                    nr.cols.retain(|(c, _)| c != name);
+                    nr.cols.push((name.clone(), v));
+                }
+                if let Some(ix) = &m.index {
+                    nr.cols.retain(|(c, _)| c != ix);
+                    nr.cols.push((ix.clone(), KV::Long(i as i64)));
+                }
+                nr
+            })
+            .collect()
+    }
+
+    fn expanded_columns(mut columns: Vec<String>, m: &MvExpand) -> Vec<String> {
+        for (n, e) in &m.items {
+            let name = n.clone().unwrap_or_else(|| default_name(e));
+            if !columns.contains(&name) {
+                columns.push(name);
+            }
+        }
+        if let Some(ix) = &m.index {
+            if !columns.contains(ix) {
+                columns.push(ix.clone());
+            }
+        }
+        columns
+    }
+
+    pub(super) fn mv_expand(&mut self, mut t: Table, m: &MvExpand) -> Table {
+        t.materialize();
+        let mut rows = Vec::new();
+        for r in &t.rows {
+            for nr in self.expand_row(r, m) {
+                if rows.len() >= MAX_EXPANDED_ROWS {
+                    break;
+                }
+                rows.push(nr);
+            }
+        }
+        Table {
+            columns: Self::expanded_columns(t.columns, m),
+            rows,
+        }
+    }
+
+    pub(super) fn mv_apply(&mut self, mut t: Table, m: &MvExpand, sub: &Tabular) -> Table {
+        t.materialize();
+        let input_cols = Self::expanded_columns(t.columns.clone(), m);
+        let mut columns = t.columns.clone();
+        let mut rows = Vec::new();
+        let saved = self.lets.get(MV_APPLY_INPUT).cloned();
+        for r in &t.rows {
+            let part = Table {
+                columns: input_cols.clone(),
+                rows: self.expand_row(r, m),
+            };
+            self.lets
+                .insert(MV_APPLY_INPUT.into(), LetValue::Table(Arc::new(part)));
+            let out = self.tabular(sub);
+            for c in &out.columns {
+                if !columns.contains(c) {
+                    columns.push(c.clone());
+                }
+            }
+            for o in out.rows {
+                let mut nr = r.clone();
+                for c in &out.columns {
+                    let v = o.get(c);
+                    nr.cols.retain(|(n, _)| n != c);
+                    nr.cols.push((c.clone(), v));
+                }
+                nr.evidence = o.evidence;
+                rows.push(nr);
+            }
+        }
+        match saved {
+            Some(v) => self.lets.insert(MV_APPLY_INPUT.into(), v),
+            None => self.lets.remove(MV_APPLY_INPUT),
+        };
+        Table { columns, rows }
+    }
+
+    pub(super) fn project_by_names(&mut self, mut t: Table, exprs: &[Expr]) -> Table {
+        let mut patterns = Vec::new();
+        for e in exprs {
+            match self.ev(e, &Empty) {
+                KV::Dyn(Json::Array(a)) => patterns.extend(a.iter().filter_map(|v| v.as_str().map(String::from))),
+                KV::Str(s) | KV::Dyn(Json::String(s)) => patterns.push(s),
+                _ => {}
+            }
+        }
+        t.materialize();
+        let mut cols: Vec<String> = Vec::new();
+        for p in &patterns {
+            for c in &t.columns {
+                if name_matches(p, c) && !cols.contains(c) {
+                    cols.push(c.clone());
+                }
+            }
+        }
+        for r in &mut t.rows {
+            r.cols.retain(|(n, _)| cols.contains(n));
+        }
+        t.columns = cols;
+        t
+    }
+
+    /// `evaluate bag_unpack(col [, prefix])`: a column per key of the bag.
+    pub(super) fn evaluate(&mut self, mut t: Table, plugin: &str, args: &[Expr]) -> Table {
+        if plugin != "bag_unpack" {
+            return t;
+        }
+        let Some(col) = args.first() else {
+            return t;
+        };
+        let prefix = args.get(1).map(|e| self.ev(e, &Empty).to_text()).unwrap_or_default();
+        let col_name = default_name(col);
+        t.materialize();
+        let mut new_cols: Vec<String> = Vec::new();
+        for r in &mut t.rows {
+            let bag = self.ev(col, r);
+            r.cols.retain(|(n, _)| *n != col_name);
+            if let KV::Dyn(Json::Object(m)) = bag {
+                for (k, v) in m {
+                    let name = format!("{prefix}{k}");
+                    if !new_cols.contains(&name) {
+                        new_cols.push(name.clone());
+                    }
+                    r.cols.push((name, KV::from_json(&v)));
+                }
+            }
+        }
+        t.columns.retain(|c| *c != col_name);
+        for c in new_cols {
+            if !t.columns.contains(&c) {
+                t.columns.push(c);
+            }
+        }
+        t
+    }
+
+    pub(super) fn parse(
+        &mut self,
+        mut t: Table,
+        expr: &Expr,
+        pieces: &[ParsePiece],
+        regex: bool,
+    ) -> Table {
+        let mut re = String::from("^");
+        let mut columns = Vec::new();
+        for p in pieces {
+            match p {
+                ParsePiece::Text(s) if regex => re.push_str(s),
+                ParsePiece::Text(s) => re.push_str(&regex::escape(s)),
+                ParsePiece::Star => re.push_str(".*?"),
+                ParsePiece::Column(name, ty) => {
+                    re.push_str("(.*?)");
+                    columns.push((name.clone(), ty.clone()));
+                }
+            }
+        }
+        re.push('$');
+        let compiled = regex::Regex::new(&format!("(?s){re}")).ok();
+        for i in 0..t.rows.len() {
+            let text = self.ev(expr, &t.rows[i]).to_text();
+            let caps = compiled.as_ref().and_then(|r| r.captures(&text));
+            let r = &mut t.rows[i];
+            for (k, (name, ty)) in columns.iter().enumerate() {
+                let raw = caps
+                    .as_ref()
+                    .and_then(|c| c.get(k + 1))
+                    .map(|m| m.as_str().to_string());
+                let v = match (raw, ty.as_str()) {
+                    (None, "string") => KV::Str(String::new()),
+                    (None, _) => KV::Null,
+                    (Some(s), "long" | "int") => {
+                        s.trim().parse().map_or(KV::Null, KV::Long)
+                    }
+                    (Some(s), "real" | "double") => {
+                        s.trim().parse().map_or(KV::Null, KV::Real)
+                    }
+                    (Some(s), "datetime") => date_from_str(&s).map_or(KV::Null, KV::Date),
+                    (Some(s), _) => KV::Str(s),
+                };
+                r.cols.retain(|(c, _)| c != name);
+                r.cols.push((name.clone(), v));
+            }
+        }
+        for (name, _) in columns {
+            if !t.columns.contains(&name) {
+                t.columns.push(name);
+            }
+        }
+        t
+    }
+
+    pub(super) fn parse_kv(
+        &mut self,
+        mut t: Table,
+        expr: &Expr,
+        columns: &[(String, String)],
+        options: &[(String, String)],
+    ) -> Table {
+        let kv = KvSyntax::new(options);
+        for i in 0..t.rows.len() {
+            let text = self.ev(expr, &t.rows[i]).to_text();
+            let found = kv.pairs(&text);
+            let r = &mut t.rows[i];
+            for (name, ty) in columns {
+                let raw = found.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                let v = match raw {
+                    Some(s) => typed_text(s, ty),
+                    None if ty == "string" => KV::Str(String::new()),
+                    None => KV::Null,
+                };
+                r.cols.retain(|(c, _)| c != name);
+                r.cols.push((name.clone(), v));
+            }
+        }
+        for (name, _) in columns {
+            if !t.columns.contains(name) {
+                t.columns.push(name.clone());
+            }
+        }
+        t
+    }
+}
+
+/// Text converted to a column type, null when it does not convert.
+fn typed_text(s: String, ty: &str) -> KV {
+    match ty {
+        "long" | "int" => s.trim().parse().map_or(KV::Null, KV::Long),
+        "real" | "double" | "decimal" => s.trim().parse().map_or(KV::Null, KV::Real),
+        "datetime" | "date" => date_from_str(&s).map_or(KV::Null, KV::Date),
+        "bool" | "boolean" => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => KV::Bool(true),
+            "false" | "0" => KV::Bool(false),
+            _ => KV::Null,
+        },
+        "timespan" => super::functions::parse_span(&s).map_or(KV::Null, KV::Span),
+        "dynamic" => serde_json::from_str(&s).map_or(KV::Str(s), KV::Dyn),
+        _ => typed(KV::Str(s), ty),
+    }
+}
+
+/// How `parse-kv` reads keys and values: given delimiters, any
+/// non-alphanumeric character, or a regular expression.
+struct KvSyntax {
+    pair: Option<String>,
+    kv: Option<String>,
+    quotes: Vec<(char, char)>,
+    escapes: Vec<char>,
+    greedy: bool,
+    regex: Option<regex::Regex>,
+}
+
+impl KvSyntax {
+    fn new(options: &[(String, String)]) -> KvSyntax {
+        let mut s = KvSyntax {
+            pair: None,
+            kv: None,
+            quotes: Vec::new(),
+            escapes: Vec::new(),
+            greedy: false,
+            regex: None,
+        };
+        for (k, v) in options {
+            match k.as_str() {
+                "pair_delimiter" => s.pair = Some(v.clone()),
+                "kv_delimiter" => s.kv = Some(v.clone()),
+                "quote" => {
+                    let c: Vec<char> = v.chars().collect();
+                    match c.as_slice() {
+                        [q] => s.quotes.push((*q, *q)),
+                        [open, close] => s.quotes.push((*open, *close)),
+                        _ => {}
+                    }
+                }
+                "escape" => s.escapes.extend(v.chars().next()),
+                "greedy" => s.greedy = v.eq_ignore_ascii_case("true"),
+                "regex" => s.regex = regex::Regex::new(v).ok(),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    /// The keys and values in `text`, the first of each key kept.
+    fn pairs(&self, text: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut push = |k: String, v: String| {
+            if !out.iter().any(|(x, _)| *x == k) {
+                out.push((k, v));
+            }
+        };
+        if let Some(re) = &self.regex {
+            for c in re.captures_iter(text) {
+                if let (Some(k), Some(v)) = (c.get(1), c.get(2)) {
+                    push(k.as_str().trim().into(), v.as_str().trim().into());
+                }
+            }
+            return out;
+        }
+        let chars: Vec<char> = text.chars().collect();
+        match (&self.pair, &self.kv) {
+            (Some(pair), Some(kv)) => {
+                let pair: Vec<char> = pair.chars().collect();
+                let kv: Vec<char> = kv.chars().collect();
+                let mut i = 0;
+                while i < chars.len() {
+                    let (key, next) = self.token(&chars, i, &kv, false);
+                    let (_, pair_end) = self.token(&chars, i, &pair, false);
+                    if !starts(&chars, next, &kv) || pair_end < next {
+                        // No value: skip to the next pair.
+                        i = pair_end + pair.len();
+                        continue;
+                    }
+                    let (value, end) = self.token(&chars, next + kv.len(), &pair, self.greedy);
+                    push(key.trim().into(), value.trim().into());
+                    i = end + pair.len();
+                }
+            }
+            _ => {
+                // Any non-alphanumeric character separates keys and values.
+                let word = |c: char| c.is_alphanumeric() || c == '_';
+                let mut i = 0;
+                while i < chars.len() {
+                    if !word(chars[i]) {
+                        i += 1;
+                        continue;
+                    }
+                    let start = i;
+                    while i < chars.len() && word(chars[i]) {
+                        i += 1;
+                    }
+                    let key: String = chars[start..i].iter().collect();
+                    let mut j = i;
+                    while j < chars.len() && !word(chars[j]) && !self.is_quote(chars[j]) {
+                        j += 1;
+                    }
+                    if j == i || j >= chars.len() {
+                        continue;
+                    }
+                    let (value, end) = if self.is_quote(chars[j]) {
+                        self.quoted(&chars, j)
+                    } else {
+                        let mut e = j;
+                        while e < chars.len() && word(chars[e]) {
+                            e += 1;
+                        }
+                        (chars[j..e].iter().collect(), e)
+                    };
+                    push(key, value);
+                    i = end;
+                }
+            }
+        }
+        out
+    }
+
+    fn is_quote(&self, c: char) -> bool {
+        self.quotes.iter().any(|(o, _)| *o == c)
+    }
+
+    /// A quoted text starting at `at`: its content (escapes applied) and
+    /// the position after the closing quote.
+    fn quoted(&self, chars: &[char], at: usize) -> (String, usize) {
+        let close = self
+            .quotes
+            .iter()
+            .find(|(o, _)| *o == chars[at])
+            .map_or(chars[at], |(_, c)| *c);
+        let mut out = String::new();
+        let mut i = at + 1;
+        while i < chars.len() {
+            let c = chars[i];
+            if self.escapes.contains(&c) && i + 1 < chars.len() {
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
+            }
+            if c == close {
+                return (out, i + 1);
+            }
+            out.push(c);
+            i += 1;
+        }
+        (out, i)
+    }
+
+    /// Text from `at` up to `stop` (outside quotes); with `greedy`, up to
+    /// the last `stop` before the next key.
+    fn token(&self, chars: &[char], at: usize, stop: &[char], greedy: bool) -> (String, usize) {
+        let mut i = at;
+        while i < chars.len() && chars[i].is_whitespace() {
+            i += 1;
+        }
+        if i < chars.len() && self.is_quote(chars[i]) {
+            let (s, end) = self.quoted(chars, i);
+            let mut e = end;
+            while e < chars.len() && !starts(chars, e, stop) {
+                e += 1;
+            }
+            return (s, e);
+        }
+        let mut out = String::new();
+        while i < chars.len() && !starts(chars, i, stop) {
+            out.push(chars[i]);
+            i += 1;
+        }
+        if greedy && self.kv.is_some() {
+            // Keep going while the next piece holds no key-value delimiter.
+            let kv: Vec<char> = self.kv.as_deref().unwrap_or("").chars().collect();
+            while i < chars.len() {
+                let mut j = i + stop.len();
+                let mut piece = String::new();
+                while j < chars.len() && !starts(chars, j, stop) {
+                    piece.push(chars[j]);
+                    j += 1;
+                }
+                let piece_chars: Vec<char> = piece.chars().collect();
+                if (0..piece_chars.len()).any(|k| starts(&piece_chars, k, &kv)) {
+                    break;
+                }
+                out.extend(stop.iter());
+                out.push_str(&piece);
+                i = j;
+            }
+        }
+        (out, i)
+    }
+}
+
+fn starts(chars: &[char], at: usize, pat: &[char]) -> bool {
+    !pat.is_empty() && chars.len() >= at + pat.len() && chars[at..at + pat.len()] == *pat
+}
+
+/// `project-reorder`: the named columns first, in the order given (or
+/// sorted, for patterns with asc/desc), then the rest as they were.
+pub(super) fn project_reorder(mut t: Table, keys: &[(String, Option<bool>)]) -> Table {
+    let mut front: Vec<String> = Vec::new();
+    for (pattern, order) in keys {
+        let mut hit: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| name_matches(pattern, c) && !front.contains(c))
+            .cloned()
+            .collect();
+        match order {
+            Some(true) => hit.sort(),
+            Some(false) => {
+                hit.sort();
+                hit.reverse();
+            }
+            None => {}
+        }
+        front.extend(hit);
+    }
+    let rest: Vec<String> = t.columns.iter().filter(|c| !front.contains(c)).cloned().collect();
+    front.extend(rest);
+    t.columns = front;
+    t
+}
