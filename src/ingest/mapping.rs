@@ -138,6 +138,7 @@ enum Compute {
     Operation,
     ActivityStatus,
     ResourceName,
+    ResourceType,
     Subscription,
     ResourceGroup,
     Lower,
@@ -254,6 +255,7 @@ impl Mapping {
                 "operation" => Compute::Operation,
                 "activity_status" => Compute::ActivityStatus,
                 "resource_name" => Compute::ResourceName,
+                "resource_type" => Compute::ResourceType,
                 "subscription" => Compute::Subscription,
                 "resource_group" => Compute::ResourceGroup,
                 "lower" => Compute::Lower,
@@ -474,6 +476,12 @@ impl Mapping {
             }
             // A subscription is a GUID, case-insensitive; resource ids write
             // it in upper case, the activity log's own field in lower.
+            Compute::ResourceType => {
+                let id = self.pick(doc, Canon::ResourceId, kind)?;
+                let mut parts = id.trim_end_matches('/').rsplit('/');
+                parts.next()?;
+                parts.next()?.to_string()
+            }
             Compute::Subscription => {
                 id_part(&self.pick(doc, Canon::ResourceId, kind)?, "subscriptions")?.to_lowercase()
             }

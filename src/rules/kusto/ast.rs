@@ -252,7 +252,10 @@ impl Op {
     /// subqueries it runs).
     pub fn exprs(&self) -> Vec<&Expr> {
         match self {
-            Op::Where(e) | Op::Take(e) | Op::Parse { expr: e, .. } | Op::ParseKv { expr: e, .. } => {
+            Op::Where(e)
+            | Op::Take(e)
+            | Op::Parse { expr: e, .. }
+            | Op::ParseKv { expr: e, .. } => {
                 vec![e]
             }
             Op::Project(items) => items.iter().filter_map(|(_, e)| e.as_ref()).collect(),

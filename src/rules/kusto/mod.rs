@@ -103,9 +103,9 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
 
 fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> {
     match e {
-        Expr::Call { name, args, .. } if funcs.contains(name) => args
-            .iter()
-            .try_for_each(|a| expr(a, aggregates, funcs)),
+        Expr::Call { name, args, .. } if funcs.contains(name) => {
+            args.iter().try_for_each(|a| expr(a, aggregates, funcs))
+        }
         Expr::Call { name, args, span } => {
             let agg = eval::AGGREGATE.iter().find(|(n, _, _)| n == name);
             let scalar = eval::SCALAR.iter().find(|(n, _, _)| n == name);

@@ -91,7 +91,14 @@ impl Parser<'_> {
                 self.ws();
                 self.eat(')');
                 item.1 = Expr::Call {
-                    name: format!("to{}", if ty == "dynamic" { "dynamic".into() } else { ty }),
+                    name: format!(
+                        "to{}",
+                        if ty == "dynamic" {
+                            "dynamic".into()
+                        } else {
+                            ty
+                        }
+                    ),
                     args: vec![item.1],
                     span: Span::default(),
                 };
@@ -521,7 +528,6 @@ impl Parser<'_> {
             on,
         })
     }
-
 }
 
 fn side_of(e: &Expr) -> Option<&str> {

@@ -167,7 +167,9 @@ impl Exec<'_> {
         let mut patterns = Vec::new();
         for e in exprs {
             match self.ev(e, &Empty) {
-                KV::Dyn(Json::Array(a)) => patterns.extend(a.iter().filter_map(|v| v.as_str().map(String::from))),
+                KV::Dyn(Json::Array(a)) => {
+                    patterns.extend(a.iter().filter_map(|v| v.as_str().map(String::from)))
+                }
                 KV::Str(s) | KV::Dyn(Json::String(s)) => patterns.push(s),
                 _ => {}
             }
@@ -196,7 +198,10 @@ impl Exec<'_> {
         let Some(col) = args.first() else {
             return t;
         };
-        let prefix = args.get(1).map(|e| self.ev(e, &Empty).to_text()).unwrap_or_default();
+        let prefix = args
+            .get(1)
+            .map(|e| self.ev(e, &Empty).to_text())
+            .unwrap_or_default();
         let col_name = default_name(col);
         t.materialize();
         let mut new_cols: Vec<String> = Vec::new();
@@ -256,12 +261,8 @@ impl Exec<'_> {
                 let v = match (raw, ty.as_str()) {
                     (None, "string") => KV::Str(String::new()),
                     (None, _) => KV::Null,
-                    (Some(s), "long" | "int") => {
-                        s.trim().parse().map_or(KV::Null, KV::Long)
-                    }
-                    (Some(s), "real" | "double") => {
-                        s.trim().parse().map_or(KV::Null, KV::Real)
-                    }
+                    (Some(s), "long" | "int") => s.trim().parse().map_or(KV::Null, KV::Long),
+                    (Some(s), "real" | "double") => s.trim().parse().map_or(KV::Null, KV::Real),
                     (Some(s), "datetime") => date_from_str(&s).map_or(KV::Null, KV::Date),
                     (Some(s), _) => KV::Str(s),
                 };
@@ -290,7 +291,10 @@ impl Exec<'_> {
             let found = kv.pairs(&text);
             let r = &mut t.rows[i];
             for (name, ty) in columns {
-                let raw = found.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                let raw = found
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone());
                 let v = match raw {
                     Some(s) => typed_text(s, ty),
                     None if ty == "string" => KV::Str(String::new()),
@@ -539,7 +543,12 @@ pub(super) fn project_reorder(mut t: Table, keys: &[(String, Option<bool>)]) -> 
         }
         front.extend(hit);
     }
-    let rest: Vec<String> = t.columns.iter().filter(|c| !front.contains(c)).cloned().collect();
+    let rest: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| !front.contains(c))
+        .cloned()
+        .collect();
     front.extend(rest);
     t.columns = front;
     t

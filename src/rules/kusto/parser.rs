@@ -86,14 +86,11 @@ impl Parser<'_> {
         end: char,
     ) -> Option<T> {
         let (save, depth) = (self.pos, self.depth);
-        match f(self) {
-            Ok(t) => {
-                self.ws();
-                if self.peek() == Some(end) {
-                    return Some(t);
-                }
+        if let Ok(t) = f(self) {
+            self.ws();
+            if self.peek() == Some(end) {
+                return Some(t);
             }
-            Err(_) => {}
         }
         self.pos = save;
         self.depth = depth;
@@ -151,9 +148,7 @@ impl Parser<'_> {
         }
         let lets = self.lets()?;
         self.ws();
-        let scalar_param = |t: &Tabular| {
-            matches!(t, Tabular::Source(n, _) if params.iter().any(|p| !p.table && p.name == *n))
-        };
+        let scalar_param = |t: &Tabular| matches!(t, Tabular::Source(n, _) if params.iter().any(|p| !p.table && p.name == *n));
         let body = match self.try_parse(|p| p.tabular(), '}') {
             Some(t) if !scalar_param(&t) => FuncBody::Tabular(t),
             _ => FuncBody::Scalar(self.expr()?),
@@ -162,11 +157,7 @@ impl Parser<'_> {
         if !self.eat('}') {
             return Err(self.error("Expected \"}\" at the end of the function"));
         }
-        Ok(Func {
-            params,
-            lets,
-            body,
-        })
+        Ok(Func { params, lets, body })
     }
 }
 

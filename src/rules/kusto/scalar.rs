@@ -384,7 +384,11 @@ impl Parser<'_> {
         let start = self.pos;
         if self.rest().starts_with("0x") || self.rest().starts_with("0X") {
             self.pos += 2;
-            let digits = self.rest().bytes().take_while(u8::is_ascii_hexdigit).count();
+            let digits = self
+                .rest()
+                .bytes()
+                .take_while(u8::is_ascii_hexdigit)
+                .count();
             self.pos += digits;
             let span = Span::new(start, self.pos);
             return u64::from_str_radix(&self.src[start + 2..self.pos], 16)

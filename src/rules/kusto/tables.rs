@@ -146,6 +146,14 @@ impl Builder {
             let found = mapping.lookup(&doc, kind, name);
             match found.first() {
                 Some(v) => value_of(name, v.as_ref()),
+                // AzureDiagnostics types its columns by suffix; its string
+                // and GUID columns are empty, not null, where a record
+                // lacks them.
+                None if table_name == "AzureDiagnostics"
+                    && (name.ends_with("_s") || name.ends_with("_g")) =>
+                {
+                    KV::Str(String::new())
+                }
                 None => KV::Null,
             }
         };
