@@ -688,7 +688,13 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             KV::Span(s) => KV::Span(s.abs()),
             _ => KV::Null,
         },
-        _ => KV::Null,
+        _ => {
+            let vals: Vec<KV> = (0..args.len()).map(arg).collect();
+            super::net::call(name, &vals)
+                .or_else(|| super::arrays::call(name, &vals))
+                .or_else(|| super::strings::call(name, &vals))
+                .unwrap_or(KV::Null)
+        }
     }
 }
 

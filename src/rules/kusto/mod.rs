@@ -2,15 +2,18 @@
 //! parsed by hand, run over tables built from loaded events of any shape,
 //! result rows linked to the events behind them.
 
+mod arrays;
 pub mod ast;
 pub mod eval;
 pub mod exec;
 mod functions;
 mod join;
+mod net;
 mod operators;
 mod ops;
 pub mod parser;
 mod scalar;
+mod strings;
 mod summarize;
 pub mod tables;
 pub mod value;
@@ -108,7 +111,12 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
         }
         Expr::Call { name, args, span } => {
             let agg = eval::AGGREGATE.iter().find(|(n, _, _)| n == name);
-            let scalar = eval::SCALAR.iter().find(|(n, _, _)| n == name);
+            let scalar = eval::SCALAR
+                .iter()
+                .chain(net::FUNCTIONS)
+                .chain(arrays::FUNCTIONS)
+                .chain(strings::FUNCTIONS)
+                .find(|(n, _, _)| n == name);
             let (min, max) = match (agg, scalar) {
                 (Some((_, a, b)), _) if aggregates => (*a, *b),
                 (_, Some((_, a, b))) => (*a, *b),

@@ -1,0 +1,319 @@
+//! Kusto's array functions beyond the basics (rotate, shift, split, zip,
+//! Jaccard, removing keys from a bag) and the element-wise `series_*`
+//! functions over numeric arrays.
+
+use serde_json::Value as Json;
+
+use super::value::KV;
+
+pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
+    ("array_rotate_left", 2, 2),
+    ("array_rotate_right", 2, 2),
+    ("array_shift_left", 2, 3),
+    ("array_shift_right", 2, 3),
+    ("array_split", 2, 2),
+    ("zip", 2, 16),
+    ("jaccard_index", 2, 2),
+    ("bag_remove_keys", 2, 2),
+    ("series_abs", 1, 1),
+    ("series_acos", 1, 1),
+    ("series_asin", 1, 1),
+    ("series_atan", 1, 1),
+    ("series_ceiling", 1, 1),
+    ("series_floor", 1, 1),
+    ("series_cos", 1, 1),
+    ("series_sin", 1, 1),
+    ("series_tan", 1, 1),
+    ("series_exp", 1, 1),
+    ("series_log", 1, 1),
+    ("series_sign", 1, 1),
+    ("series_add", 2, 2),
+    ("series_subtract", 2, 2),
+    ("series_multiply", 2, 2),
+    ("series_divide", 2, 2),
+    ("series_pow", 2, 2),
+    ("series_greater", 2, 2),
+    ("series_greater_equals", 2, 2),
+    ("series_less", 2, 2),
+    ("series_less_equals", 2, 2),
+    ("series_equals", 2, 2),
+    ("series_not_equals", 2, 2),
+    ("series_fill_const", 2, 3),
+    ("series_fill_forward", 1, 2),
+    ("series_fill_backward", 1, 2),
+    ("series_pearson_correlation", 2, 2),
+];
+
+fn array(v: &KV) -> Option<Vec<Json>> {
+    match v {
+        KV::Dyn(Json::Array(a)) => Some(a.clone()),
+        KV::Str(s) => match serde_json::from_str(s) {
+            Ok(Json::Array(a)) => Some(a),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn long(v: Option<&KV>) -> Option<i64> {
+    match v? {
+        KV::Long(n) => Some(*n),
+        KV::Real(f) => Some(*f as i64),
+        KV::Dyn(j) => j.as_i64(),
+        _ => None,
+    }
+}
+
+fn number(f: f64) -> Json {
+    serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
+}
+
+/// `series_op(a, b)` where either side may be a scalar.
+fn zip_numbers(a: &KV, b: &KV, f: impl Fn(f64, f64) -> Json) -> Option<KV> {
+    let side = |v: &KV| -> Option<Result<Vec<Json>, f64>> {
+        match array(v) {
+            Some(a) => Some(Ok(a)),
+            None => v.as_f64().map(Err),
+        }
+    };
+    let (x, y) = (side(a)?, side(b)?);
+    let len = match (&x, &y) {
+        (Ok(p), Ok(q)) => p.len().max(q.len()),
+        (Ok(p), Err(_)) | (Err(_), Ok(p)) => p.len(),
+        (Err(_), Err(_)) => return None,
+    };
+    let at = |s: &Result<Vec<Json>, f64>, i: usize| match s {
+        Ok(v) => v.get(i).and_then(Json::as_f64),
+        Err(c) => Some(*c),
+    };
+    Some(KV::Dyn(Json::Array(
+        (0..len)
+            .map(|i| match (at(&x, i), at(&y, i)) {
+                (Some(p), Some(q)) => f(p, q),
+                _ => Json::Null,
+            })
+            .collect(),
+    )))
+}
+
+fn map_numbers(v: &KV, f: impl Fn(f64) -> f64) -> Option<KV> {
+    Some(KV::Dyn(Json::Array(
+        array(v)?
+            .iter()
+            .map(|x| x.as_f64().map_or(Json::Null, |n| number(f(n))))
+            .collect(),
+    )))
+}
+
+/// Removes a key given as a name or a JSONPath (`$.a.b`, `$['a']`).
+fn remove_path(bag: &mut Json, path: &str) {
+    let parts: Vec<String> = match path.strip_prefix('$') {
+        Some(rest) => rest
+            .split(['.', '[', ']'])
+            .map(|p| p.trim_matches(['\'', '"']).to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        None => vec![path.to_string()],
+    };
+    let Some((last, walk)) = parts.split_last() else {
+        return;
+    };
+    let mut cur = bag;
+    for p in walk {
+        match cur.get_mut(p.as_str()) {
+            Some(next) => cur = next,
+            None => return,
+        }
+    }
+    if let Json::Object(m) = cur {
+        m.shift_remove(last.as_str());
+    }
+}
+
+fn fill(a: &mut [Json], forward: bool) {
+    let mut last: Option<Json> = None;
+    let idx: Vec<usize> = if forward {
+        (0..a.len()).collect()
+    } else {
+        (0..a.len()).rev().collect()
+    };
+    for i in idx {
+        if a[i].is_null() {
+            if let Some(v) = &last {
+                a[i] = v.clone();
+            }
+        } else {
+            last = Some(a[i].clone());
+        }
+    }
+}
+
+pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
+    let out = match name {
+        "array_rotate_left" | "array_rotate_right" => {
+            let mut a = array(&args[0])?;
+            let n = long(args.get(1))?;
+            if !a.is_empty() {
+                let len = a.len() as i64;
+                let left = if name == "array_rotate_left" { n } else { -n };
+                a.rotate_left(left.rem_euclid(len) as usize);
+            }
+            Some(KV::Dyn(Json::Array(a)))
+        }
+        "array_shift_left" | "array_shift_right" => {
+            let a = array(&args[0])?;
+            let n = long(args.get(1))?;
+            let fill = args.get(2).map_or(Json::Null, KV::to_dyn);
+            let shift = if name == "array_shift_right" { n } else { -n };
+            let len = a.len() as i64;
+            Some(KV::Dyn(Json::Array(
+                (0..len)
+                    .map(|i| {
+                        let from = i - shift;
+                        if (0..len).contains(&from) {
+                            a[from as usize].clone()
+                        } else {
+                            fill.clone()
+                        }
+                    })
+                    .collect(),
+            )))
+        }
+        "array_split" => {
+            let a = array(&args[0])?;
+            let mut cuts: Vec<usize> = match &args[1] {
+                KV::Dyn(Json::Array(ix)) => ix
+                    .iter()
+                    .filter_map(Json::as_i64)
+                    .map(|i| if i < 0 { a.len() as i64 + i } else { i })
+                    .map(|i| i.clamp(0, a.len() as i64) as usize)
+                    .collect(),
+                other => {
+                    let i = long(Some(other))?;
+                    let i = if i < 0 { a.len() as i64 + i } else { i };
+                    vec![i.clamp(0, a.len() as i64) as usize]
+                }
+            };
+            cuts.sort_unstable();
+            let mut out = Vec::new();
+            let mut from = 0;
+            for c in cuts.into_iter().chain([a.len()]) {
+                out.push(Json::Array(a[from..c.max(from)].to_vec()));
+                from = c.max(from);
+            }
+            Some(KV::Dyn(Json::Array(out)))
+        }
+        "zip" => {
+            let arrays: Vec<Vec<Json>> = args.iter().map(array).collect::<Option<_>>()?;
+            let len = arrays.iter().map(Vec::len).max().unwrap_or(0);
+            Some(KV::Dyn(Json::Array(
+                (0..len)
+                    .map(|i| {
+                        Json::Array(
+                            arrays
+                                .iter()
+                                .map(|a| a.get(i).cloned().unwrap_or(Json::Null))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            )))
+        }
+        "jaccard_index" => {
+            let set = |v: &KV| -> Option<Vec<String>> {
+                let mut s: Vec<String> = array(v)?.iter().map(Json::to_string).collect();
+                s.sort();
+                s.dedup();
+                Some(s)
+            };
+            let (a, b) = (set(&args[0])?, set(&args[1])?);
+            let inter = a.iter().filter(|x| b.contains(x)).count();
+            let union = a.len() + b.len() - inter;
+            Some(if union == 0 {
+                KV::Real(f64::NAN)
+            } else {
+                KV::Real(inter as f64 / union as f64)
+            })
+        }
+        "bag_remove_keys" => {
+            let KV::Dyn(mut bag @ Json::Object(_)) = args[0].clone() else {
+                return Some(KV::Null);
+            };
+            for k in array(&args[1]).unwrap_or_default() {
+                if let Some(k) = k.as_str() {
+                    remove_path(&mut bag, k);
+                }
+            }
+            Some(KV::Dyn(bag))
+        }
+        "series_abs" => map_numbers(&args[0], f64::abs),
+        "series_acos" => map_numbers(&args[0], f64::acos),
+        "series_asin" => map_numbers(&args[0], f64::asin),
+        "series_atan" => map_numbers(&args[0], f64::atan),
+        "series_ceiling" => map_numbers(&args[0], f64::ceil),
+        "series_floor" => map_numbers(&args[0], f64::floor),
+        "series_cos" => map_numbers(&args[0], f64::cos),
+        "series_sin" => map_numbers(&args[0], f64::sin),
+        "series_tan" => map_numbers(&args[0], f64::tan),
+        "series_exp" => map_numbers(&args[0], f64::exp),
+        "series_log" => map_numbers(&args[0], f64::ln),
+        "series_sign" => map_numbers(&args[0], |x| {
+            if x > 0.0 {
+                1.0
+            } else if x < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }),
+        "series_add" => zip_numbers(&args[0], &args[1], |a, b| number(a + b)),
+        "series_subtract" => zip_numbers(&args[0], &args[1], |a, b| number(a - b)),
+        "series_multiply" => zip_numbers(&args[0], &args[1], |a, b| number(a * b)),
+        "series_divide" => zip_numbers(&args[0], &args[1], |a, b| number(a / b)),
+        "series_pow" => zip_numbers(&args[0], &args[1], |a, b| number(a.powf(b))),
+        "series_greater" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a > b)),
+        "series_greater_equals" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a >= b)),
+        "series_less" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a < b)),
+        "series_less_equals" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a <= b)),
+        "series_equals" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a == b)),
+        "series_not_equals" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a != b)),
+        "series_fill_const" => {
+            let mut a = array(&args[0])?;
+            let c = args.get(1).map_or(Json::Null, KV::to_dyn);
+            let missing = args.get(2).map(KV::to_dyn);
+            for v in &mut a {
+                let gap = match &missing {
+                    Some(m) => v == m,
+                    None => v.is_null(),
+                };
+                if gap {
+                    *v = c.clone();
+                }
+            }
+            Some(KV::Dyn(Json::Array(a)))
+        }
+        "series_fill_forward" | "series_fill_backward" => {
+            let mut a = array(&args[0])?;
+            fill(&mut a, name == "series_fill_forward");
+            Some(KV::Dyn(Json::Array(a)))
+        }
+        "series_pearson_correlation" => {
+            let x: Vec<f64> = array(&args[0])?.iter().filter_map(Json::as_f64).collect();
+            let y: Vec<f64> = array(&args[1])?.iter().filter_map(Json::as_f64).collect();
+            if x.len() != y.len() || x.is_empty() {
+                return Some(KV::Null);
+            }
+            let n = x.len() as f64;
+            let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+            let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+            for (a, b) in x.iter().zip(&y) {
+                sxy += (a - mx) * (b - my);
+                sxx += (a - mx) * (a - mx);
+                syy += (b - my) * (b - my);
+            }
+            Some(KV::Real(sxy / (sxx * syy).sqrt()))
+        }
+        _ => return None,
+    };
+    Some(out.unwrap_or(KV::Null))
+}
