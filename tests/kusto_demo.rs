@@ -117,6 +117,15 @@ fn parser_accepts_kustos_spacing_and_never_panics() {
         "dynamic(",
         "{",
         "}",
+        "toscalar(",
+        " | mv-apply ",
+        " | parse-kv ",
+        " as ",
+        "(a:long)",
+        "(t:(x:string))",
+        " with (",
+        " | evaluate ",
+        "0x",
     ];
     for q in vigil::rules::lex::random_queries(ALPHABET, 0x2545_f491_4f6c_dd1d, 20_000, 20) {
         let _ = kusto::compile(&q);

@@ -2,6 +2,7 @@
 //! `=~` case-insensitive, `has` on whole terms), dynamic access, and the
 //! functions Sentinel queries use.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -23,6 +24,9 @@ pub struct Ctx {
     /// The values of the `toscalar` subqueries of the operator running,
     /// by the address of their syntax node.
     pub scalars: HashMap<usize, KV>,
+    /// The state of row-window functions (`row_cumsum`, `prev`...) over
+    /// the rows of the operator running, by call site.
+    pub window: RefCell<HashMap<usize, Vec<KV>>>,
 }
 
 impl Ctx {
@@ -178,6 +182,9 @@ pub const SCALAR: &[(&str, usize, usize)] = &[
     ("ipv4_is_private", 1, 1),
     ("ipv4_is_in_range", 2, 2),
     ("abs", 1, 1),
+    ("tohex", 1, 2),
+    ("typeof", 1, 1),
+    ("range", 2, 3),
     ("datetime#literal", 1, 1),
     ("timespan#literal", 1, 1),
     ("dynamic#literal", 1, 1),
@@ -215,6 +222,16 @@ pub const AGGREGATE: &[(&str, usize, usize)] = &[
     ("maxif", 2, 2),
     ("minif", 2, 2),
     ("take_any", 1, 64),
+    ("make_list_with_nulls", 1, 2),
+    ("percentiles", 2, 64),
+    ("percentiles_array", 2, 64),
+    ("percentilesw", 3, 64),
+    ("percentilesw_array", 3, 64),
+    ("covariance", 2, 2),
+    ("covariancep", 2, 2),
+    ("binary_all_and", 1, 1),
+    ("binary_all_or", 1, 1),
+    ("binary_all_xor", 1, 1),
 ];
 
 pub(super) fn text(v: &KV) -> String {

@@ -214,6 +214,7 @@ impl<'a> Exec<'a> {
                 for e in op.exprs() {
                     self.prepare(e);
                 }
+                self.ctx.window.borrow_mut().clear();
                 self.op(input, op)
             }
             Tabular::Invoke { name, args, .. } => self.invoke(name, args),

@@ -10,7 +10,49 @@ use super::value::{KV, date_from_str, to_datetime, unit_ticks};
 pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
     let arg = |i: usize| args.get(i).map_or(KV::Null, |a| eval(a, row, ctx));
     let parg = |i: usize| plain(arg(i));
+    if let Some(v) = super::window::call(name, args, row, ctx) {
+        return v;
+    }
     match name {
+        // `typeof(int)` names a type, as extract's last argument.
+        "typeof" => match args.first() {
+            Some(Expr::Column(t, _)) => KV::Str(t.to_ascii_lowercase()),
+            _ => KV::Null,
+        },
+        "tohex" => match parg(0) {
+            KV::Long(n) => {
+                let width = match parg(1) {
+                    KV::Long(w) => usize::try_from(w).unwrap_or(0).min(64),
+                    _ => 0,
+                };
+                KV::Str(format!("{:0width$x}", n as u64))
+            }
+            _ => KV::Null,
+        },
+        "range" => {
+            let (from, to, step) = (
+                parg(0),
+                parg(1),
+                args.get(2).map_or(KV::Long(1), |_| parg(2)),
+            );
+            match (from.as_f64(), to.as_f64(), step.as_f64()) {
+                (Some(a), Some(b), Some(s)) if s != 0.0 && (b - a) / s <= 1_000_000.0 => {
+                    let longs = [&from, &to, &step].iter().all(|v| matches!(v, KV::Long(_)));
+                    let mut out = Vec::new();
+                    let mut x = a;
+                    while (s > 0.0 && x <= b) || (s < 0.0 && x >= b) {
+                        out.push(if longs {
+                            Json::from(x as i64)
+                        } else {
+                            serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
+                        });
+                        x += s;
+                    }
+                    KV::Dyn(Json::Array(out))
+                }
+                _ => KV::Null,
+            }
+        }
         "tolower" => KV::Str(text(&parg(0)).to_lowercase()),
         "toupper" => KV::Str(text(&parg(0)).to_uppercase()),
         "tostring" => KV::Str(text(&arg(0))),
@@ -104,13 +146,28 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 KV::Long(g) => usize::try_from(g).unwrap_or(0),
                 _ => 0,
             };
-            regex::Regex::new(&re)
-                .ok()
-                .and_then(|r| {
-                    r.captures(&s)
-                        .and_then(|c| c.get(g).map(|m| m.as_str().to_string()))
-                })
-                .map_or(KV::Str(String::new()), KV::Str)
+            let found = regex::Regex::new(&re).ok().and_then(|r| {
+                r.captures(&s)
+                    .and_then(|c| c.get(g).map(|m| m.as_str().to_string()))
+            });
+            // With typeof(T), the text is converted; what does not convert
+            // is null.
+            match (found, args.get(3).map(|_| text(&arg(3)))) {
+                (None, None) => KV::Str(String::new()),
+                (Some(m), None) => KV::Str(m),
+                (None, Some(_)) => KV::Null,
+                (Some(m), Some(ty)) => {
+                    let conv = match ty.as_str() {
+                        "int" | "long" => "tolong",
+                        "real" | "double" => "todouble",
+                        "datetime" => "todatetime",
+                        "bool" => "tobool",
+                        "timespan" => "totimespan",
+                        _ => "tostring",
+                    };
+                    call(conv, &[Expr::Str(m)], row, ctx)
+                }
+            }
         }
         "substring" => {
             let s: Vec<char> = text(&parg(0)).chars().collect();

@@ -17,6 +17,7 @@ mod strings;
 mod summarize;
 pub mod tables;
 pub mod value;
+mod window;
 
 pub use parser::parse;
 
@@ -116,6 +117,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(net::FUNCTIONS)
                 .chain(arrays::FUNCTIONS)
                 .chain(strings::FUNCTIONS)
+                .chain(window::FUNCTIONS)
                 .find(|(n, _, _)| n == name);
             let (min, max) = match (agg, scalar) {
                 (Some((_, a, b)), _) if aggregates => (*a, *b),

@@ -26,6 +26,11 @@ impl Parser<'_> {
         Ok(t)
     }
 
+    /// One operator applied to `src`.
+    pub(super) fn piped_one(&mut self, src: Tabular) -> Result<Tabular, Diagnostic> {
+        Ok(Tabular::Pipe(Box::new(src), self.operator()?))
+    }
+
     /// `name=value` (or `name.sub=value`), skipped.
     fn skip_option(&mut self) -> Result<(), Diagnostic> {
         self.ident()?;
@@ -37,7 +42,19 @@ impl Parser<'_> {
             return Err(self.error("Expected \"=\""));
         }
         self.ws();
-        self.primary()?;
+        // A name, number or string; never a call, so that a following
+        // parenthesised subquery stays the operator's.
+        match self.peek() {
+            Some('"' | '\'') => {
+                self.primary()?;
+            }
+            Some(c) if c.is_ascii_digit() => {
+                self.number()?;
+            }
+            _ => {
+                self.ident()?;
+            }
+        }
         self.ws();
         Ok(())
     }
@@ -486,11 +503,7 @@ impl Parser<'_> {
             }
             if self.peek_keyword("hint") {
                 // hint.strategy=... and friends: accepted, no effect offline.
-                while !self.rest().starts_with('(') && !self.at_end() && !self.peek_keyword("kind")
-                {
-                    let c = self.peek().unwrap_or(' ');
-                    self.pos += c.len_utf8();
-                }
+                self.skip_option()?;
                 continue;
             }
             break;

@@ -240,12 +240,19 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Whether the `(` at the cursor opens a parameter list followed by
+    /// a `{ body }`.
     pub(super) fn looks_like_function(&self) -> bool {
-        let r = self.rest();
-        let close = r.find(')').unwrap_or(0);
-        r[close..]
-            .trim_start_matches(|c: char| c == ')' || c.is_whitespace())
-            .starts_with('{')
+        let inner = Parser {
+            src: self.src,
+            pos: self.pos + 1,
+            depth: 0,
+            funcs: HashMap::new(),
+        };
+        match inner.top_level(&[')']) {
+            Some((at, _)) => self.src[inner.pos + at + 1..].trim_start().starts_with('{'),
+            None => false,
+        }
     }
 
     /// Whether the let body (up to its `;`) is a table: it pipes, or starts
@@ -456,6 +463,14 @@ impl<'a> Parser<'a> {
         }
         if self.keyword("union") {
             return Ok(Tabular::Union(self.union_list()?));
+        }
+        // `evaluate plugin(...)` may start a query.
+        if self.peek_keyword("evaluate") {
+            let empty = Tabular::Datatable {
+                columns: Vec::new(),
+                values: Vec::new(),
+            };
+            return self.piped_one(empty);
         }
         // `materialize(T)` caches T; every table here is computed once.
         if self.keyword("materialize") || self.keyword("view") {

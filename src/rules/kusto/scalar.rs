@@ -399,6 +399,14 @@ impl Parser<'_> {
             self.pos += 1;
         }
         let mut real = false;
+        // `10.` is a real, but `1..5` is a range and `x.y` a member.
+        if self.peek() == Some('.')
+            && !self.rest()[1..]
+                .starts_with(|c: char| c == '.' || c.is_ascii_digit() || ident_start(c))
+        {
+            real = true;
+            self.pos += 1;
+        }
         if self.peek() == Some('.') && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit()) {
             real = true;
             self.pos += 1;

@@ -319,6 +319,93 @@ impl Exec<'_> {
                     xs[rank.min(xs.len()) - 1].clone()
                 }
             }
+            "make_list_with_nulls" => {
+                let mut items: Vec<Json> = vals(0).iter().map(KV::to_dyn).collect();
+                if let Some(KV::Long(cap)) = args.get(1).map(|a| self.ev(a, &Empty)) {
+                    items.truncate(usize::try_from(cap).unwrap_or(0));
+                }
+                KV::Dyn(Json::Array(items))
+            }
+            "covariance" | "covariancep" => {
+                let pairs: Vec<(f64, f64)> = vals(0)
+                    .iter()
+                    .zip(vals(1).iter())
+                    .filter_map(|(x, y)| Some((x.as_f64()?, y.as_f64()?)))
+                    .collect();
+                let n = pairs.len() as f64;
+                let denom = if f == "covariancep" { n } else { n - 1.0 };
+                if denom <= 0.0 {
+                    KV::Real(0.0)
+                } else {
+                    let mx = pairs.iter().map(|p| p.0).sum::<f64>() / n;
+                    let my = pairs.iter().map(|p| p.1).sum::<f64>() / n;
+                    KV::Real(pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum::<f64>() / denom)
+                }
+            }
+            "binary_all_and" | "binary_all_or" | "binary_all_xor" => {
+                let longs: Vec<i64> = vals(0)
+                    .iter()
+                    .filter_map(|v| match v {
+                        KV::Long(n) => Some(*n),
+                        _ => None,
+                    })
+                    .collect();
+                let folded = match f.as_str() {
+                    "binary_all_and" => longs.iter().copied().reduce(|a, b| a & b),
+                    "binary_all_or" => longs.iter().copied().reduce(|a, b| a | b),
+                    _ => longs.iter().copied().reduce(|a, b| a ^ b),
+                };
+                folded.map_or(KV::Null, KV::Long)
+            }
+            "percentiles" | "percentiles_array" | "percentilesw" | "percentilesw_array" => {
+                let weighted = f.starts_with("percentilesw");
+                let weights: Vec<i64> = if weighted {
+                    vals(1)
+                        .iter()
+                        .map(|w| w.as_f64().map_or(0, |x| x.max(0.0) as i64))
+                        .collect()
+                } else {
+                    vec![1; rows.len()]
+                };
+                let mut xs: Vec<(KV, i64)> = vals(0)
+                    .into_iter()
+                    .zip(weights)
+                    .filter(|(v, w)| !v.is_null() && *w > 0)
+                    .collect();
+                xs.sort_by(|a, b| order(&a.0, &b.0));
+                let total: i64 = xs.iter().map(|(_, w)| w).sum();
+                let first_p = if weighted { 2 } else { 1 };
+                let ps: Vec<f64> = args[first_p..]
+                    .iter()
+                    .filter_map(|a| self.ev(a, &Empty).as_f64())
+                    .collect();
+                let pick = |p: f64| -> KV {
+                    let rank = ((p / 100.0) * total as f64).ceil().max(1.0) as i64;
+                    let mut seen = 0;
+                    for (v, w) in &xs {
+                        seen += w;
+                        if seen >= rank {
+                            return v.clone();
+                        }
+                    }
+                    xs.last().map_or(KV::Null, |(v, _)| v.clone())
+                };
+                let base = match args.first() {
+                    Some(Expr::Column(c, _)) => format!("percentile_{c}"),
+                    _ => "percentile_".to_string(),
+                };
+                if f.ends_with("_array") {
+                    let arr = ps.iter().map(|p| pick(*p).to_dyn()).collect();
+                    return vec![(name.map_or(base, str::to_string), KV::Dyn(Json::Array(arr)))];
+                }
+                return ps
+                    .iter()
+                    .map(|p| {
+                        let label = format!("{p}").replace('.', "_");
+                        (format!("{base}_{label}"), pick(*p))
+                    })
+                    .collect();
+            }
             "sum" => {
                 let vs: Vec<KV> = vals(0).into_iter().filter(|v| !v.is_null()).collect();
                 if vs.iter().all(|v| matches!(v, KV::Long(_))) {
@@ -404,7 +491,7 @@ impl Exec<'_> {
         };
         let prefix = match f.as_str() {
             "make_set" | "make_set_if" => "set",
-            "make_list" | "make_list_if" => "list",
+            "make_list" | "make_list_if" | "make_list_with_nulls" => "list",
             // As Kusto names it (stdevp keeps its own name).
             "variancep" => "variance",
             other => other,
@@ -412,6 +499,13 @@ impl Exec<'_> {
         vec![(
             if (f == "count" && args.is_empty()) || f == "countif" {
                 name.map(str::to_string).unwrap_or_else(|| format!("{f}_"))
+            } else if let (
+                None,
+                "covariance" | "covariancep",
+                [Expr::Column(x, _), Expr::Column(y, _)],
+            ) = (name, f.as_str(), args.as_slice())
+            {
+                format!("{f}_{x}_{y}")
             } else {
                 col(prefix)
             },
