@@ -277,14 +277,20 @@ fn corpus_sentinel_rules_run_alike_on_every_shape() {
         }
     }
     println!("ran {ran:?}\nrefused {refused:?}");
-    assert_eq!(ran.len(), 3, "{ran:?} {refused:?}");
     assert_eq!(refused.len(), 1);
     assert!(refused[0].contains("autocluster"), "{refused:?}");
     // The app that reads a secret every five minutes passes the mass
-    // retrieval threshold over the scenario's span, on both vaults.
-    let mass = ran
-        .iter()
-        .find(|(n, _)| n == "Mass secret retrieval from Azure Key Vault")
-        .unwrap();
-    assert_eq!(mass.1, 2);
+    // retrieval threshold over the scenario's span, on both vaults. The
+    // scenario deletes, purges and backs up nothing in a vault, and its
+    // role changes name only the role as target, so the other two find
+    // nothing.
+    let ran: Vec<(&str, usize)> = ran.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    assert_eq!(
+        ran,
+        [
+            ("Sensitive Azure Key Vault operations", 0),
+            ("Mass secret retrieval from Azure Key Vault", 2),
+            ("New User Assigned to Privileged Role", 0),
+        ]
+    );
 }

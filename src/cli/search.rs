@@ -210,8 +210,7 @@ pub fn run_kusto(
         Ok(q) => q,
         Err(d) => bail!("invalid Kusto query: {}", d.render(query_text)),
     };
-    let now_ticks = now_flag(now)?
-        .map(|t| t.timestamp() * 10_000_000 + i64::from(t.timestamp_subsec_nanos() / 100));
+    let now_ticks = now_flag(now)?.map(crate::rules::kusto::value::to_ticks);
     let mapping = Mapping::builtin();
     let (inputs, names) = with_named(logs, named);
     let mut builder = crate::rules::kusto::tables::Builder::new(names);

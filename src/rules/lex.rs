@@ -2,6 +2,104 @@
 
 use super::diag::{Diagnostic, Span};
 
+/// The cursor a hand-written parser moves over its source text: each
+/// parser says where it stands and how it skips white space; reading
+/// characters, reporting errors and comma-separated lists are common.
+pub trait Cursor<'a> {
+    fn src(&self) -> &'a str;
+    fn pos(&self) -> usize;
+    fn set_pos(&mut self, pos: usize);
+    /// Skips white space and the language's comments.
+    fn ws(&mut self);
+
+    fn rest(&self) -> &'a str {
+        &self.src()[self.pos()..]
+    }
+
+    fn at_end(&self) -> bool {
+        self.pos() >= self.src().len()
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        let hit = self.peek() == Some(c);
+        if hit {
+            self.set_pos(self.pos() + c.len_utf8());
+        }
+        hit
+    }
+
+    /// "`msg`, found X." at the cursor.
+    fn error(&self, msg: &str) -> Diagnostic {
+        let found = match self.peek() {
+            None => "end of input".to_string(),
+            Some(c) => format!("\"{}\"", c.escape_default()),
+        };
+        let end = self.pos() + self.peek().map_or(0, char::len_utf8);
+        Diagnostic::new(Span::new(self.pos(), end), format!("{msg}, found {found}."))
+    }
+
+    /// A decimal number's digits, fraction and exponent from the cursor;
+    /// whether it has a fraction or an exponent.
+    fn scan_number(&mut self) -> bool {
+        fn digits<'a>(c: &mut (impl Cursor<'a> + ?Sized)) {
+            let n = c.rest().bytes().take_while(u8::is_ascii_digit).count();
+            c.set_pos(c.pos() + n);
+        }
+        digits(self);
+        let mut real = false;
+        if self.peek() == Some('.') && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            real = true;
+            self.set_pos(self.pos() + 1);
+            digits(self);
+        }
+        if matches!(self.peek(), Some('e' | 'E'))
+            && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
+        {
+            real = true;
+            self.set_pos(self.pos() + 2);
+            digits(self);
+        }
+        real
+    }
+
+    /// Items separated by commas up to `close` (the opening bracket
+    /// already read); the list may be empty. With `trailing`, a comma may
+    /// also follow the last item, as `datatable` values allow.
+    fn list<T>(
+        &mut self,
+        close: char,
+        trailing: bool,
+        mut item: impl FnMut(&mut Self) -> Result<T, Diagnostic>,
+    ) -> Result<Vec<T>, Diagnostic>
+    where
+        Self: Sized,
+    {
+        let mut out = Vec::new();
+        self.ws();
+        if self.eat(close) {
+            return Ok(out);
+        }
+        loop {
+            self.ws();
+            if trailing && !out.is_empty() && self.eat(close) {
+                return Ok(out);
+            }
+            out.push(item(self)?);
+            self.ws();
+            if self.eat(close) {
+                return Ok(out);
+            }
+            if !self.eat(',') {
+                return Err(self.error(&format!("Expected \",\" or \"{close}\"")));
+            }
+        }
+    }
+}
+
 /// Reads a quoted string's body from just after its opening `quote` in
 /// `src` at `*pos`, resolving `\n`, `\t`, `\r` and `\x` (any other
 /// character stands for itself); leaves `*pos` after the closing quote.

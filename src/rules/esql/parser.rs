@@ -4,6 +4,7 @@
 
 use super::ast::{BinOp, Command, Expr, From, Lit, Query, SortKey};
 use crate::rules::diag::{Diagnostic, Span};
+use crate::rules::lex::Cursor;
 
 const MAX_DEPTH: usize = 128;
 
@@ -62,29 +63,19 @@ const COMMANDS: &[&str] = &[
     "grok",
 ];
 
-impl<'a> Parser<'a> {
-    fn rest(&self) -> &'a str {
-        &self.src[self.pos..]
+impl<'a> Cursor<'a> for Parser<'a> {
+    fn src(&self) -> &'a str {
+        self.src
     }
 
-    fn at_end(&self) -> bool {
-        self.pos >= self.src.len()
+    fn pos(&self) -> usize {
+        self.pos
     }
 
-    fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+    fn set_pos(&mut self, pos: usize) {
+        self.pos = pos;
     }
 
-    fn error(&self, msg: &str) -> Diagnostic {
-        let found = match self.peek() {
-            None => "end of input".to_string(),
-            Some(c) => format!("\"{}\"", c.escape_default()),
-        };
-        let end = self.pos + self.peek().map_or(0, char::len_utf8);
-        Diagnostic::new(Span::new(self.pos, end), format!("{msg}, found {found}."))
-    }
-
-    /// Skips whitespace and comments.
     fn ws(&mut self) {
         loop {
             let r = self.rest();
@@ -99,16 +90,9 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
 
-    fn eat(&mut self, c: char) -> bool {
-        if self.peek() == Some(c) {
-            self.pos += c.len_utf8();
-            true
-        } else {
-            false
-        }
-    }
-
+impl<'a> Parser<'a> {
     /// A case-insensitive keyword followed by a non-identifier character.
     fn keyword(&mut self, word: &str) -> bool {
         let r = self.rest();
@@ -490,18 +474,12 @@ impl<'a> Parser<'a> {
             if !self.eat('(') {
                 return Err(self.error("Expected \"(\" after IN"));
             }
-            let mut list = Vec::new();
-            loop {
-                self.ws();
-                list.push(self.expr()?);
-                self.ws();
-                if self.eat(')') {
-                    break;
-                }
-                if !self.eat(',') {
-                    return Err(self.error("Expected \",\" or \")\""));
-                }
+            self.ws();
+            // IN needs at least one value.
+            if self.peek() == Some(')') {
+                self.expr()?;
             }
+            let list = self.list(')', false, |p| p.expr())?;
             return Ok(Expr::In {
                 expr: Box::new(left),
                 list,
@@ -648,21 +626,7 @@ impl<'a> Parser<'a> {
                 let save = self.pos;
                 self.ws();
                 if self.eat('(') {
-                    let mut args = Vec::new();
-                    self.ws();
-                    if !self.eat(')') {
-                        loop {
-                            self.ws();
-                            args.push(self.expr()?);
-                            self.ws();
-                            if self.eat(')') {
-                                break;
-                            }
-                            if !self.eat(',') {
-                                return Err(self.error("Expected \",\" or \")\""));
-                            }
-                        }
-                    }
+                    let args = self.list(')', false, |p| p.expr())?;
                     return Ok(Expr::Call {
                         name: lower,
                         args,
@@ -678,26 +642,7 @@ impl<'a> Parser<'a> {
 
     fn number(&mut self) -> Result<Expr, Diagnostic> {
         let start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        let mut float = false;
-        if self.peek() == Some('.') && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit()) {
-            float = true;
-            self.pos += 1;
-            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                self.pos += 1;
-            }
-        }
-        if matches!(self.peek(), Some('e' | 'E'))
-            && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
-        {
-            float = true;
-            self.pos += 2;
-            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                self.pos += 1;
-            }
-        }
+        let float = self.scan_number();
         let text = &self.src[start..self.pos];
         let span = Span::new(start, self.pos);
         let lit = if float {

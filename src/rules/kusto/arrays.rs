@@ -44,17 +44,6 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("series_pearson_correlation", 2, 2),
 ];
 
-fn array(v: &KV) -> Option<Vec<Json>> {
-    match v {
-        KV::Dyn(Json::Array(a)) => Some(a.clone()),
-        KV::Str(s) => match serde_json::from_str(s) {
-            Ok(Json::Array(a)) => Some(a),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 fn long(v: Option<&KV>) -> Option<i64> {
     match v? {
         KV::Long(n) => Some(*n),
@@ -64,14 +53,10 @@ fn long(v: Option<&KV>) -> Option<i64> {
     }
 }
 
-fn number(f: f64) -> Json {
-    serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
-}
-
 /// `series_op(a, b)` where either side may be a scalar.
 fn zip_numbers(a: &KV, b: &KV, f: impl Fn(f64, f64) -> Json) -> Option<KV> {
     let side = |v: &KV| -> Option<Result<Vec<Json>, f64>> {
-        match array(v) {
+        match v.clone().into_array() {
             Some(a) => Some(Ok(a)),
             None => v.as_f64().map(Err),
         }
@@ -98,9 +83,10 @@ fn zip_numbers(a: &KV, b: &KV, f: impl Fn(f64, f64) -> Json) -> Option<KV> {
 
 fn map_numbers(v: &KV, f: impl Fn(f64) -> f64) -> Option<KV> {
     Some(KV::Dyn(Json::Array(
-        array(v)?
+        v.clone()
+            .into_array()?
             .iter()
-            .map(|x| x.as_f64().map_or(Json::Null, |n| number(f(n))))
+            .map(|x| x.as_f64().map_or(Json::Null, |n| KV::Real(f(n)).to_dyn()))
             .collect(),
     )))
 }
@@ -151,7 +137,7 @@ fn fill(a: &mut [Json], forward: bool) {
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
     let out = match name {
         "array_rotate_left" | "array_rotate_right" => {
-            let mut a = array(&args[0])?;
+            let mut a = args[0].clone().into_array()?;
             let n = long(args.get(1))?;
             if !a.is_empty() {
                 let len = a.len() as i64;
@@ -161,7 +147,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             Some(KV::Dyn(Json::Array(a)))
         }
         "array_shift_left" | "array_shift_right" => {
-            let a = array(&args[0])?;
+            let a = args[0].clone().into_array()?;
             let n = long(args.get(1))?;
             let fill = args.get(2).map_or(Json::Null, KV::to_dyn);
             let shift = if name == "array_shift_right" { n } else { -n };
@@ -180,7 +166,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             )))
         }
         "array_split" => {
-            let a = array(&args[0])?;
+            let a = args[0].clone().into_array()?;
             let mut cuts: Vec<usize> = match &args[1] {
                 KV::Dyn(Json::Array(ix)) => ix
                     .iter()
@@ -204,7 +190,10 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             Some(KV::Dyn(Json::Array(out)))
         }
         "zip" => {
-            let arrays: Vec<Vec<Json>> = args.iter().map(array).collect::<Option<_>>()?;
+            let arrays: Vec<Vec<Json>> = args
+                .iter()
+                .map(|v| v.clone().into_array())
+                .collect::<Option<_>>()?;
             let len = arrays.iter().map(Vec::len).max().unwrap_or(0);
             Some(KV::Dyn(Json::Array(
                 (0..len)
@@ -221,7 +210,12 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         }
         "jaccard_index" => {
             let set = |v: &KV| -> Option<Vec<String>> {
-                let mut s: Vec<String> = array(v)?.iter().map(Json::to_string).collect();
+                let mut s: Vec<String> = v
+                    .clone()
+                    .into_array()?
+                    .iter()
+                    .map(Json::to_string)
+                    .collect();
                 s.sort();
                 s.dedup();
                 Some(s)
@@ -239,7 +233,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             let KV::Dyn(mut bag @ Json::Object(_)) = args[0].clone() else {
                 return Some(KV::Null);
             };
-            for k in array(&args[1]).unwrap_or_default() {
+            for k in args[1].clone().into_array().unwrap_or_default() {
                 if let Some(k) = k.as_str() {
                     remove_path(&mut bag, k);
                 }
@@ -266,11 +260,11 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
                 0.0
             }
         }),
-        "series_add" => zip_numbers(&args[0], &args[1], |a, b| number(a + b)),
-        "series_subtract" => zip_numbers(&args[0], &args[1], |a, b| number(a - b)),
-        "series_multiply" => zip_numbers(&args[0], &args[1], |a, b| number(a * b)),
-        "series_divide" => zip_numbers(&args[0], &args[1], |a, b| number(a / b)),
-        "series_pow" => zip_numbers(&args[0], &args[1], |a, b| number(a.powf(b))),
+        "series_add" => zip_numbers(&args[0], &args[1], |a, b| KV::Real(a + b).to_dyn()),
+        "series_subtract" => zip_numbers(&args[0], &args[1], |a, b| KV::Real(a - b).to_dyn()),
+        "series_multiply" => zip_numbers(&args[0], &args[1], |a, b| KV::Real(a * b).to_dyn()),
+        "series_divide" => zip_numbers(&args[0], &args[1], |a, b| KV::Real(a / b).to_dyn()),
+        "series_pow" => zip_numbers(&args[0], &args[1], |a, b| KV::Real(a.powf(b)).to_dyn()),
         "series_greater" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a > b)),
         "series_greater_equals" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a >= b)),
         "series_less" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a < b)),
@@ -278,7 +272,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         "series_equals" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a == b)),
         "series_not_equals" => zip_numbers(&args[0], &args[1], |a, b| Json::Bool(a != b)),
         "series_fill_const" => {
-            let mut a = array(&args[0])?;
+            let mut a = args[0].clone().into_array()?;
             let c = args.get(1).map_or(Json::Null, KV::to_dyn);
             let missing = args.get(2).map(KV::to_dyn);
             for v in &mut a {
@@ -293,13 +287,23 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             Some(KV::Dyn(Json::Array(a)))
         }
         "series_fill_forward" | "series_fill_backward" => {
-            let mut a = array(&args[0])?;
+            let mut a = args[0].clone().into_array()?;
             fill(&mut a, name == "series_fill_forward");
             Some(KV::Dyn(Json::Array(a)))
         }
         "series_pearson_correlation" => {
-            let x: Vec<f64> = array(&args[0])?.iter().filter_map(Json::as_f64).collect();
-            let y: Vec<f64> = array(&args[1])?.iter().filter_map(Json::as_f64).collect();
+            let x: Vec<f64> = args[0]
+                .clone()
+                .into_array()?
+                .iter()
+                .filter_map(Json::as_f64)
+                .collect();
+            let y: Vec<f64> = args[1]
+                .clone()
+                .into_array()?
+                .iter()
+                .filter_map(Json::as_f64)
+                .collect();
             if x.len() != y.len() || x.is_empty() {
                 return Some(KV::Null);
             }

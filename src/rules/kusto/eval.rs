@@ -133,16 +133,6 @@ pub const SCALAR: &[(&str, usize, usize)] = &[
     ("extract_all", 2, 3),
     ("trim_start", 2, 2),
     ("trim_end", 2, 2),
-    ("startofweek", 1, 2),
-    ("startofmonth", 1, 2),
-    ("startofyear", 1, 2),
-    ("endofday", 1, 2),
-    ("endofmonth", 1, 2),
-    ("dayofweek", 1, 1),
-    ("dayofmonth", 1, 1),
-    ("dayofyear", 1, 1),
-    ("getyear", 1, 1),
-    ("getmonth", 1, 1),
     ("isnan", 1, 1),
     ("isinf", 1, 1),
     ("isfinite", 1, 1),
@@ -152,6 +142,7 @@ pub const SCALAR: &[(&str, usize, usize)] = &[
     ("exp", 1, 1),
     ("sqrt", 1, 1),
     ("pow", 2, 2),
+    ("atan2", 2, 2),
     ("round", 1, 2),
     ("ceiling", 1, 1),
     ("max_of", 1, 64),
@@ -174,8 +165,6 @@ pub const SCALAR: &[(&str, usize, usize)] = &[
     ("now", 0, 1),
     ("bin", 2, 2),
     ("floor", 2, 2),
-    ("startofday", 1, 2),
-    ("format_datetime", 2, 2),
     ("array_length", 1, 1),
     ("bag_keys", 1, 1),
     ("set_has_element", 2, 2),
@@ -352,13 +341,8 @@ fn arith(op: BinOp, a: KV, b: KV) -> KV {
 /// snake case where Azure's JSON has camel case (`display_name` for
 /// `displayName`), so a missing member is also looked up that way.
 fn member(v: KV, name: &str) -> KV {
-    let j = match v {
-        KV::Dyn(j) => j,
-        KV::Str(s) => match serde_json::from_str::<Json>(&s) {
-            Ok(j) => j,
-            Err(_) => return KV::Null,
-        },
-        _ => return KV::Null,
+    let Some(j) = v.parsed() else {
+        return KV::Null;
     };
     match &j {
         Json::Object(m) => match m.get(name) {
@@ -382,13 +366,8 @@ fn member(v: KV, name: &str) -> KV {
 }
 
 fn index(v: KV, i: KV) -> KV {
-    let j = match v {
-        KV::Dyn(j) => j,
-        KV::Str(s) => match serde_json::from_str::<Json>(&s) {
-            Ok(j) => j,
-            Err(_) => return KV::Null,
-        },
-        _ => return KV::Null,
+    let Some(j) = v.parsed() else {
+        return KV::Null;
     };
     match (&j, i) {
         (Json::Array(a), KV::Long(n)) => {

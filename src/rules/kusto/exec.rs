@@ -26,6 +26,22 @@ pub struct KRow {
     pub evidence: Vec<EventRef>,
 }
 
+impl KRow {
+    /// Sets a column, replacing one of the same name.
+    pub(super) fn set(&mut self, name: &str, v: KV) {
+        self.cols.retain(|(c, _)| c != name);
+        self.cols.push((name.to_string(), v));
+    }
+}
+
+/// Adds a column name unless it is there, keeping the order of first
+/// appearance.
+pub(super) fn add_column(columns: &mut Vec<String>, name: &str) {
+    if !columns.iter().any(|c| c == name) {
+        columns.push(name.to_string());
+    }
+}
+
 impl Row for KRow {
     fn get(&self, name: &str) -> KV {
         if let Some((_, v)) = self.cols.iter().rev().find(|(n, _)| n == name) {
@@ -383,13 +399,9 @@ impl<'a> Exec<'a> {
                     let name = n.clone().unwrap_or_else(|| default_name(e));
                     for i in 0..t.rows.len() {
                         let v = self.ev(e, &t.rows[i]);
-                        let r = &mut t.rows[i];
-                        r.cols.retain(|(c, _)| *c != name);
-                        r.cols.push((name.clone(), v));
+                        t.rows[i].set(&name, v);
                     }
-                    if !t.columns.contains(&name) {
-                        t.columns.push(name);
-                    }
+                    add_column(&mut t.columns, &name);
                 }
                 t
             }
@@ -559,9 +571,7 @@ fn union(tables: Vec<Table>) -> Table {
     let mut columns: Vec<String> = Vec::new();
     for t in &tables {
         for c in &t.columns {
-            if !columns.contains(c) {
-                columns.push(c.clone());
-            }
+            add_column(&mut columns, c);
         }
     }
     let rows = tables.into_iter().flat_map(|t| t.rows).collect();

@@ -5,14 +5,11 @@ use serde_json::Value as Json;
 
 use super::ast::Expr;
 use super::eval::{Ctx, Row, cmp, equal, eval, plain, text, truth};
-use super::value::{KV, date_from_str, to_datetime, unit_ticks};
+use super::value::{KV, date_from_str, unit_ticks};
 
 pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
     let arg = |i: usize| args.get(i).map_or(KV::Null, |a| eval(a, row, ctx));
     let parg = |i: usize| plain(arg(i));
-    if let Some(v) = super::window::call(name, args, row, ctx) {
-        return v;
-    }
     match name {
         // `typeof(int)` names a type, as extract's last argument.
         "typeof" => match args.first() {
@@ -44,7 +41,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                         out.push(if longs {
                             Json::from(x as i64)
                         } else {
-                            serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
+                            KV::Real(x).to_dyn()
                         });
                         x += s;
                     }
@@ -205,7 +202,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
         "array_concat" => {
             let mut out = Vec::new();
             for i in 0..args.len() {
-                match arr(arg(i)) {
+                match arg(i).into_array() {
                     Some(a) => out.extend(a),
                     None => return KV::Null,
                 }
@@ -216,7 +213,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
         "array_sort_asc" | "array_sort_desc"
             if args.len() == 1 || !matches!(arg(1), KV::Dyn(Json::Array(_))) =>
         {
-            match arr(arg(0)) {
+            match arg(0).into_array() {
                 Some(mut a) => {
                     let desc = name == "array_sort_desc";
                     let rank = |j: &Json| match j {
@@ -238,11 +235,11 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 None => KV::Null,
             }
         }
-        "array_reverse" => arr(arg(0)).map_or(KV::Null, |mut a| {
+        "array_reverse" => arg(0).into_array().map_or(KV::Null, |mut a| {
             a.reverse();
             KV::Dyn(Json::Array(a))
         }),
-        "array_slice" => match (arr(arg(0)), parg(1), parg(2)) {
+        "array_slice" => match (arg(0).into_array(), parg(1), parg(2)) {
             (Some(a), KV::Long(s), KV::Long(e)) => {
                 let n = a.len() as i64;
                 let fix = |i: i64| if i < 0 { (n + i).max(0) } else { i.min(n) };
@@ -255,7 +252,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             }
             _ => KV::Null,
         },
-        "array_index_of" => match arr(arg(0)) {
+        "array_index_of" => match arg(0).into_array() {
             Some(a) => {
                 let x = plain(arg(1));
                 KV::Long(
@@ -266,7 +263,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             }
             None => KV::Null,
         },
-        "array_sum" => arr(arg(0)).map_or(KV::Null, |a| {
+        "array_sum" => arg(0).into_array().map_or(KV::Null, |a| {
             let vals: Vec<f64> = a.iter().filter_map(Json::as_f64).collect();
             if vals.len() < a.len() {
                 KV::Null
@@ -274,7 +271,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 KV::Real(vals.iter().sum())
             }
         }),
-        "array_iff" | "array_iif" => match (arr(arg(0)), arg(1), arg(2)) {
+        "array_iff" | "array_iif" => match (arg(0).into_array(), arg(1), arg(2)) {
             (Some(c), t, f) => {
                 let pick = |v: &KV, i: usize| match v {
                     KV::Dyn(Json::Array(a)) => a.get(i).cloned().unwrap_or(Json::Null),
@@ -295,7 +292,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             }
             _ => KV::Null,
         },
-        "strcat_array" => match arr(arg(0)) {
+        "strcat_array" => match arg(0).into_array() {
             Some(a) => KV::Str(
                 a.iter()
                     .map(|j| KV::from_json(j).to_text())
@@ -305,7 +302,9 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             None => KV::Null,
         },
         "set_union" | "set_intersect" | "set_difference" => {
-            let sets: Vec<Vec<Json>> = (0..args.len()).filter_map(|i| arr(arg(i))).collect();
+            let sets: Vec<Vec<Json>> = (0..args.len())
+                .filter_map(|i| arg(i).into_array())
+                .collect();
             if sets.len() != args.len() {
                 return KV::Null;
             }
@@ -373,7 +372,8 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             let (re, s) = (text(&parg(0)), text(&parg(args.len() - 1)));
             // extract_all(re, dynamic([1, 3]), s): only those groups.
             let picked: Option<Vec<usize>> = (args.len() == 3).then(|| {
-                arr(arg(1))
+                arg(1)
+                    .into_array()
                     .unwrap_or_default()
                     .iter()
                     .filter_map(|j| j.as_u64().and_then(|g| usize::try_from(g).ok()))
@@ -440,93 +440,6 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 Err(_) => KV::Str(s),
             }
         }
-        "startofweek" | "startofmonth" | "startofyear" | "endofday" | "endofmonth" => match parg(0)
-        {
-            KV::Date(t) => {
-                // The optional offset moves by whole units first.
-                let offset = match parg(1) {
-                    KV::Long(n) => n,
-                    _ => 0,
-                };
-                let t = match (name, to_datetime(t)) {
-                    ("endofday", _) => t + offset * 864_000_000_000,
-                    ("startofweek", _) => t + offset * 7 * 864_000_000_000,
-                    (_, Some(d)) if offset != 0 => {
-                        let months = if name == "startofyear" {
-                            offset * 12
-                        } else {
-                            offset
-                        };
-                        let m =
-                            chrono::Months::new(u32::try_from(months.unsigned_abs()).unwrap_or(0));
-                        let moved = if months >= 0 {
-                            d.checked_add_months(m)
-                        } else {
-                            d.checked_sub_months(m)
-                        };
-                        match moved {
-                            Some(x) => {
-                                x.timestamp() * 10_000_000
-                                    + i64::from(x.timestamp_subsec_nanos() / 100)
-                            }
-                            None => return KV::Null,
-                        }
-                    }
-                    _ => t,
-                };
-                let Some(d) = to_datetime(t) else {
-                    return KV::Null;
-                };
-                use chrono::{Datelike, TimeZone, Utc};
-                let day = 864_000_000_000i64;
-                let start_of_day = t.div_euclid(day) * day;
-                let ticks = |dt: chrono::DateTime<Utc>| dt.timestamp() * 10_000_000;
-                let res = match name {
-                    "startofweek" => {
-                        Some(start_of_day - i64::from(d.weekday().num_days_from_sunday()) * day)
-                    }
-                    "startofmonth" => Utc
-                        .with_ymd_and_hms(d.year(), d.month(), 1, 0, 0, 0)
-                        .single()
-                        .map(ticks),
-                    "startofyear" => Utc
-                        .with_ymd_and_hms(d.year(), 1, 1, 0, 0, 0)
-                        .single()
-                        .map(ticks),
-                    "endofday" => Some(start_of_day + day - 1),
-                    _ => {
-                        let (y, m) = if d.month() == 12 {
-                            (d.year() + 1, 1)
-                        } else {
-                            (d.year(), d.month() + 1)
-                        };
-                        Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0)
-                            .single()
-                            .map(|n| ticks(n) - 1)
-                    }
-                };
-                res.map_or(KV::Null, KV::Date)
-            }
-            _ => KV::Null,
-        },
-        "dayofweek" | "dayofmonth" | "dayofyear" | "getyear" | "getmonth" => match parg(0) {
-            KV::Date(t) => {
-                use chrono::Datelike;
-                let Some(d) = to_datetime(t) else {
-                    return KV::Null;
-                };
-                match name {
-                    "dayofweek" => {
-                        KV::Span(i64::from(d.weekday().num_days_from_sunday()) * 864_000_000_000)
-                    }
-                    "dayofmonth" => KV::Long(i64::from(d.day())),
-                    "dayofyear" => KV::Long(i64::from(d.ordinal())),
-                    "getyear" => KV::Long(i64::from(d.year())),
-                    _ => KV::Long(i64::from(d.month())),
-                }
-            }
-            _ => KV::Null,
-        },
         "isnan" | "isinf" | "isfinite" => match parg(0).as_f64() {
             Some(f) => KV::Bool(match name {
                 "isnan" => f.is_nan(),
@@ -548,6 +461,10 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 if v.is_finite() { KV::Real(v) } else { KV::Null }
             }
             None => KV::Null,
+        },
+        "atan2" => match (parg(0).as_f64(), parg(1).as_f64()) {
+            (Some(y), Some(x)) => KV::Real(y.atan2(x)),
+            _ => KV::Null,
         },
         "pow" => match (parg(0).as_f64(), parg(1).as_f64()) {
             (Some(a), Some(b)) => KV::Real(a.powf(b)),
@@ -678,29 +595,6 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 _ => KV::Null,
             },
         },
-        "startofday" => match parg(0) {
-            KV::Date(t) => {
-                let offset = match parg(1) {
-                    KV::Long(n) => n,
-                    _ => 0,
-                };
-                KV::Date((t.div_euclid(864_000_000_000) + offset) * 864_000_000_000)
-            }
-            _ => KV::Null,
-        },
-        "format_datetime" => match (parg(0), text(&parg(1))) {
-            (KV::Date(t), fmt) => to_datetime(t).map_or(KV::Null, |d| {
-                let f = fmt
-                    .replace("yyyy", "%Y")
-                    .replace("MM", "%m")
-                    .replace("dd", "%d")
-                    .replace("HH", "%H")
-                    .replace("mm", "%M")
-                    .replace("ss", "%S");
-                KV::Str(d.format(&f).to_string())
-            }),
-            _ => KV::Null,
-        },
         "array_length" => match arg(0) {
             KV::Dyn(Json::Array(a)) => KV::Long(a.len() as i64),
             _ => KV::Null,
@@ -746,8 +640,13 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             _ => KV::Null,
         },
         _ => {
+            // Window functions evaluate their own arguments, in order.
+            if let Some(v) = super::window::call(name, args, row, ctx) {
+                return v;
+            }
             let vals: Vec<KV> = (0..args.len()).map(arg).collect();
-            super::net::call(name, &vals)
+            super::dates::call(name, &vals)
+                .or_else(|| super::net::call(name, &vals))
                 .or_else(|| super::arrays::call(name, &vals))
                 .or_else(|| super::strings::call(name, &vals))
                 .unwrap_or(KV::Null)
@@ -779,17 +678,6 @@ fn single_to_double_quotes(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-fn arr(v: KV) -> Option<Vec<Json>> {
-    match v {
-        KV::Dyn(Json::Array(a)) => Some(a),
-        KV::Str(s) => match serde_json::from_str::<Json>(&s) {
-            Ok(Json::Array(a)) => Some(a),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 fn is_empty(v: &KV) -> bool {

@@ -4,6 +4,7 @@
 
 mod arrays;
 pub mod ast;
+mod dates;
 pub mod eval;
 pub mod exec;
 mod functions;
@@ -114,6 +115,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
             let agg = eval::AGGREGATE.iter().find(|(n, _, _)| n == name);
             let scalar = eval::SCALAR
                 .iter()
+                .chain(dates::FUNCTIONS)
                 .chain(net::FUNCTIONS)
                 .chain(arrays::FUNCTIONS)
                 .chain(strings::FUNCTIONS)

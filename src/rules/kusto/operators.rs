@@ -3,6 +3,7 @@
 use super::ast::{BinOp, Expr, JoinKind, MvExpand, Op, ParsePiece, Tabular};
 use super::parser::{Parser, default_name, ident_start};
 use crate::rules::diag::{Diagnostic, Span};
+use crate::rules::lex::Cursor;
 
 /// The name of the table an `mv-apply` subquery starts from.
 pub const MV_APPLY_INPUT: &str = "$mv-apply";
@@ -13,22 +14,10 @@ impl Parser<'_> {
     pub(super) fn piped(&mut self, src: Tabular) -> Result<Tabular, Diagnostic> {
         self.enter()?;
         self.ws();
-        let mut t = Tabular::Pipe(Box::new(src), self.operator()?);
-        loop {
-            self.ws();
-            if !self.eat('|') {
-                break;
-            }
-            self.ws();
-            t = Tabular::Pipe(Box::new(t), self.operator()?);
-        }
+        let first = Tabular::Pipe(Box::new(src), self.operator()?);
+        let t = self.pipes(first)?;
         self.depth -= 1;
         Ok(t)
-    }
-
-    /// One operator applied to `src`.
-    pub(super) fn piped_one(&mut self, src: Tabular) -> Result<Tabular, Diagnostic> {
-        Ok(Tabular::Pipe(Box::new(src), self.operator()?))
     }
 
     /// `name=value` (or `name.sub=value`), skipped.
@@ -59,6 +48,26 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// `expr [asc|desc] [nulls first|last]`: descending unless `asc`, as
+    /// Kusto sorts; the nulls placement when given.
+    fn sort_key(&mut self) -> Result<(Expr, bool, Option<bool>), Diagnostic> {
+        self.ws();
+        let e = self.expr()?;
+        self.ws();
+        let desc = !self.keyword("asc");
+        if desc {
+            self.keyword("desc");
+        }
+        self.ws();
+        let mut nulls = None;
+        if self.keyword("nulls") {
+            self.ws();
+            nulls = Some(self.keyword("first") || !self.keyword("last"));
+        }
+        self.ws();
+        Ok((e, desc, nulls))
+    }
+
     /// What `mv-expand` and `mv-apply` take: options, then the columns.
     fn mv_expand(&mut self) -> Result<MvExpand, Diagnostic> {
         let mut out = MvExpand {
@@ -68,24 +77,10 @@ impl Parser<'_> {
         };
         loop {
             self.ws();
-            if self.peek_keyword("kind") {
-                self.keyword("kind");
-                self.ws();
-                self.eat('=');
-                self.ws();
-                out.bag_as_array = self.ident()?.eq_ignore_ascii_case("array");
-            } else if self.peek_keyword("bagexpansion") {
-                self.keyword("bagexpansion");
-                self.ws();
-                self.eat('=');
-                self.ws();
-                out.bag_as_array = self.ident()?.eq_ignore_ascii_case("array");
-            } else if self.peek_keyword("with_itemindex") {
-                self.keyword("with_itemindex");
-                self.ws();
-                self.eat('=');
-                self.ws();
-                out.index = Some(self.ident()?);
+            if let Some(kind) = self.option(&["kind", "bagexpansion"])? {
+                out.bag_as_array = kind.eq_ignore_ascii_case("array");
+            } else if let Some(name) = self.option(&["with_itemindex"])? {
+                out.index = Some(name);
             } else if self.peek_keyword("hint") {
                 self.skip_option()?;
             } else {
@@ -144,26 +139,10 @@ impl Parser<'_> {
         if !self.eat('(') {
             return Err(self.error("Expected \"(\""));
         }
-        let mut columns = Vec::new();
-        loop {
-            self.ws();
-            let name = self.ident()?;
-            self.ws();
-            let ty = if self.eat(':') {
-                self.ws();
-                self.ident()?.to_ascii_lowercase()
-            } else {
-                "string".into()
-            };
-            columns.push((name, ty));
-            self.ws();
-            if self.eat(')') {
-                break;
-            }
-            if !self.eat(',') {
-                return Err(self.error("Expected \",\" or \")\""));
-            }
+        if self.peek() == Some(')') {
+            return Err(self.error("Expected a name"));
         }
+        let columns = self.list(')', false, |p| p.column_decl(false))?;
         self.ws();
         let mut options = Vec::new();
         if self.keyword("with") {
@@ -171,29 +150,20 @@ impl Parser<'_> {
             if !self.eat('(') {
                 return Err(self.error("Expected \"(\""));
             }
-            loop {
-                self.ws();
-                let key = self.ident()?.to_ascii_lowercase();
-                self.ws();
-                if !self.eat('=') {
-                    return Err(self.error("Expected \"=\""));
+            options = self.list(')', false, |p| {
+                let key = p.ident()?.to_ascii_lowercase();
+                p.ws();
+                if !p.eat('=') {
+                    return Err(p.error("Expected \"=\""));
                 }
-                self.ws();
-                let value = match self.primary()? {
-                    Expr::Str(s) => s,
-                    Expr::Bool(b) => b.to_string(),
-                    Expr::Column(c, _) => c,
-                    _ => return Err(self.error("Expected a string")),
-                };
-                options.push((key, value));
-                self.ws();
-                if self.eat(')') {
-                    break;
+                p.ws();
+                match p.primary()? {
+                    Expr::Str(s) => Ok((key, s)),
+                    Expr::Bool(b) => Ok((key, b.to_string())),
+                    Expr::Column(c, _) => Ok((key, c)),
+                    _ => Err(p.error("Expected a string")),
                 }
-                if !self.eat(',') {
-                    return Err(self.error("Expected \",\" or \")\""));
-                }
-            }
+            })?;
         }
         Ok(Op::ParseKv {
             expr,
@@ -257,28 +227,9 @@ impl Parser<'_> {
                 if !self.keyword("by") {
                     return Err(self.error("Expected BY"));
                 }
-                let mut keys = Vec::new();
-                loop {
-                    self.ws();
-                    let e = self.expr()?;
-                    self.ws();
-                    let desc = if self.keyword("asc") {
-                        false
-                    } else {
-                        self.keyword("desc");
-                        true
-                    };
-                    self.ws();
-                    let mut nulls = None;
-                    if self.keyword("nulls") {
-                        self.ws();
-                        nulls = Some(self.keyword("first") || !self.keyword("last"));
-                    }
-                    keys.push((e, desc, nulls));
-                    self.ws();
-                    if !self.eat(',') {
-                        break;
-                    }
+                let mut keys = vec![self.sort_key()?];
+                while self.eat(',') {
+                    keys.push(self.sort_key()?);
                 }
                 Op::Sort(keys)
             }
@@ -288,19 +239,9 @@ impl Parser<'_> {
                 if !self.keyword("by") {
                     return Err(self.error("Expected BY"));
                 }
-                let by = self.expr()?;
-                self.ws();
-                let desc = if self.keyword("asc") {
-                    false
-                } else {
-                    self.keyword("desc");
-                    true
-                };
-                self.ws();
-                if self.keyword("nulls") {
-                    self.ws();
-                    let _ = self.keyword("first") || self.keyword("last");
-                }
+                // An explicit nulls placement is read; top places nulls as
+                // sort does by default.
+                let (by, desc, _) = self.sort_key()?;
                 Op::Top { n, by, desc }
             }
             "take" | "limit" => Op::Take(self.expr()?),
@@ -391,20 +332,7 @@ impl Parser<'_> {
                 if !self.eat('(') {
                     return Err(self.error("Expected \"(\" after the plugin name"));
                 }
-                let mut args = Vec::new();
-                self.ws();
-                if !self.eat(')') {
-                    loop {
-                        args.push(self.expr()?);
-                        self.ws();
-                        if self.eat(')') {
-                            break;
-                        }
-                        if !self.eat(',') {
-                            return Err(self.error("Expected \",\" or \")\""));
-                        }
-                    }
-                }
+                let args = self.list(')', false, |p| p.expr())?;
                 Op::Evaluate {
                     plugin,
                     args,
@@ -413,14 +341,9 @@ impl Parser<'_> {
             }
             "union" => Op::Union(self.union_list()?),
             "parse" => {
-                let mut regex = false;
-                if self.keyword("kind") {
-                    self.ws();
-                    self.eat('=');
-                    self.ws();
-                    regex = self.ident()?.eq_ignore_ascii_case("regex");
-                    self.ws();
-                }
+                let regex = self
+                    .option(&["kind"])?
+                    .is_some_and(|k| k.eq_ignore_ascii_case("regex"));
                 let expr = self.expr()?;
                 self.ws();
                 if !self.keyword("with") {
@@ -445,14 +368,7 @@ impl Parser<'_> {
                             pieces.push(ParsePiece::Text(self.verbatim(q)?));
                         }
                         Some(c) if ident_start(c) => {
-                            let name = self.ident()?;
-                            self.ws();
-                            let ty = if self.eat(':') {
-                                self.ws();
-                                self.ident()?.to_ascii_lowercase()
-                            } else {
-                                "string".into()
-                            };
+                            let (name, ty) = self.column_decl(false)?;
                             pieces.push(ParsePiece::Column(name, ty));
                         }
                         _ => break,
@@ -482,12 +398,8 @@ impl Parser<'_> {
         };
         loop {
             self.ws();
-            if self.keyword("kind") {
-                self.ws();
-                self.eat('=');
-                self.ws();
-                let k = self.ident()?.to_ascii_lowercase();
-                kind = match k.as_str() {
+            if let Some(k) = self.option(&["kind"])? {
+                kind = match k.to_ascii_lowercase().as_str() {
                     "innerunique" => JoinKind::InnerUnique,
                     "inner" => JoinKind::Inner,
                     "leftouter" => JoinKind::LeftOuter,

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use super::ast::{Arg, Expr, FuncBody, MvExpand, ParsePiece, Tabular};
 use super::eval::Row;
-use super::exec::{Empty, Exec, KRow, LetValue, Table, name_matches, typed};
+use super::exec::{Empty, Exec, KRow, LetValue, Table, add_column, name_matches, typed};
 use super::parser::default_name;
 use super::value::{KV, date_from_str};
 use crate::rules::kusto::operators::MV_APPLY_INPUT;
@@ -52,11 +52,11 @@ impl Exec<'_> {
     }
 
     /// The rows each input row expands into, with the item's index.
-    fn expand_row(&self, r: &KRow, m: &MvExpand) -> Vec<KRow> {
-        let mut lists: Vec<(String, Vec<KV>)> = Vec::new();
-        for (n, e) in &m.items {
-            let name = n.clone().unwrap_or_else(|| default_name(e));
-            let items = match self.ev(e, r) {
+    fn expand_row(&self, r: &KRow, m: &MvExpand, names: &[String]) -> Vec<KRow> {
+        let lists: Vec<Vec<KV>> = m
+            .items
+            .iter()
+            .map(|(_, e)| match self.ev(e, r) {
                 // A property bag expands into one-key bags, or into
                 // [key, value] pairs with kind=array.
                 KV::Dyn(Json::Object(map)) => map
@@ -73,93 +73,80 @@ impl Exec<'_> {
                     .collect(),
                 KV::Dyn(Json::Array(a)) => a.into_iter().map(KV::Dyn).collect(),
                 v => vec![v],
-            };
-            lists.push((name, items));
-        }
-        let n = lists.iter().map(|(_, l)| l.len()).max().unwrap_or(0);
+            })
+            .collect();
+        let n = lists.iter().map(Vec::len).max().unwrap_or(0);
         (0..n)
             .map(|i| {
                 let mut nr = r.clone();
-                for (name, items) in &lists {
-                    let v = items.get(i).cloned().unwrap_or(KV::Null);
-                    nr.cols.retain(|(c, _)| c != name);
-                    nr.cols.push((name.clone(), v));
+                for (name, items) in names.iter().zip(&lists) {
+                    nr.set(name, items.get(i).cloned().unwrap_or(KV::Null));
                 }
                 if let Some(ix) = &m.index {
-                    nr.cols.retain(|(c, _)| c != ix);
-                    nr.cols.push((ix.clone(), KV::Long(i as i64)));
+                    nr.set(ix, KV::Long(i as i64));
                 }
                 nr
             })
             .collect()
     }
 
-    fn expanded_columns(mut columns: Vec<String>, m: &MvExpand) -> Vec<String> {
-        for (n, e) in &m.items {
-            let name = n.clone().unwrap_or_else(|| default_name(e));
-            if !columns.contains(&name) {
-                columns.push(name);
-            }
+    /// The names of the expanded columns, and the table's columns with
+    /// them (and the index column) added.
+    fn expanded_columns(columns: &[String], m: &MvExpand) -> (Vec<String>, Vec<String>) {
+        let names: Vec<String> = m
+            .items
+            .iter()
+            .map(|(n, e)| n.clone().unwrap_or_else(|| default_name(e)))
+            .collect();
+        let mut all = columns.to_vec();
+        for n in names.iter().chain(&m.index) {
+            add_column(&mut all, n);
         }
-        if let Some(ix) = &m.index {
-            if !columns.contains(ix) {
-                columns.push(ix.clone());
-            }
-        }
-        columns
+        (names, all)
     }
 
     pub(super) fn mv_expand(&mut self, mut t: Table, m: &MvExpand) -> Table {
         t.materialize();
+        let (names, columns) = Self::expanded_columns(&t.columns, m);
         let mut rows = Vec::new();
         for r in &t.rows {
-            for nr in self.expand_row(r, m) {
-                if rows.len() >= MAX_EXPANDED_ROWS {
-                    break;
-                }
-                rows.push(nr);
+            if rows.len() >= MAX_EXPANDED_ROWS {
+                break;
             }
+            rows.extend(self.expand_row(r, m, &names));
         }
-        Table {
-            columns: Self::expanded_columns(t.columns, m),
-            rows,
-        }
+        rows.truncate(MAX_EXPANDED_ROWS);
+        Table { columns, rows }
     }
 
     pub(super) fn mv_apply(&mut self, mut t: Table, m: &MvExpand, sub: &Tabular) -> Table {
         t.materialize();
-        let input_cols = Self::expanded_columns(t.columns.clone(), m);
+        let (names, input_cols) = Self::expanded_columns(&t.columns, m);
         let mut columns = t.columns.clone();
         let mut rows = Vec::new();
-        let saved = self.lets.get(MV_APPLY_INPUT).cloned();
+        // The subquery's input, and any `as` inside it, end with it.
+        let saved = self.lets.clone();
         for r in &t.rows {
             let part = Table {
                 columns: input_cols.clone(),
-                rows: self.expand_row(r, m),
+                rows: self.expand_row(r, m, &names),
             };
             self.lets
                 .insert(MV_APPLY_INPUT.into(), LetValue::Table(Arc::new(part)));
             let out = self.tabular(sub);
             for c in &out.columns {
-                if !columns.contains(c) {
-                    columns.push(c.clone());
-                }
+                add_column(&mut columns, c);
             }
             for o in out.rows {
                 let mut nr = r.clone();
                 for c in &out.columns {
-                    let v = o.get(c);
-                    nr.cols.retain(|(n, _)| n != c);
-                    nr.cols.push((c.clone(), v));
+                    nr.set(c, o.get(c));
                 }
                 nr.evidence = o.evidence;
                 rows.push(nr);
             }
         }
-        match saved {
-            Some(v) => self.lets.insert(MV_APPLY_INPUT.into(), v),
-            None => self.lets.remove(MV_APPLY_INPUT),
-        };
+        self.lets = saved;
         Table { columns, rows }
     }
 
@@ -177,10 +164,8 @@ impl Exec<'_> {
         t.materialize();
         let mut cols: Vec<String> = Vec::new();
         for p in &patterns {
-            for c in &t.columns {
-                if name_matches(p, c) && !cols.contains(c) {
-                    cols.push(c.clone());
-                }
+            for c in t.columns.iter().filter(|c| name_matches(p, c)) {
+                add_column(&mut cols, c);
             }
         }
         for r in &mut t.rows {
@@ -204,32 +189,52 @@ impl Exec<'_> {
             .unwrap_or_default();
         let col_name = default_name(col);
         t.materialize();
-        let mut new_cols: Vec<String> = Vec::new();
+        t.columns.retain(|c| *c != col_name);
         for r in &mut t.rows {
             let bag = self.ev(col, r);
             r.cols.retain(|(n, _)| *n != col_name);
             if let KV::Dyn(Json::Object(m)) = bag {
                 for (k, v) in m {
                     let name = format!("{prefix}{k}");
-                    if !new_cols.contains(&name) {
-                        new_cols.push(name.clone());
-                    }
-                    r.cols.push((name, KV::from_json(&v)));
+                    add_column(&mut t.columns, &name);
+                    r.set(&name, KV::from_json(&v));
                 }
             }
         }
-        t.columns.retain(|c| *c != col_name);
-        for c in new_cols {
-            if !t.columns.contains(&c) {
-                t.columns.push(c);
+        t
+    }
+
+    /// Text taken apart into typed columns: `take` gives, for a row's
+    /// text, each column's raw value (none where it is absent).
+    fn extract_into(
+        &mut self,
+        mut t: Table,
+        expr: &Expr,
+        columns: &[(String, String)],
+        take: impl Fn(&str) -> Vec<Option<String>>,
+    ) -> Table {
+        for i in 0..t.rows.len() {
+            let text = self.ev(expr, &t.rows[i]).to_text();
+            let raws = take(&text);
+            let r = &mut t.rows[i];
+            for ((name, ty), raw) in columns.iter().zip(raws) {
+                let v = match raw {
+                    Some(s) => typed_text(s, ty),
+                    None if ty == "string" => KV::Str(String::new()),
+                    None => KV::Null,
+                };
+                r.set(name, v);
             }
+        }
+        for (name, _) in columns {
+            add_column(&mut t.columns, name);
         }
         t
     }
 
     pub(super) fn parse(
         &mut self,
-        mut t: Table,
+        t: Table,
         expr: &Expr,
         pieces: &[ParsePiece],
         regex: bool,
@@ -249,67 +254,39 @@ impl Exec<'_> {
         }
         re.push('$');
         let compiled = regex::Regex::new(&format!("(?s){re}")).ok();
-        for i in 0..t.rows.len() {
-            let text = self.ev(expr, &t.rows[i]).to_text();
-            let caps = compiled.as_ref().and_then(|r| r.captures(&text));
-            let r = &mut t.rows[i];
-            for (k, (name, ty)) in columns.iter().enumerate() {
-                let raw = caps
-                    .as_ref()
-                    .and_then(|c| c.get(k + 1))
-                    .map(|m| m.as_str().to_string());
-                let v = match (raw, ty.as_str()) {
-                    (None, "string") => KV::Str(String::new()),
-                    (None, _) => KV::Null,
-                    (Some(s), "long" | "int") => s.trim().parse().map_or(KV::Null, KV::Long),
-                    (Some(s), "real" | "double") => s.trim().parse().map_or(KV::Null, KV::Real),
-                    (Some(s), "datetime") => date_from_str(&s).map_or(KV::Null, KV::Date),
-                    (Some(s), _) => KV::Str(s),
-                };
-                r.cols.retain(|(c, _)| c != name);
-                r.cols.push((name.clone(), v));
-            }
-        }
-        for (name, _) in columns {
-            if !t.columns.contains(&name) {
-                t.columns.push(name);
-            }
-        }
-        t
+        let n = columns.len();
+        self.extract_into(t, expr, &columns, |text| {
+            let caps = compiled.as_ref().and_then(|r| r.captures(text));
+            (1..=n)
+                .map(|k| {
+                    caps.as_ref()
+                        .and_then(|c| c.get(k))
+                        .map(|m| m.as_str().to_string())
+                })
+                .collect()
+        })
     }
 
     pub(super) fn parse_kv(
         &mut self,
-        mut t: Table,
+        t: Table,
         expr: &Expr,
         columns: &[(String, String)],
         options: &[(String, String)],
     ) -> Table {
         let kv = KvSyntax::new(options);
-        for i in 0..t.rows.len() {
-            let text = self.ev(expr, &t.rows[i]).to_text();
-            let found = kv.pairs(&text);
-            let r = &mut t.rows[i];
-            for (name, ty) in columns {
-                let raw = found
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone());
-                let v = match raw {
-                    Some(s) => typed_text(s, ty),
-                    None if ty == "string" => KV::Str(String::new()),
-                    None => KV::Null,
-                };
-                r.cols.retain(|(c, _)| c != name);
-                r.cols.push((name.clone(), v));
-            }
-        }
-        for (name, _) in columns {
-            if !t.columns.contains(name) {
-                t.columns.push(name.clone());
-            }
-        }
-        t
+        self.extract_into(t, expr, columns, |text| {
+            let found = kv.pairs(text);
+            columns
+                .iter()
+                .map(|(name, _)| {
+                    found
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.clone())
+                })
+                .collect()
+        })
     }
 }
 
@@ -333,8 +310,8 @@ fn typed_text(s: String, ty: &str) -> KV {
 /// How `parse-kv` reads keys and values: given delimiters, any
 /// non-alphanumeric character, or a regular expression.
 struct KvSyntax {
-    pair: Option<String>,
-    kv: Option<String>,
+    pair: Option<Vec<char>>,
+    kv: Option<Vec<char>>,
     quotes: Vec<(char, char)>,
     escapes: Vec<char>,
     greedy: bool,
@@ -353,8 +330,8 @@ impl KvSyntax {
         };
         for (k, v) in options {
             match k.as_str() {
-                "pair_delimiter" => s.pair = Some(v.clone()),
-                "kv_delimiter" => s.kv = Some(v.clone()),
+                "pair_delimiter" => s.pair = Some(v.chars().collect()),
+                "kv_delimiter" => s.kv = Some(v.chars().collect()),
                 "quote" => {
                     let c: Vec<char> = v.chars().collect();
                     match c.as_slice() {
@@ -391,18 +368,16 @@ impl KvSyntax {
         let chars: Vec<char> = text.chars().collect();
         match (&self.pair, &self.kv) {
             (Some(pair), Some(kv)) => {
-                let pair: Vec<char> = pair.chars().collect();
-                let kv: Vec<char> = kv.chars().collect();
                 let mut i = 0;
                 while i < chars.len() {
-                    let (key, next) = self.token(&chars, i, &kv, false);
-                    let (_, pair_end) = self.token(&chars, i, &pair, false);
-                    if !starts(&chars, next, &kv) || pair_end < next {
+                    let (key, next) = self.token(&chars, i, kv, false);
+                    let (_, pair_end) = self.token(&chars, i, pair, false);
+                    if !starts(&chars, next, kv) || pair_end < next {
                         // No value: skip to the next pair.
                         i = pair_end + pair.len();
                         continue;
                     }
-                    let (value, end) = self.token(&chars, next + kv.len(), &pair, self.greedy);
+                    let (value, end) = self.token(&chars, next + kv.len(), pair, self.greedy);
                     push(key.trim().into(), value.trim().into());
                     i = end + pair.len();
                 }
@@ -495,22 +470,20 @@ impl KvSyntax {
             out.push(chars[i]);
             i += 1;
         }
-        if greedy && self.kv.is_some() {
+        if let (true, Some(kv)) = (greedy, &self.kv) {
             // Keep going while the next piece holds no key-value delimiter.
-            let kv: Vec<char> = self.kv.as_deref().unwrap_or("").chars().collect();
             while i < chars.len() {
-                let mut j = i + stop.len();
-                let mut piece = String::new();
+                let from = (i + stop.len()).min(chars.len());
+                let mut j = from;
                 while j < chars.len() && !starts(chars, j, stop) {
-                    piece.push(chars[j]);
                     j += 1;
                 }
-                let piece_chars: Vec<char> = piece.chars().collect();
-                if (0..piece_chars.len()).any(|k| starts(&piece_chars, k, &kv)) {
+                let piece = &chars[from..j];
+                if (0..piece.len()).any(|k| starts(piece, k, kv)) {
                     break;
                 }
                 out.extend(stop.iter());
-                out.push_str(&piece);
+                out.extend(piece.iter());
                 i = j;
             }
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::ast::{Arg, Expr, Func, FuncBody, Let, Param, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
+use crate::rules::lex::Cursor;
 
 pub(super) const MAX_DEPTH: usize = 128;
 
@@ -97,51 +98,69 @@ impl Parser<'_> {
         None
     }
 
+    /// `name = value` when the cursor stands at one of `names`: the value,
+    /// a name or word.
+    pub(super) fn option(&mut self, names: &[&str]) -> Result<Option<String>, Diagnostic> {
+        for n in names {
+            if self.keyword(n) {
+                self.ws();
+                self.eat('=');
+                self.ws();
+                let v = self.ident()?;
+                self.ws();
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `Name:type` in a schema. Without the type, a string column, unless
+    /// the type is required.
+    pub(super) fn column_decl(
+        &mut self,
+        type_required: bool,
+    ) -> Result<(String, String), Diagnostic> {
+        let name = self.ident()?;
+        self.ws();
+        if !self.eat(':') {
+            if type_required {
+                return Err(self.error("Expected \":\" and a type"));
+            }
+            return Ok((name, "string".into()));
+        }
+        self.ws();
+        Ok((name, self.ident()?.to_ascii_lowercase()))
+    }
+
     /// `(a:long, T:(x:string), b:string = "d") { let ...; body }`
     fn function(&mut self) -> Result<Func, Diagnostic> {
         self.eat('(');
-        let mut params = Vec::new();
-        loop {
-            self.ws();
-            if self.eat(')') {
-                break;
+        let params = self.list(')', true, |p| {
+            let name = p.ident()?;
+            p.ws();
+            if !p.eat(':') {
+                return Err(p.error("Expected \":\" and the parameter's type"));
             }
-            let name = self.ident()?;
-            self.ws();
-            if !self.eat(':') {
-                return Err(self.error("Expected \":\" and the parameter's type"));
-            }
-            self.ws();
-            let table = self.peek() == Some('(');
+            p.ws();
+            let table = p.peek() == Some('(');
             if table {
                 // The schema is not checked: columns are looked up by name.
-                self.pos += 1;
-                let (at, _) = self
+                p.pos += 1;
+                let (at, _) = p
                     .top_level(&[')'])
-                    .ok_or_else(|| self.error("Expected \")\""))?;
-                self.pos += at + 1;
+                    .ok_or_else(|| p.error("Expected \")\""))?;
+                p.pos += at + 1;
             } else {
-                self.ident()?;
+                p.ident()?;
             }
-            self.ws();
-            let default = if self.eat('=') {
-                Some(self.expr()?)
-            } else {
-                None
-            };
-            params.push(Param {
+            p.ws();
+            let default = if p.eat('=') { Some(p.expr()?) } else { None };
+            Ok(Param {
                 name,
                 table,
                 default,
-            });
-            self.ws();
-            if self.eat(')') {
-                break;
-            }
-            if !self.eat(',') {
-                return Err(self.error("Expected \",\" or \")\""));
-            }
-        }
+            })
+        })?;
         self.ws();
         if !self.eat('{') {
             return Err(self.error("Expected \"{\" and the function's body"));
@@ -169,29 +188,20 @@ pub(super) fn ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-impl<'a> Parser<'a> {
-    pub(super) fn rest(&self) -> &'a str {
-        &self.src[self.pos..]
+impl<'a> Cursor<'a> for Parser<'a> {
+    fn src(&self) -> &'a str {
+        self.src
     }
 
-    pub(super) fn at_end(&self) -> bool {
-        self.pos >= self.src.len()
+    fn pos(&self) -> usize {
+        self.pos
     }
 
-    pub(super) fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+    fn set_pos(&mut self, pos: usize) {
+        self.pos = pos;
     }
 
-    pub(super) fn error(&self, msg: &str) -> Diagnostic {
-        let found = match self.peek() {
-            None => "end of input".to_string(),
-            Some(c) => format!("\"{}\"", c.escape_default()),
-        };
-        let end = self.pos + self.peek().map_or(0, char::len_utf8);
-        Diagnostic::new(Span::new(self.pos, end), format!("{msg}, found {found}."))
-    }
-
-    pub(super) fn ws(&mut self) {
+    fn ws(&mut self) {
         loop {
             let r = self.rest();
             let t = r.trim_start();
@@ -203,16 +213,9 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
 
-    pub(super) fn eat(&mut self, c: char) -> bool {
-        if self.peek() == Some(c) {
-            self.pos += c.len_utf8();
-            true
-        } else {
-            false
-        }
-    }
-
+impl<'a> Parser<'a> {
     pub(super) fn keyword(&mut self, word: &str) -> bool {
         let r = self.rest();
         let ok = r
@@ -243,16 +246,9 @@ impl<'a> Parser<'a> {
     /// Whether the `(` at the cursor opens a parameter list followed by
     /// a `{ body }`.
     pub(super) fn looks_like_function(&self) -> bool {
-        let inner = Parser {
-            src: self.src,
-            pos: self.pos + 1,
-            depth: 0,
-            funcs: HashMap::new(),
-        };
-        match inner.top_level(&[')']) {
-            Some((at, _)) => self.src[inner.pos + at + 1..].trim_start().starts_with('{'),
-            None => false,
-        }
+        let params = &self.rest()[1..];
+        top_level(params, &[')'])
+            .is_some_and(|(at, _)| params[at + 1..].trim_start().starts_with('{'))
     }
 
     /// Whether the let body (up to its `;`) is a table: it pipes, or starts
@@ -285,20 +281,7 @@ impl<'a> Parser<'a> {
     /// The first of `stops` at the top level of the rest of the text (not
     /// inside quotes or brackets), with its offset from the cursor.
     pub(super) fn top_level(&self, stops: &[char]) -> Option<(usize, char)> {
-        let mut depth = 0i32;
-        let mut quote: Option<char> = None;
-        for (i, c) in self.rest().char_indices() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, c) if depth == 0 && stops.contains(&c) => return Some((i, c)),
-                (None, '(' | '[' | '{') => depth += 1,
-                (None, ')' | ']' | '}') => depth -= 1,
-                _ => {}
-            }
-        }
-        None
+        top_level(self.rest(), stops)
     }
 
     /// A name: letters, digits, `_`, `$left`; or `['any text']`.
@@ -361,18 +344,22 @@ impl<'a> Parser<'a> {
     pub(super) fn tabular(&mut self) -> Result<Tabular, Diagnostic> {
         self.enter()?;
         self.ws();
-        let mut t = self.source()?;
+        let t = self.source()?;
+        let t = self.pipes(t)?;
+        self.depth -= 1;
+        Ok(t)
+    }
+
+    /// `| operator` after `| operator`, onto `t`.
+    pub(super) fn pipes(&mut self, mut t: Tabular) -> Result<Tabular, Diagnostic> {
         loop {
             self.ws();
             if !self.eat('|') {
-                break;
+                return Ok(t);
             }
             self.ws();
-            let op = self.operator()?;
-            t = Tabular::Pipe(Box::new(t), op);
+            t = Tabular::Pipe(Box::new(t), self.operator()?);
         }
-        self.depth -= 1;
-        Ok(t)
     }
 
     pub(super) fn source(&mut self) -> Result<Tabular, Diagnostic> {
@@ -390,47 +377,12 @@ impl<'a> Parser<'a> {
             if !self.eat('(') {
                 return Err(self.error("Expected \"(\" after datatable"));
             }
-            let mut columns = Vec::new();
-            loop {
-                self.ws();
-                if self.eat(')') {
-                    break;
-                }
-                let name = self.ident()?;
-                self.ws();
-                if !self.eat(':') {
-                    return Err(self.error("Expected \":\" and a type"));
-                }
-                self.ws();
-                let ty = self.ident()?.to_ascii_lowercase();
-                columns.push((name, ty));
-                self.ws();
-                if self.eat(')') {
-                    break;
-                }
-                if !self.eat(',') {
-                    return Err(self.error("Expected \",\" or \")\""));
-                }
-            }
+            let columns = self.list(')', true, |p| p.column_decl(true))?;
             self.ws();
             if !self.eat('[') {
                 return Err(self.error("Expected \"[\" and the values"));
             }
-            let mut values = Vec::new();
-            loop {
-                self.ws();
-                if self.eat(']') {
-                    break;
-                }
-                values.push(self.expr()?);
-                self.ws();
-                if self.eat(']') {
-                    break;
-                }
-                if !self.eat(',') {
-                    return Err(self.error("Expected \",\" or \"]\""));
-                }
-            }
+            let values = self.list(']', true, |p| p.expr())?;
             return Ok(Tabular::Datatable { columns, values });
         }
         if self.keyword("print") {
@@ -470,7 +422,7 @@ impl<'a> Parser<'a> {
                 columns: Vec::new(),
                 values: Vec::new(),
             };
-            return self.piped_one(empty);
+            return Ok(Tabular::Pipe(Box::new(empty), self.operator()?));
         }
         // `materialize(T)` caches T; every table here is computed once.
         if self.keyword("materialize") || self.keyword("view") {
@@ -484,25 +436,15 @@ impl<'a> Parser<'a> {
         if self.peek() == Some('(') {
             if let Some((kinds, _)) = self.funcs.get(&name).cloned() {
                 self.pos += 1;
-                let mut args = Vec::new();
-                loop {
-                    self.ws();
-                    if self.eat(')') {
-                        break;
-                    }
-                    if kinds.get(args.len()).copied().unwrap_or(false) {
-                        args.push(Arg::Table(self.tabular()?));
+                let mut next = 0;
+                let args = self.list(')', true, |p| {
+                    next += 1;
+                    Ok(if kinds.get(next - 1).copied().unwrap_or(false) {
+                        Arg::Table(p.tabular()?)
                     } else {
-                        args.push(Arg::Scalar(self.expr()?));
-                    }
-                    self.ws();
-                    if self.eat(')') {
-                        break;
-                    }
-                    if !self.eat(',') {
-                        return Err(self.error("Expected \",\" or \")\""));
-                    }
-                }
+                        Arg::Scalar(p.expr()?)
+                    })
+                })?;
                 return Ok(Tabular::Invoke {
                     name,
                     args,
@@ -519,16 +461,7 @@ impl<'a> Parser<'a> {
         loop {
             self.ws();
             // Options such as `kind=outer` or `withsource=T` are accepted.
-            for opt in ["kind", "withsource", "isfuzzy"] {
-                if self.peek_keyword(opt) {
-                    self.keyword(opt);
-                    self.ws();
-                    self.eat('=');
-                    self.ws();
-                    let _ = self.ident();
-                    self.ws();
-                }
-            }
+            while self.option(&["kind", "withsource", "isfuzzy"])?.is_some() {}
             out.push(self.source_or_pipeline()?);
             self.ws();
             if !self.eat(',') {
@@ -610,6 +543,25 @@ impl<'a> Parser<'a> {
         self.ws();
         Ok((named, self.expr()?))
     }
+}
+
+/// The first of `stops` at the top level of `text` (not inside quotes or
+/// brackets), with its offset.
+fn top_level(text: &str, stops: &[char]) -> Option<(usize, char)> {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, c) if depth == 0 && stops.contains(&c) => return Some((i, c)),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The column name Kusto gives an unnamed expression.

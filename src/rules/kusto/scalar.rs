@@ -5,6 +5,7 @@
 use super::ast::{BinOp, Expr, StrOp, Tabular};
 use super::parser::{Parser, ident_start};
 use crate::rules::diag::{Diagnostic, Span};
+use crate::rules::lex::Cursor;
 
 impl Parser<'_> {
     pub fn expr(&mut self) -> Result<Expr, Diagnostic> {
@@ -117,21 +118,7 @@ impl Parser<'_> {
             if !self.eat('(') {
                 return Err(self.error("Expected \"(\""));
             }
-            let mut list = Vec::new();
-            loop {
-                self.ws();
-                if self.eat(')') {
-                    break;
-                }
-                list.push(self.expr()?);
-                self.ws();
-                if self.eat(')') {
-                    break;
-                }
-                if !self.eat(',') {
-                    return Err(self.error("Expected \",\" or \")\""));
-                }
-            }
+            let list = self.list(')', true, |p| p.expr())?;
             if word == "has_all" {
                 // has_all: every term present.
                 let mut e: Option<Expr> = None;
@@ -332,21 +319,7 @@ impl Parser<'_> {
                         return Ok(Expr::ToScalar(Box::new(t)));
                     }
                     self.pos += 1;
-                    let mut args = Vec::new();
-                    self.ws();
-                    if !self.eat(')') {
-                        loop {
-                            self.ws();
-                            args.push(self.expr()?);
-                            self.ws();
-                            if self.eat(')') {
-                                break;
-                            }
-                            if !self.eat(',') {
-                                return Err(self.error("Expected \",\" or \")\""));
-                            }
-                        }
-                    }
+                    let args = self.list(')', false, |p| p.expr())?;
                     return Ok(Expr::Call {
                         name: lower,
                         args,
@@ -395,33 +368,15 @@ impl Parser<'_> {
                 .map(|n| Expr::Long(n as i64))
                 .map_err(|_| Diagnostic::new(span, "Invalid hexadecimal number."));
         }
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        let mut real = false;
+        let mut real = self.scan_number();
         // `10.` is a real, but `1..5` is a range and `x.y` a member.
-        if self.peek() == Some('.')
+        if !real
+            && self.peek() == Some('.')
             && !self.rest()[1..]
                 .starts_with(|c: char| c == '.' || c.is_ascii_digit() || ident_start(c))
         {
             real = true;
             self.pos += 1;
-        }
-        if self.peek() == Some('.') && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit()) {
-            real = true;
-            self.pos += 1;
-            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                self.pos += 1;
-            }
-        }
-        if matches!(self.peek(), Some('e' | 'E'))
-            && self.rest()[1..].starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
-        {
-            real = true;
-            self.pos += 2;
-            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                self.pos += 1;
-            }
         }
         let num = &self.src[start..self.pos];
         // A unit right after the number makes a timespan: 5m, 1.5h, 100ms.

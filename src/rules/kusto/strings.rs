@@ -1,10 +1,7 @@
 //! Kusto's text functions beyond the basics: URL and base64 encoding,
-//! edit distance and similarity, version numbers, and a few numeric and
-//! calendar helpers that need no lazy arguments.
+//! edit distance and similarity, version numbers.
 
-use chrono::{Datelike, Duration, TimeZone, Utc};
-
-use super::value::{KV, to_datetime};
+use super::value::KV;
 
 pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("url_encode", 1, 1),
@@ -14,9 +11,6 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("levenshtein", 2, 2),
     ("string_similarity", 2, 2),
     ("parse_version", 1, 1),
-    ("atan2", 2, 2),
-    ("endofweek", 1, 2),
-    ("endofyear", 1, 2),
 ];
 
 fn percent_encode(s: &str, keep: &str) -> String {
@@ -125,30 +119,6 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             }
         }
         "parse_version" => version(&text(0)).map_or(KV::Null, KV::Real),
-        "atan2" => match (args[0].as_f64(), args[1].as_f64()) {
-            (Some(y), Some(x)) => KV::Real(y.atan2(x)),
-            _ => KV::Null,
-        },
-        "endofweek" | "endofyear" => {
-            let (KV::Date(t), offset) = (&args[0], args.get(1).and_then(KV::as_f64).unwrap_or(0.0))
-            else {
-                return Some(KV::Null);
-            };
-            let Some(d) = to_datetime(*t) else {
-                return Some(KV::Null);
-            };
-            let start = if name == "endofweek" {
-                let day =
-                    d.date_naive() - Duration::days(i64::from(d.weekday().num_days_from_sunday()));
-                let week = Duration::weeks(offset as i64 + 1);
-                Utc.from_utc_datetime(&(day.and_hms_opt(0, 0, 0)?)) + week
-            } else {
-                Utc.with_ymd_and_hms(d.year() + offset as i32 + 1, 1, 1, 0, 0, 0)
-                    .single()?
-            };
-            let ticks = start.timestamp() * 10_000_000 - 1;
-            KV::Date(ticks)
-        }
         _ => return None,
     })
 }

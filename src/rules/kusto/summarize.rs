@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 
 use super::ast::Expr;
-use super::exec::{Empty, Exec, KRow, Table, lit, order};
+use super::exec::{Empty, Exec, KRow, Table, add_column, lit, order};
 use super::parser::default_name;
 use super::value::KV;
 use crate::detect::EventRef;
@@ -71,8 +71,8 @@ impl Exec<'_> {
                             k += 1;
                         }
                     }
-                    if first && !columns.contains(&name) {
-                        columns.push(name.clone());
+                    if first {
+                        add_column(&mut columns, &name);
                     }
                     cols.push((name, v));
                 }
@@ -93,9 +93,7 @@ impl Exec<'_> {
         if out_rows.is_empty() {
             for (n, e) in aggs {
                 for (name, _) in self.aggregate(n.as_deref(), e, &[]) {
-                    if !columns.contains(&name) {
-                        columns.push(name);
-                    }
+                    add_column(&mut columns, &name);
                 }
             }
         }

@@ -132,10 +132,13 @@ impl Builder {
                 .collect()
         };
         if let Some(t) = mapping.time(&ev.doc, ev.kind) {
-            let ticks = t.timestamp() * 10_000_000 + i64::from(t.timestamp_subsec_nanos() / 100);
+            let ticks = super::value::to_ticks(t);
             self.latest = Some(self.latest.map_or(ticks, |l| l.max(ticks)));
         }
         let table_name = table.clone();
+        // AzureDiagnostics types its columns by suffix; its string and
+        // GUID columns are empty, not null, where a record lacks them.
+        let suffix_typed = table == "AzureDiagnostics";
         let get = move |name: &str| -> KV {
             if name == "Type" {
                 if let Some(t) = doc.get("Type") {
@@ -146,12 +149,7 @@ impl Builder {
             let found = mapping.lookup(&doc, kind, name);
             match found.first() {
                 Some(v) => value_of(name, v.as_ref()),
-                // AzureDiagnostics types its columns by suffix; its string
-                // and GUID columns are empty, not null, where a record
-                // lacks them.
-                None if table_name == "AzureDiagnostics"
-                    && (name.ends_with("_s") || name.ends_with("_g")) =>
-                {
+                None if suffix_typed && (name.ends_with("_s") || name.ends_with("_g")) => {
                     KV::Str(String::new())
                 }
                 None => KV::Null,
@@ -159,9 +157,7 @@ impl Builder {
         };
         let t = self.tables.entry(table).or_default();
         for c in &columns {
-            if !t.columns.contains(c) {
-                t.columns.push(c.clone());
-            }
+            super::exec::add_column(&mut t.columns, c);
         }
         t.rows.push(KRow {
             cols: Vec::new(),

@@ -34,8 +34,12 @@ pub fn unit_ticks(unit: &str) -> Option<i64> {
 }
 
 pub fn date_from_str(s: &str) -> Option<i64> {
-    crate::model::parse_time(s)
-        .map(|t| t.timestamp() * 10_000_000 + i64::from(t.timestamp_subsec_nanos() / 100))
+    crate::model::parse_time(s).map(to_ticks)
+}
+
+/// A time as Kusto's 100-nanosecond ticks since 1970.
+pub fn to_ticks(t: DateTime<Utc>) -> i64 {
+    t.timestamp() * 10_000_000 + i64::from(t.timestamp_subsec_nanos() / 100)
 }
 
 pub fn to_datetime(ticks: i64) -> Option<DateTime<Utc>> {
@@ -101,6 +105,23 @@ impl KV {
                 .map_or_else(|| n.as_f64().map_or(KV::Null, KV::Real), KV::Long),
             Json::String(s) => KV::Str(s.clone()),
             other => KV::Dyn(other.clone()),
+        }
+    }
+
+    /// The JSON a dynamic value holds, or that text spells.
+    pub fn parsed(self) -> Option<Json> {
+        match self {
+            KV::Dyn(j) => Some(j),
+            KV::Str(s) => serde_json::from_str(&s).ok(),
+            _ => None,
+        }
+    }
+
+    /// The array a dynamic value holds, or that text spells.
+    pub fn into_array(self) -> Option<Vec<Json>> {
+        match self.parsed()? {
+            Json::Array(a) => Some(a),
+            _ => None,
         }
     }
 

@@ -1,0 +1,119 @@
+//! Kusto's calendar functions: the start and end of a day, week, month
+//! or year (with an offset in whole units), parts of a date, and
+//! `format_datetime`. Datetimes are 100-nanosecond ticks since 1970.
+
+use chrono::{Datelike, TimeZone, Utc};
+
+use super::eval::plain;
+use super::value::{KV, to_datetime, to_ticks};
+
+pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
+    ("startofday", 1, 2),
+    ("startofweek", 1, 2),
+    ("startofmonth", 1, 2),
+    ("startofyear", 1, 2),
+    ("endofday", 1, 2),
+    ("endofweek", 1, 2),
+    ("endofmonth", 1, 2),
+    ("endofyear", 1, 2),
+    ("dayofweek", 1, 1),
+    ("dayofmonth", 1, 1),
+    ("dayofyear", 1, 1),
+    ("getyear", 1, 1),
+    ("getmonth", 1, 1),
+    ("format_datetime", 2, 2),
+];
+
+const DAY: i64 = 864_000_000_000;
+
+#[derive(Clone, Copy)]
+enum Unit {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+/// The start of the unit holding `t`, moved by `offset` whole units.
+fn start_of(unit: Unit, t: i64, offset: i64) -> Option<i64> {
+    let day_start = t.div_euclid(DAY) * DAY;
+    match unit {
+        Unit::Day => Some(day_start + offset * DAY),
+        Unit::Week => {
+            let d = to_datetime(t)?;
+            let sunday = day_start - i64::from(d.weekday().num_days_from_sunday()) * DAY;
+            Some(sunday + offset * 7 * DAY)
+        }
+        Unit::Month | Unit::Year => {
+            let d = to_datetime(t)?;
+            let per = if matches!(unit, Unit::Year) { 12 } else { 1 };
+            let month0 = if matches!(unit, Unit::Year) {
+                0
+            } else {
+                i64::from(d.month0())
+            };
+            let months = i64::from(d.year()) * 12 + month0 + offset.checked_mul(per)?;
+            let year = i32::try_from(months.div_euclid(12)).ok()?;
+            let month = u32::try_from(months.rem_euclid(12)).ok()? + 1;
+            Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0)
+                .single()
+                .map(to_ticks)
+        }
+    }
+}
+
+pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
+    let unit = |n: &str| match n {
+        "day" => Some(Unit::Day),
+        "week" => Some(Unit::Week),
+        "month" => Some(Unit::Month),
+        "year" => Some(Unit::Year),
+        _ => None,
+    };
+    let offset = match args.get(1).cloned().map(plain) {
+        Some(KV::Long(n)) => n,
+        _ => 0,
+    };
+    let date = match args.first() {
+        Some(KV::Date(t)) => Some(*t),
+        _ => None,
+    };
+    if let Some(u) = name.strip_prefix("startof").and_then(unit) {
+        return Some(
+            date.and_then(|t| start_of(u, t, offset))
+                .map_or(KV::Null, KV::Date),
+        );
+    }
+    // The end of a unit is the tick before the next one starts.
+    if let Some(u) = name.strip_prefix("endof").and_then(unit) {
+        let next = date.and_then(|t| start_of(u, t, offset.checked_add(1)?));
+        return Some(next.map_or(KV::Null, |n| KV::Date(n - 1)));
+    }
+    let Some(d) = date.and_then(to_datetime) else {
+        return FUNCTIONS
+            .iter()
+            .any(|(n, _, _)| *n == name)
+            .then_some(KV::Null);
+    };
+    Some(match name {
+        "dayofweek" => KV::Span(i64::from(d.weekday().num_days_from_sunday()) * DAY),
+        "dayofmonth" => KV::Long(i64::from(d.day())),
+        "dayofyear" => KV::Long(i64::from(d.ordinal())),
+        "getyear" => KV::Long(i64::from(d.year())),
+        "getmonth" => KV::Long(i64::from(d.month())),
+        "format_datetime" => {
+            let f = args
+                .get(1)
+                .map(KV::to_text)
+                .unwrap_or_default()
+                .replace("yyyy", "%Y")
+                .replace("MM", "%m")
+                .replace("dd", "%d")
+                .replace("HH", "%H")
+                .replace("mm", "%M")
+                .replace("ss", "%S");
+            KV::Str(d.format(&f).to_string())
+        }
+        _ => return None,
+    })
+}
