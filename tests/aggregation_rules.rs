@@ -78,10 +78,7 @@ fn run(
             mapping,
         };
         if kql::matches(q, &f, &ctx) {
-            let ev = EventRef {
-                source: r.loc.source,
-                index: r.loc.index,
-            };
+            let ev = EventRef::new(&r.loc, r.canon.time);
             all.extend(hits::hits_of(&rule, &f, r.canon.time.unwrap(), ev));
         }
     }

@@ -39,11 +39,8 @@ fn run(query: &str, dir: &str) -> Outcome {
     let mut canon: HashMap<EventRef, (SourceKind, Canonical)> = HashMap::new();
     ingest::load(&[fixture(dir)], &LoadOptions::default(), &mut |ev| {
         run.offer(&ev, mapping, None);
-        let r = EventRef {
-            source: ev.loc.source,
-            index: ev.loc.index,
-        };
-        canon.insert(r, (ev.kind, mapping.canonical(&ev.doc, ev.kind)));
+        let c = mapping.canonical(&ev.doc, ev.kind);
+        canon.insert(EventRef::new(&ev.loc, c.time), (ev.kind, c));
     });
     let table = run.finish();
     Outcome {

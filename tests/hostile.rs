@@ -121,6 +121,7 @@ fn hostile_folder_loads_good_records_and_locates_every_bad_one() {
             max_record_bytes: 4096,
             ..Limits::default()
         },
+        ..LoadOptions::default()
     };
     let l = load_with(&[d.to_path_buf()], &opts);
 

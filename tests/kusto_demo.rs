@@ -36,10 +36,7 @@ fn seed_hunting_query_finds_the_attacker_in_every_shape() {
             b.offer(&ev, mapping);
             let c = mapping.canonical(&ev.doc, ev.kind);
             kinds.insert(
-                EventRef {
-                    source: ev.loc.source,
-                    index: ev.loc.index,
-                },
+                EventRef::new(&ev.loc, c.time),
                 (ev.kind, c.ip.unwrap_or_default()),
             );
         });

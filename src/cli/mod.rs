@@ -66,7 +66,10 @@ impl LimitArgs {
             ..Limits::default()
         }
         .with_depth(self.max_depth);
-        LoadOptions { limits }
+        LoadOptions {
+            limits,
+            ..LoadOptions::default()
+        }
     }
 }
 

@@ -89,6 +89,8 @@ mod tests {
             event: EventRef {
                 source: 0,
                 index: i,
+                line: i + 1,
+                time_ms: i64::MIN,
             },
             group: vec![who.into()],
             distinct: Some(what.into()),

@@ -63,10 +63,7 @@ impl EsqlRun {
         self.runner.push(&Source {
             fields: &fields,
             types: &crate::rules::types::of,
-            evidence: Some(EventRef {
-                source: ev.loc.source,
-                index: ev.loc.index,
-            }),
+            evidence: Some(EventRef::new(&ev.loc, mapping.time(&ev.doc, ev.kind))),
             metadata,
         });
     }

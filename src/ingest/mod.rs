@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -126,6 +127,17 @@ pub struct Event<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     pub limits: Limits,
+    /// Set to stop loading: the file being read ends as if truncated and
+    /// the rest are skipped.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Decoded bytes read so far, across files, for progress reports.
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl LoadOptions {
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+    }
 }
 
 /// Everything a load produced besides the events themselves.
@@ -136,14 +148,21 @@ pub struct Loaded {
 
 struct Counting<R> {
     inner: R,
-    n: Arc<std::sync::atomic::AtomicU64>,
+    n: Arc<AtomicU64>,
+    total: Option<Arc<AtomicU64>>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Ok(0);
+        }
         let k = self.inner.read(buf)?;
-        self.n
-            .fetch_add(k as u64, std::sync::atomic::Ordering::Relaxed);
+        self.n.fetch_add(k as u64, Ordering::Relaxed);
+        if let Some(t) = &self.total {
+            t.fetch_add(k as u64, Ordering::Relaxed);
+        }
         Ok(k)
     }
 }
@@ -174,6 +193,9 @@ pub fn load(inputs: &[PathBuf], opts: &LoadOptions, on_event: &mut dyn FnMut(Eve
         });
     }
     for (path, origin) in files {
+        if opts.cancelled() {
+            break;
+        }
         let id = loaded.sources.len() as u32;
         let (info, report) = load_one(id, path, origin, opts, on_event);
         loaded.sources.push(info);
@@ -263,10 +285,12 @@ fn load_one(
     info.gzip = decoded.gzip;
     st.report.encoding = decoded.encoding;
     st.report.gzip = decoded.gzip;
-    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = Arc::new(AtomicU64::new(0));
     let reader = Counting {
         inner: decoded.reader,
         n: counter.clone(),
+        total: opts.progress.clone(),
+        cancel: opts.cancel.clone(),
     };
     let (head, reader) = match sniff(reader) {
         Ok(x) => x,
@@ -308,7 +332,7 @@ fn load_one(
             );
         }
     }
-    st.report.text_bytes = counter.load(std::sync::atomic::Ordering::Relaxed);
+    st.report.text_bytes = counter.load(Ordering::Relaxed);
     (info, st.report)
 }
 

@@ -131,7 +131,8 @@ impl Builder {
                 .map(|s| s.to_string())
                 .collect()
         };
-        if let Some(t) = mapping.time(&ev.doc, ev.kind) {
+        let time = mapping.time(&ev.doc, ev.kind);
+        if let Some(t) = time {
             let ticks = super::value::to_ticks(t);
             self.latest = Some(self.latest.map_or(ticks, |l| l.max(ticks)));
         }
@@ -162,10 +163,7 @@ impl Builder {
         t.rows.push(KRow {
             cols: Vec::new(),
             doc: Some(Arc::new(Doc { get: Box::new(get) })),
-            evidence: vec![EventRef {
-                source: ev.loc.source,
-                index: ev.loc.index,
-            }],
+            evidence: vec![EventRef::new(&ev.loc, time)],
         });
     }
 
