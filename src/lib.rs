@@ -5,12 +5,15 @@
 //! - [`ingest`]: log readers for every export shape, field mapping, located
 //!   load errors;
 //! - [`detect`]: aggregating rules (threshold, new terms) over compact hits;
+//! - [`engine`]: every rule over every event in one pass, in the background,
+//!   alerts grouped per rule and entity;
 //! - [`cli`]: the headless commands (`inspect`, `gen`);
 //! - [`synth`]: the demo scenario and synthetic logs for benchmarks;
 //! - [`text`]: sanitising log text before it is shown.
 
 pub mod cli;
 pub mod detect;
+pub mod engine;
 pub mod ingest;
 pub mod model;
 pub mod rules;

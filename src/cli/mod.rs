@@ -1,6 +1,7 @@
 //! The headless front-end: command-line parsing and the commands that run
 //! without a terminal, so the engine can be scripted, tested and benchmarked.
 
+pub mod hunt;
 pub mod inspect;
 pub mod rules_check;
 pub mod search;
@@ -114,6 +115,24 @@ pub enum Command {
         format: search::SearchFormat,
         /// The time `now` stands for in date math (default: the latest
         /// event in the logs).
+        #[arg(long)]
+        now: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Run every rule over the logs in one pass and print the alerts; a
+    /// summary of the run (events, rules by status, alerts and time per
+    /// rule) goes to standard error. Exit status 0 whenever it ran.
+    Hunt {
+        /// Rule files or folders (default: the bundled rules).
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+        /// Files or folders (walked recursively); `-` reads standard input.
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = hunt::HuntFormat::Table)]
+        format: hunt::HuntFormat,
+        /// The time `now` stands for (default: the latest event in the logs).
         #[arg(long)]
         now: Option<String>,
         #[command(flatten)]
@@ -262,6 +281,21 @@ fn run_other(command: Option<Command>) -> Result<()> {
                 eprintln!("{}: {written} events", out.display());
             }
             Ok(())
+        }
+        Some(Command::Hunt {
+            rules,
+            logs,
+            format,
+            now,
+            limits,
+        }) => {
+            let now = now
+                .map(|t| {
+                    crate::model::parse_time(&t)
+                        .with_context(|| format!("--now {t:?} is not a time"))
+                })
+                .transpose()?;
+            hunt::run(&rules, &logs, format, now, &limits.options())
         }
         Some(Command::Search { .. } | Command::Rules { .. }) => unreachable!("handled by run"),
         Some(Command::Inspect {

@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::ingest::{self, LoadOptions, Mapping};
 use crate::rules::fields::Mapped;
-use crate::rules::kql::{self, Ctx, Query};
+use crate::rules::kql::{self, Ctx};
 use crate::text::clip;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -24,16 +24,6 @@ pub enum SearchFormat {
 pub enum Outcome {
     Matched(u64),
     NoMatch,
-}
-
-fn uses_now(q: &Query) -> bool {
-    match q {
-        Query::Or(v) | Query::And(v) => v.iter().any(uses_now),
-        Query::Not(q) => uses_now(q),
-        Query::Nested { query, .. } => uses_now(query),
-        Query::Range { value, .. } => value.text.trim_start().starts_with("now"),
-        _ => false,
-    }
 }
 
 /// The latest event time in the inputs: what `now` means offline.
@@ -61,7 +51,7 @@ pub fn run(
     };
     let now = match now_flag(now)? {
         Some(t) => t,
-        None if uses_now(&query) => end_of_data(logs, opts).unwrap_or_else(Utc::now),
+        None if kql::uses_now(&query) => end_of_data(logs, opts).unwrap_or_else(Utc::now),
         None => Utc::now(),
     };
     let ctx = Ctx::new(now);

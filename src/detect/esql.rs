@@ -38,7 +38,12 @@ impl EsqlRun {
         if let Some(n) = named {
             names.insert(0, n.to_string());
         }
-        if !index::covers(&self.patterns, &names) {
+        self.offer_named(ev, mapping, &names);
+    }
+
+    /// Offers one event whose index names are known.
+    pub fn offer_named(&mut self, ev: &ingest::Event<'_>, mapping: &Mapping, names: &[String]) {
+        if !index::covers(&self.patterns, names) {
             return;
         }
         let fields = Mapped {

@@ -310,6 +310,7 @@ fn build(file: &str, r: RawRule, maturity: Option<String>) -> Rule {
             duration: s.duration.map(|d| format!("{}{}", d.value, d.unit)),
             missing_fields: s.missing_fields_strategy,
         }),
+        trigger: None,
         entities: Vec::new(),
         maturity,
         status: Status::Ok,

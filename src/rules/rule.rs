@@ -26,6 +26,16 @@ impl Severity {
         }
     }
 
+    /// Elastic's risk score for the severity, for rules that give none.
+    pub fn default_risk(self) -> u32 {
+        match self {
+            Severity::Low => 21,
+            Severity::Medium => 47,
+            Severity::High => 73,
+            Severity::Critical => 99,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Severity::Low => "low",
@@ -90,6 +100,27 @@ pub struct Suppression {
     /// Like `5m`; `None` for the whole run.
     pub duration: Option<String>,
     pub missing_fields: Option<String>,
+}
+
+/// Sentinel's alert trigger: the number of result rows compared with a
+/// threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trigger {
+    /// `gt`, `lt`, `eq` or `ne`.
+    pub op: String,
+    pub threshold: u64,
+}
+
+impl Trigger {
+    pub fn fires(&self, rows: usize) -> bool {
+        let n = rows as u64;
+        match self.op.to_ascii_lowercase().as_str() {
+            "lt" | "lessthan" => n < self.threshold,
+            "eq" | "equal" => n == self.threshold,
+            "ne" | "notequal" => n != self.threshold,
+            _ => n > self.threshold,
+        }
+    }
 }
 
 /// Whether Vigil can run a rule.
@@ -157,6 +188,7 @@ pub struct Rule {
     pub guide: Guide,
     pub threat: Vec<Threat>,
     pub suppression: Option<Suppression>,
+    pub trigger: Option<Trigger>,
     /// Sentinel entity mappings: which result columns are which entities.
     pub entities: Vec<super::sentinel::EntityMapping>,
     pub maturity: Option<String>,

@@ -5,7 +5,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 use super::guide::Guide;
 use super::kusto;
-use super::rule::{Kind, Located, Parsed, Ref, Rule, Severity, Status, Technique, Threat};
+use super::rule::{Kind, Located, Parsed, Ref, Rule, Severity, Status, Technique, Threat, Trigger};
 
 fn s(y: &Yaml, key: &str) -> Option<String> {
     match &y[key] {
@@ -167,6 +167,9 @@ pub fn from_yaml(file: &str, text: &str) -> Result<Rule, Located> {
             techniques: techniques.clone(),
         })
         .collect();
+    let severity = s(&y, "severity")
+        .and_then(|v| Severity::parse(&v))
+        .unwrap_or(Severity::Medium);
     let mut rule = Rule {
         file: file.to_string(),
         rule_id: s(&y, "id").unwrap_or_default(),
@@ -176,10 +179,8 @@ pub fn from_yaml(file: &str, text: &str) -> Result<Rule, Located> {
             .trim()
             .trim_matches('\'')
             .to_string(),
-        severity: s(&y, "severity")
-            .and_then(|v| Severity::parse(&v))
-            .unwrap_or(Severity::Medium),
-        risk_score: 0,
+        severity,
+        risk_score: severity.default_risk(),
         kind: Kind::Query,
         language: "kusto".into(),
         query: query.trim_end().to_string(),
@@ -197,6 +198,16 @@ pub fn from_yaml(file: &str, text: &str) -> Result<Rule, Located> {
         guide: Guide::default(),
         threat,
         suppression: None,
+        trigger: s(&y, "triggerOperator").map(|op| Trigger {
+            op,
+            threshold: match &y["triggerThreshold"] {
+                Yaml::Integer(n) => (*n).max(0) as u64,
+                other => other
+                    .as_str()
+                    .and_then(|t| t.trim().parse().ok())
+                    .unwrap_or(0),
+            },
+        }),
         entities: entity_mappings(&y),
         maturity: s(&y, "status"),
         status: Status::Ok,

@@ -79,7 +79,7 @@ pub fn matches(q: &Query, doc: &dyn Fields, ctx: &Ctx) -> bool {
     }
 }
 
-fn field_values<'d>(doc: &'d dyn Fields, field: &Field) -> Vec<Cow<'d, Value>> {
+pub(super) fn field_values<'d>(doc: &'d dyn Fields, field: &Field) -> Vec<Cow<'d, Value>> {
     match &field.pattern {
         None => doc.values(&field.name),
         Some(pattern) => {

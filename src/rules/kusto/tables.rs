@@ -93,6 +93,16 @@ fn value_of(name: &str, j: &Json) -> KV {
     }
 }
 
+/// One event as a table row.
+pub struct NewRow {
+    pub table: String,
+    /// The table's columns, as far as this row knows them.
+    pub columns: Vec<String>,
+    /// TimeGenerated in ticks.
+    pub time: Option<i64>,
+    pub row: KRow,
+}
+
 /// Collects the tables a query reads while logs load.
 pub struct Builder {
     pub tables: Tables,
@@ -112,13 +122,30 @@ impl Builder {
     }
 
     pub fn offer(&mut self, ev: &ingest::Event<'_>, mapping: &'static Mapping) {
+        if let Some(r) = self.row_of(ev, mapping) {
+            self.push(r);
+        }
+    }
+
+    /// Adds a row made by [`Builder::row_of`].
+    pub fn push(&mut self, r: NewRow) {
+        if let Some(t) = r.time {
+            self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
+        }
+        let t = self.tables.entry(r.table).or_default();
+        for c in &r.columns {
+            super::exec::add_column(&mut t.columns, c);
+        }
+        t.rows.push(r.row);
+    }
+
+    /// The row an event makes, and its table; `None` for events of no
+    /// table.
+    pub fn row_of(&self, ev: &ingest::Event<'_>, mapping: &'static Mapping) -> Option<NewRow> {
         let given = ingest::source::named_for(&ev.source.path, &self.named).map(str::to_string);
-        let Some(table) = given
+        let table = given
             .clone()
-            .or_else(|| table_of(&ev.doc, ev.kind, mapping))
-        else {
-            return;
-        };
+            .or_else(|| table_of(&ev.doc, ev.kind, mapping))?;
         let doc = ev.doc.clone();
         let kind = ev.kind;
         let columns: Vec<String> = if given.is_some() || ev.shape == Shape::Sentinel {
@@ -132,10 +159,6 @@ impl Builder {
                 .collect()
         };
         let time = mapping.time(&ev.doc, ev.kind);
-        if let Some(t) = time {
-            let ticks = super::value::to_ticks(t);
-            self.latest = Some(self.latest.map_or(ticks, |l| l.max(ticks)));
-        }
         let table_name = table.clone();
         // AzureDiagnostics types its columns by suffix; its string and
         // GUID columns are empty, not null, where a record lacks them.
@@ -156,15 +179,16 @@ impl Builder {
                 None => KV::Null,
             }
         };
-        let t = self.tables.entry(table).or_default();
-        for c in &columns {
-            super::exec::add_column(&mut t.columns, c);
-        }
-        t.rows.push(KRow {
-            cols: Vec::new(),
-            doc: Some(Arc::new(Doc { get: Box::new(get) })),
-            evidence: vec![EventRef::new(&ev.loc, time)],
-        });
+        Some(NewRow {
+            table,
+            columns,
+            time: time.map(super::value::to_ticks),
+            row: KRow {
+                cols: Vec::new(),
+                doc: Some(Arc::new(Doc { get: Box::new(get) })),
+                evidence: vec![EventRef::new(&ev.loc, time)],
+            },
+        })
     }
 
     /// Runs a query over the collected tables.

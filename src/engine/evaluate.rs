@@ -1,0 +1,322 @@
+//! One rule's evaluation during the pass: offered every event once, it
+//! keeps only what its kind needs (nothing for a query rule, compact hits
+//! for a threshold, aggregation state for ES|QL, pre-filtered rows for
+//! Kusto) and turns that into findings.
+
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::alert::{Entity, Finding, Matched, merge_entities};
+use super::kusto::KustoRun;
+use super::rows;
+use crate::detect::duration;
+use crate::detect::esql::EsqlRun;
+use crate::detect::{EventRef, Hit, hits};
+use crate::ingest::{self, Mapping};
+use crate::model::Canonical;
+use crate::rules::esql::ast::{Command, Query as EsqlQuery};
+use crate::rules::fields::Mapped;
+use crate::rules::index;
+use crate::rules::kql::{self, Ctx};
+use crate::rules::rule::{Kind, Parsed, Rule};
+
+/// One event, with what several rules ask of it computed once.
+pub struct EventView<'e, 'a> {
+    pub ev: &'e ingest::Event<'a>,
+    pub mapping: &'static Mapping,
+    names: OnceCell<Vec<String>>,
+    canon: OnceCell<Canonical>,
+    time: OnceCell<Option<DateTime<Utc>>>,
+}
+
+impl<'e, 'a> EventView<'e, 'a> {
+    pub fn new(ev: &'e ingest::Event<'a>, mapping: &'static Mapping) -> Self {
+        EventView {
+            ev,
+            mapping,
+            names: OnceCell::new(),
+            canon: OnceCell::new(),
+            time: OnceCell::new(),
+        }
+    }
+
+    pub fn names(&self) -> &[String] {
+        self.names
+            .get_or_init(|| index::names(&self.ev.doc, self.ev.kind, self.mapping))
+    }
+
+    pub fn canonical(&self) -> &Canonical {
+        self.canon
+            .get_or_init(|| self.mapping.canonical(&self.ev.doc, self.ev.kind))
+    }
+
+    pub fn time(&self) -> Option<DateTime<Utc>> {
+        *self.time.get_or_init(|| match self.canon.get() {
+            Some(c) => c.time,
+            None => self.mapping.time(&self.ev.doc, self.ev.kind),
+        })
+    }
+
+    pub fn event_ref(&self) -> EventRef {
+        EventRef::new(&self.ev.loc, self.time())
+    }
+
+    fn fields(&self) -> Mapped<'_> {
+        Mapped {
+            doc: &self.ev.doc,
+            kind: self.ev.kind,
+            mapping: self.mapping,
+        }
+    }
+}
+
+pub enum Evaluation {
+    /// A KQL query rule: each matching event is a finding, at once.
+    Query {
+        query: kql::Query,
+        ctx: Ctx,
+    },
+    /// A KQL threshold or new-terms rule: hits now, findings at the end.
+    Aggregate {
+        query: kql::Query,
+        ctx: Ctx,
+        hits: Vec<Hit>,
+        /// Entities and matched values of each hit's event.
+        info: HashMap<EventRef, (Vec<Entity>, Vec<Matched>)>,
+    },
+    Esql(Box<EsqlWindows>),
+    Kusto(Box<KustoRun>),
+}
+
+impl Evaluation {
+    /// `None` for rules Vigil cannot run.
+    pub fn new(rule: &Rule, now: DateTime<Utc>) -> Option<Evaluation> {
+        match (&rule.parsed, &rule.kind) {
+            (Parsed::Kql(q), Kind::Query) => Some(Evaluation::Query {
+                query: q.clone(),
+                ctx: Ctx::new(now),
+            }),
+            (Parsed::Kql(q), Kind::Threshold { .. } | Kind::NewTerms { .. }) => {
+                Some(Evaluation::Aggregate {
+                    query: q.clone(),
+                    ctx: Ctx::new(now),
+                    hits: Vec::new(),
+                    info: HashMap::new(),
+                })
+            }
+            (Parsed::Esql(q), _) => {
+                Some(Evaluation::Esql(Box::new(EsqlWindows::new(rule, q, now))))
+            }
+            (Parsed::Kusto(q), _) => Some(Evaluation::Kusto(Box::new(KustoRun::new(rule, q)))),
+            _ => None,
+        }
+    }
+
+    /// Offers one event; query rules add their finding to `out`.
+    pub fn offer(&mut self, rule: &Rule, v: &EventView<'_, '_>, out: &mut Vec<Finding>) {
+        match self {
+            Evaluation::Query { query, ctx } => {
+                if !index::covers(&rule.index, v.names()) {
+                    return;
+                }
+                let fields = v.fields();
+                if !kql::matches(query, &fields, ctx) {
+                    return;
+                }
+                out.push(Finding {
+                    events: vec![v.event_ref()],
+                    time: None,
+                    entities: Entity::of_event(v.canonical()),
+                    matched: explain(query, &fields, ctx),
+                    key: suppression_key(rule, &fields),
+                });
+            }
+            Evaluation::Aggregate {
+                query,
+                ctx,
+                hits,
+                info,
+            } => {
+                if !index::covers(&rule.index, v.names()) {
+                    return;
+                }
+                let fields = v.fields();
+                if !kql::matches(query, &fields, ctx) {
+                    return;
+                }
+                let Some(time) = v.time() else { return };
+                let r = v.event_ref();
+                let new = hits::hits_of(rule, &fields, time, r);
+                if !new.is_empty() {
+                    info.insert(
+                        r,
+                        (
+                            Entity::of_event(v.canonical()),
+                            explain(query, &fields, ctx),
+                        ),
+                    );
+                    hits.extend(new);
+                }
+            }
+            Evaluation::Esql(w) => w.offer(v),
+            Evaluation::Kusto(k) => k.offer(v),
+        }
+    }
+
+    /// The findings that only the end of the input decides.
+    pub fn finish(self, rule: &Rule, now: DateTime<Utc>) -> Vec<Finding> {
+        match self {
+            Evaluation::Query { .. } => Vec::new(),
+            Evaluation::Aggregate { hits, info, .. } => {
+                let fields = match &rule.kind {
+                    Kind::Threshold { fields, .. } | Kind::NewTerms { fields, .. } => {
+                        fields.clone()
+                    }
+                    _ => Vec::new(),
+                };
+                hits::fire(rule, hits)
+                    .into_iter()
+                    .map(|f| {
+                        let mut entities = Vec::new();
+                        let mut matched: Vec<Matched> = fields
+                            .iter()
+                            .zip(&f.group)
+                            .map(|(field, value)| Matched {
+                                field: field.clone(),
+                                value: value.clone(),
+                            })
+                            .collect();
+                        for e in &f.events {
+                            if let Some((ents, m)) = info.get(e) {
+                                merge_entities(&mut entities, ents.iter().cloned());
+                                for x in m {
+                                    if !matched.iter().any(|y| y.field == x.field) {
+                                        matched.push(x.clone());
+                                    }
+                                }
+                            }
+                        }
+                        Finding {
+                            events: f.events,
+                            time: Some(f.first),
+                            entities,
+                            matched,
+                            key: Some(f.group),
+                        }
+                    })
+                    .collect()
+            }
+            Evaluation::Esql(w) => w.finish(rule),
+            Evaluation::Kusto(k) => k.finish(rule, now),
+        }
+    }
+}
+
+fn explain(q: &kql::Query, fields: &Mapped<'_>, ctx: &Ctx) -> Vec<Matched> {
+    kql::explain::explain(q, fields, ctx)
+        .into_iter()
+        .map(|(field, value)| Matched { field, value })
+        .collect()
+}
+
+/// The values of the rule's suppression fields, when it names any.
+fn suppression_key(rule: &Rule, fields: &Mapped<'_>) -> Option<Vec<String>> {
+    use crate::rules::fields::Fields;
+    let s = rule
+        .suppression
+        .as_ref()
+        .filter(|s| !s.group_by.is_empty())?;
+    Some(
+        s.group_by
+            .iter()
+            .map(|f| {
+                fields
+                    .values(f)
+                    .first()
+                    .and_then(|v| crate::ingest::doc::scalar_text(v))
+                    .unwrap_or_default()
+            })
+            .collect(),
+    )
+}
+
+/// An ES|QL rule. One that aggregates (`STATS`) runs as Elastic schedules
+/// it: every `interval`, over the `from` look-back before it, so a count
+/// is a count within the look-back, not over the whole file. Its windows
+/// end on multiples of the interval and overlap when the look-back is
+/// longer; a row found in two windows is one finding.
+pub struct EsqlWindows {
+    query: EsqlQuery,
+    /// (look-back, interval) in milliseconds.
+    windows: Option<(i64, i64)>,
+    runs: BTreeMap<i64, EsqlRun>,
+    whole: Option<EsqlRun>,
+}
+
+impl EsqlWindows {
+    fn new(rule: &Rule, q: &EsqlQuery, now: DateTime<Utc>) -> EsqlWindows {
+        let aggregates = q
+            .commands
+            .iter()
+            .any(|c| matches!(c, Command::Stats { .. }));
+        let from = rule.from.as_deref().and_then(duration::parse);
+        let every = rule.interval.as_deref().and_then(duration::parse).or(from);
+        let windows = match (aggregates, from, every) {
+            (true, Some(f), Some(e)) if f.num_milliseconds() > 0 && e.num_milliseconds() > 0 => {
+                Some((f.num_milliseconds(), e.num_milliseconds()))
+            }
+            _ => None,
+        };
+        EsqlWindows {
+            query: q.clone(),
+            windows,
+            runs: BTreeMap::new(),
+            whole: windows
+                .is_none()
+                .then(|| EsqlRun::new(q.clone(), now.timestamp_millis())),
+        }
+    }
+
+    fn offer(&mut self, v: &EventView<'_, '_>) {
+        if let Some(run) = &mut self.whole {
+            run.offer_named(v.ev, v.mapping, v.names());
+            return;
+        }
+        let (Some((from, every)), Some(t)) = (self.windows, v.time()) else {
+            return;
+        };
+        // Windows (end - from, end] holding t: ends from t up to t + from.
+        let t = t.timestamp_millis();
+        let first = t.div_euclid(every) + i64::from(t.rem_euclid(every) != 0);
+        let mut k = first;
+        while k * every < t + from {
+            let end = k * every;
+            self.runs
+                .entry(end)
+                .or_insert_with(|| EsqlRun::new(self.query.clone(), end))
+                .offer_named(v.ev, v.mapping, v.names());
+            k += 1;
+        }
+    }
+
+    fn finish(self, rule: &Rule) -> Vec<Finding> {
+        let mut out: Vec<Finding> = Vec::new();
+        let runs = self.whole.into_iter().chain(self.runs.into_values());
+        for run in runs {
+            let table = run.finish();
+            let json = table.to_json_rows();
+            for (row, r) in json.iter().zip(&table.rows) {
+                let f = rows::finding(rule, &table.columns, row, r.evidence.clone());
+                if !out
+                    .iter()
+                    .any(|o| o.events == f.events && o.matched == f.matched)
+                {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+}

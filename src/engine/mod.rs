@@ -1,0 +1,303 @@
+//! The detection engine: every loaded rule over every event in one pass.
+//! Each event is parsed once and offered to every rule; what a rule keeps
+//! is its own compact state, never the events. Alerts are sent as soon as
+//! they are final (a query rule's at once, an aggregation's at the end of
+//! the input), with progress between, so a console shows the first alerts
+//! while the rest still loads. Nothing here knows about a terminal.
+
+pub mod alert;
+pub mod background;
+mod evaluate;
+mod kusto;
+mod rows;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use alert::{Alert, Entity, Evidence, Matched};
+use alert::{Finding, Grouper};
+use evaluate::{Evaluation, EventView};
+
+use crate::ingest::{self, FileReport, LoadOptions, Mapping};
+use crate::rules::rule::{Parsed, Rule, Status};
+
+/// What to run.
+#[derive(Clone, Default)]
+pub struct Plan {
+    pub rules: Vec<Arc<Rule>>,
+    pub logs: Vec<PathBuf>,
+    pub load: LoadOptions,
+    /// What `now` means; the end of the loaded data when not given.
+    pub now: Option<DateTime<Utc>>,
+    /// Run only these rules (indices into `rules`), as when one rule or
+    /// its exception changed.
+    pub only: Option<Vec<usize>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Progress {
+    /// Decoded bytes read.
+    pub bytes: u64,
+    /// Size of the inputs on disk.
+    pub total_bytes: u64,
+    pub events: u64,
+    pub alerts: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSummary {
+    /// Index into the plan's rules.
+    pub index: usize,
+    pub rule_id: String,
+    pub name: String,
+    pub file: String,
+    /// `ok`, `unsupported`, `error` or `skipped` (not in this run).
+    pub status: &'static str,
+    pub reason: Option<String>,
+    pub alerts: usize,
+    /// Time spent on the rule; per-event work is sampled.
+    pub micros: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub events: u64,
+    pub errors: u64,
+    pub files: Vec<FileReport>,
+    pub rules: Vec<RuleSummary>,
+    /// Every alert, ordered by first time, then rule, then id.
+    pub alerts: Vec<Alert>,
+    pub now: Option<DateTime<Utc>>,
+    pub cancelled: bool,
+    pub elapsed_ms: u64,
+    /// From the start of the run to the first alert sent.
+    pub first_alert_ms: Option<u64>,
+}
+
+pub enum Update {
+    Progress(Progress),
+    /// A new alert, or a newer state of one already sent (same id): more
+    /// hits grouped into it.
+    Alert(Alert),
+    Rule(RuleSummary),
+    Done(Box<Summary>),
+}
+
+/// Per-event timing is taken on one event in this many.
+const SAMPLE: u64 = 64;
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+struct Slot {
+    index: usize,
+    rule: Arc<Rule>,
+    eval: Evaluation,
+    grouper: Grouper,
+    sampled: Duration,
+}
+
+fn status_of(rule: &Rule) -> (&'static str, Option<String>) {
+    match &rule.status {
+        Status::Ok if matches!(rule.parsed, Parsed::None) => (
+            "unsupported",
+            Some(format!("{} rules do not run", rule.language)),
+        ),
+        Status::Ok => ("ok", None),
+        Status::Unsupported(why) => ("unsupported", Some(why.clone())),
+        Status::Error(e) => ("error", Some(e.to_string())),
+    }
+}
+
+/// Whether a rule reads `now` while events stream (date math in a filter),
+/// so the end of the data must be known before the pass.
+fn needs_now_early(rule: &Rule) -> bool {
+    match &rule.parsed {
+        Parsed::Kql(q) => crate::rules::kql::uses_now(q),
+        Parsed::Esql(q) => q.uses_now(),
+        _ => false,
+    }
+}
+
+/// The latest event time in the logs.
+fn end_of_data(plan: &Plan) -> Option<DateTime<Utc>> {
+    let mapping = Mapping::builtin();
+    let mut last: Option<DateTime<Utc>> = None;
+    let opts = LoadOptions {
+        progress: None,
+        ..plan.load.clone()
+    };
+    ingest::load(&plan.logs, &opts, &mut |ev| {
+        if let Some(t) = mapping.time(&ev.doc, ev.kind) {
+            last = Some(last.map_or(t, |l| l.max(t)));
+        }
+    });
+    last
+}
+
+/// Runs the plan, sending updates as they come; stops early, without
+/// aggregations' alerts, when `cancel` is set.
+pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) -> Summary {
+    let started = Instant::now();
+    let mapping = Mapping::builtin();
+    let selected = |i: usize| plan.only.as_ref().is_none_or(|o| o.contains(&i));
+    let early = plan
+        .rules
+        .iter()
+        .enumerate()
+        .any(|(i, r)| selected(i) && needs_now_early(r));
+    let mut now = plan.now;
+    if now.is_none() && early {
+        now = end_of_data(plan);
+    }
+    let provisional = now.unwrap_or_else(Utc::now);
+
+    let mut summaries: Vec<RuleSummary> = Vec::new();
+    let mut slots: Vec<Slot> = Vec::new();
+    for (i, rule) in plan.rules.iter().enumerate() {
+        let (mut status, reason) = status_of(rule);
+        let eval = (status == "ok" && selected(i))
+            .then(|| Evaluation::new(rule, provisional))
+            .flatten();
+        if status == "ok" && !selected(i) {
+            status = "skipped";
+        }
+        summaries.push(RuleSummary {
+            index: i,
+            rule_id: rule.rule_id.clone(),
+            name: rule.name.clone(),
+            file: rule.file.clone(),
+            status,
+            reason,
+            alerts: 0,
+            micros: 0,
+        });
+        if let Some(eval) = eval {
+            slots.push(Slot {
+                index: i,
+                rule: rule.clone(),
+                eval,
+                grouper: Grouper::new(rule),
+                sampled: Duration::ZERO,
+            });
+        }
+    }
+
+    let bytes = Arc::new(AtomicU64::new(0));
+    let opts = LoadOptions {
+        cancel: Some(cancel.clone()),
+        progress: Some(bytes.clone()),
+        ..plan.load.clone()
+    };
+    let total_bytes = total_size(&plan.logs);
+    let mut events = 0u64;
+    let mut latest: Option<DateTime<Utc>> = None;
+    let mut paths: Vec<String> = Vec::new();
+    let mut first_alert: Option<Duration> = None;
+    let mut alerts_sent = 0usize;
+    let mut last_progress = Instant::now();
+    let mut found: Vec<Finding> = Vec::new();
+
+    let loaded = ingest::load(&plan.logs, &opts, &mut |ev| {
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        events += 1;
+        let id = ev.source.id as usize;
+        if paths.len() <= id {
+            paths.resize(id + 1, String::new());
+            paths[id] = ev.source.path.clone();
+        }
+        let view = EventView::new(&ev, mapping);
+        if let Some(t) = view.time() {
+            latest = Some(latest.map_or(t, |l| l.max(t)));
+        }
+        let timed = events % SAMPLE == 0;
+        for slot in &mut slots {
+            let t0 = timed.then(Instant::now);
+            slot.eval.offer(&slot.rule, &view, &mut found);
+            if let Some(t0) = t0 {
+                slot.sampled += t0.elapsed();
+            }
+            for f in found.drain(..) {
+                let path_of = |s: u32| paths.get(s as usize).cloned().unwrap_or_default();
+                if let Some(a) = slot.grouper.add(f, &path_of) {
+                    let a = a.clone();
+                    first_alert.get_or_insert_with(|| started.elapsed());
+                    alerts_sent += 1;
+                    send(Update::Alert(a));
+                }
+            }
+        }
+        if events % 1024 == 0 && last_progress.elapsed() >= PROGRESS_EVERY {
+            last_progress = Instant::now();
+            send(Update::Progress(Progress {
+                bytes: bytes.load(Ordering::Relaxed),
+                total_bytes,
+                events,
+                alerts: alerts_sent,
+            }));
+        }
+    });
+    let cancelled = cancel.load(Ordering::Relaxed);
+    let now = now.or(latest);
+    let paths: Vec<String> = loaded.sources.iter().map(|s| s.path.clone()).collect();
+    let path_of = |s: u32| paths.get(s as usize).cloned().unwrap_or_default();
+    let mut alerts = Vec::new();
+    for mut slot in slots {
+        let t0 = Instant::now();
+        if !cancelled {
+            let findings = slot.eval.finish(&slot.rule, now.unwrap_or(provisional));
+            for f in findings {
+                if let Some(a) = slot.grouper.add(f, &path_of) {
+                    let a = a.clone();
+                    first_alert.get_or_insert_with(|| started.elapsed());
+                    send(Update::Alert(a));
+                }
+            }
+        } else {
+            drop(slot.eval);
+        }
+        let s = &mut summaries[slot.index];
+        s.micros = (slot.sampled * SAMPLE as u32 + t0.elapsed()).as_micros() as u64;
+        s.alerts = slot.grouper.len();
+        send(Update::Rule(s.clone()));
+        alerts.extend(slot.grouper.into_alerts());
+    }
+    alerts.sort_by(|a, b| (a.first, &a.rule_name, &a.id).cmp(&(b.first, &b.rule_name, &b.id)));
+    send(Update::Progress(Progress {
+        bytes: bytes.load(Ordering::Relaxed),
+        total_bytes,
+        events,
+        alerts: alerts.len(),
+    }));
+    let summary = Summary {
+        events,
+        errors: loaded.reports.iter().map(|r| r.errors).sum(),
+        files: loaded.reports,
+        rules: summaries,
+        alerts,
+        now,
+        cancelled,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        first_alert_ms: first_alert.map(|d| d.as_millis() as u64),
+    };
+    send(Update::Done(Box::new(summary.clone())));
+    summary
+}
+
+fn total_size(logs: &[PathBuf]) -> u64 {
+    fn walk(p: &std::path::Path) -> u64 {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => std::fs::read_dir(p)
+                .map(|rd| rd.filter_map(Result::ok).map(|e| walk(&e.path())).sum())
+                .unwrap_or(0),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        }
+    }
+    logs.iter().map(|p| walk(p)).sum()
+}

@@ -1,0 +1,204 @@
+//! From a result row (ES|QL, Kusto) to a finding: its entities, from the
+//! rule's entity mappings or, when it has none, from what its columns are
+//! named; the row's values as what made it match.
+
+use serde_json::Value as Json;
+
+use super::alert::{Entity, Finding, Matched, merge_entities};
+use crate::detect::EventRef;
+use crate::rules::rule::Rule;
+
+/// Columns shown as "matched" per row.
+const MAX_MATCHED: usize = 16;
+const MAX_VALUE_CHARS: usize = 200;
+
+pub fn finding(rule: &Rule, columns: &[String], row: &Json, mut events: Vec<EventRef>) -> Finding {
+    events.sort();
+    events.dedup();
+    let mut entities = Vec::new();
+    if rule.entities.is_empty() {
+        for c in columns {
+            if let Some(kind) = entity_kind(c) {
+                merge_entities(&mut entities, strings(&row[c.as_str()], kind));
+            }
+        }
+    } else {
+        for m in &rule.entities {
+            let kind = sentinel_kind(&m.entity_type);
+            let value = m
+                .fields
+                .iter()
+                .flat_map(|(_, col)| strings(&row[col.as_str()], &kind))
+                .next();
+            merge_entities(&mut entities, value);
+        }
+    }
+    let matched = columns
+        .iter()
+        .filter_map(|c| {
+            let v = shown(&row[c.as_str()])?;
+            Some(Matched {
+                field: c.clone(),
+                value: v,
+            })
+        })
+        .take(MAX_MATCHED)
+        .collect();
+    let time = [
+        "TimeGenerated",
+        "@timestamp",
+        "timestamp",
+        "StartTime",
+        "EndTime",
+    ]
+    .iter()
+    .filter_map(|c| row[*c].as_str())
+    .find_map(crate::model::parse_time);
+    Finding {
+        events,
+        time,
+        entities,
+        matched,
+        key: None,
+    }
+}
+
+/// The entity kind of a Sentinel entity type.
+fn sentinel_kind(t: &str) -> String {
+    match t.to_ascii_lowercase().as_str() {
+        "account" => "account".into(),
+        "ip" => "ip".into(),
+        "azureresource" => "resource".into(),
+        "cloudapplication" => "app".into(),
+        "host" => "host".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Words of a column name: `CallerIpAddress` and `source_ip_values` give
+/// `caller ip address` and `source ip values`.
+fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &ch) in chars.iter().enumerate() {
+        if !ch.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1);
+        let boundary = ch.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if boundary && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(ch.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// What entity a column holds, judged by its name.
+fn entity_kind(column: &str) -> Option<&'static str> {
+    let w = words(column);
+    let has = |x: &str| w.iter().any(|y| y == x);
+    if has("count") || has("distinct") || has("description") {
+        return None;
+    }
+    if has("upn")
+        || has("caller")
+        || has("account")
+        || (has("user") && (has("principal") || has("name") || w.len() == 1))
+    {
+        return Some("account");
+    }
+    if has("ip") || has("ipaddress") || (has("address") && has("caller")) {
+        return Some("ip");
+    }
+    if has("resourceid") || (has("resource") && (has("id") || has("name"))) || has("vault") {
+        return Some("resource");
+    }
+    if has("appid") || (has("app") && (has("name") || has("display") || has("id"))) {
+        return Some("app");
+    }
+    None
+}
+
+fn strings(v: &Json, kind: &str) -> Vec<Entity> {
+    let mut out = Vec::new();
+    let mut push = |s: &str| {
+        let ok = kind != "ip" || s.trim().parse::<std::net::IpAddr>().is_ok();
+        if ok {
+            out.extend(Entity::new(kind, s));
+        }
+    };
+    match v {
+        Json::String(s) => push(s),
+        Json::Array(items) => items.iter().filter_map(Json::as_str).for_each(&mut push),
+        _ => {}
+    }
+    out
+}
+
+fn shown(v: &Json) -> Option<String> {
+    let s = match v {
+        Json::Null => return None,
+        Json::String(s) if s.is_empty() => return None,
+        Json::String(s) => s.clone(),
+        Json::Array(a) if a.is_empty() => return None,
+        Json::Array(a) => a
+            .iter()
+            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    Some(s.chars().take(MAX_VALUE_CHARS).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names_say_which_entity() {
+        assert_eq!(words("CallerIpAddress"), ["caller", "ip", "address"]);
+        assert_eq!(words("IPAddress"), ["ip", "address"]);
+        assert_eq!(entity_kind("IPAddress"), Some("ip"));
+        assert_eq!(entity_kind("CallerIpAddress"), Some("ip"));
+        assert_eq!(entity_kind("Caller"), Some("account"));
+        assert_eq!(entity_kind("UserPrincipalName"), Some("account"));
+        assert_eq!(
+            entity_kind("Esql_priv.azure_platformlogs_identity_claim_upn_values"),
+            Some("account")
+        );
+        assert_eq!(
+            entity_kind("Esql.azure_platformlogs_identity_claim_upn_count_distinct"),
+            None
+        );
+        assert_eq!(entity_kind("Esql.source_ip_values"), Some("ip"));
+        assert_eq!(
+            entity_kind("Esql.azure_resource_name_values"),
+            Some("resource")
+        );
+        assert_eq!(entity_kind("_ResourceId"), Some("resource"));
+        assert_eq!(entity_kind("AppDisplayName"), Some("app"));
+        assert_eq!(entity_kind("OperationName"), None);
+        assert_eq!(entity_kind("ResultDescription"), None);
+    }
+
+    #[test]
+    fn addresses_must_parse() {
+        let v = serde_json::json!(["10.0.0.1", "not an address", "2001:db8::1"]);
+        let got: Vec<String> = strings(&v, "ip").into_iter().map(|e| e.value).collect();
+        assert_eq!(got, ["10.0.0.1", "2001:db8::1"]);
+    }
+}
