@@ -278,14 +278,14 @@ fn corpus_sentinel_rules_run_alike_on_every_shape() {
     assert!(refused[0].contains("autocluster"), "{refused:?}");
     // The app that reads a secret every five minutes passes the mass
     // retrieval threshold over the scenario's span, on both vaults. The
-    // scenario deletes, purges and backs up nothing in a vault, and its
-    // role changes name only the role as target, so the other two find
-    // nothing.
+    // attacker deletes and purges a secret and an admin deletes another
+    // (sensitive operations: 2). The role changes name only the role as
+    // target, so the last finds nothing.
     let ran: Vec<(&str, usize)> = ran.iter().map(|(n, c)| (n.as_str(), *c)).collect();
     assert_eq!(
         ran,
         [
-            ("Sensitive Azure Key Vault operations", 0),
+            ("Sensitive Azure Key Vault operations", 2),
             ("Mass secret retrieval from Azure Key Vault", 2),
             ("New User Assigned to Privileged Role", 0),
         ]

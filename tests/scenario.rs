@@ -186,10 +186,11 @@ fn seed_fields_resolve_on_every_shape() {
                     assert!(first(d, r.kind, "AppDisplayName").is_string(), "{dir}");
                 }
                 SourceKind::Audit => {
-                    assert_eq!(
-                        first(d, r.kind, "LoggedByService"),
-                        json!("Core Directory"),
-                        "{dir}"
+                    let service = first(d, r.kind, "LoggedByService");
+                    assert!(
+                        service == json!("Core Directory")
+                            || service == json!("Conditional Access"),
+                        "{dir}: {service}"
                     );
                     assert!(first(d, r.kind, "Category").is_string(), "{dir}");
                     assert_eq!(

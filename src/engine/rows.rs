@@ -113,15 +113,15 @@ fn entity_kind(column: &str) -> Option<&'static str> {
     if has("count") || has("distinct") || has("description") {
         return None;
     }
+    if has("ip") || has("ipaddress") {
+        return Some("ip");
+    }
     if has("upn")
         || has("caller")
         || has("account")
         || (has("user") && (has("principal") || has("name") || w.len() == 1))
     {
         return Some("account");
-    }
-    if has("ip") || has("ipaddress") || (has("address") && has("caller")) {
-        return Some("ip");
     }
     if has("resourceid") || (has("resource") && (has("id") || has("name"))) || has("vault") {
         return Some("resource");

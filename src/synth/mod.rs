@@ -3,6 +3,7 @@
 //! once in a shape-neutral form and rendered into each export shape by
 //! [`render`], so the same story exists as ECS, raw Azure and Sentinel logs.
 
+mod aftermath;
 mod cast;
 mod render;
 mod rng;

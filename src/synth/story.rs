@@ -30,11 +30,11 @@ fn start() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-fn at(day: i64, h: u32, m: u32, s: u32) -> DateTime<Utc> {
+pub(super) fn at(day: i64, h: u32, m: u32, s: u32) -> DateTime<Utc> {
     start() + Duration::days(day) + Duration::seconds(i64::from(h * 3600 + m * 60 + s))
 }
 
-fn resource(group: &str, provider: &str, name: &str) -> Resource {
+pub(super) fn resource(group: &str, provider: &str, name: &str) -> Resource {
     Resource {
         group: group.into(),
         provider: provider.into(),
@@ -42,26 +42,26 @@ fn resource(group: &str, provider: &str, name: &str) -> Resource {
     }
 }
 
-fn storage(name: &str, group: &str) -> Resource {
+pub(super) fn storage(name: &str, group: &str) -> Resource {
     resource(group, "Microsoft.Storage/storageAccounts", name)
 }
 
-fn vault(name: &str, group: &str) -> Resource {
+pub(super) fn vault(name: &str, group: &str) -> Resource {
     resource(group, "Microsoft.KeyVault/vaults", name)
 }
 
 /// An actor at an address.
 #[derive(Clone)]
-struct Who {
-    actor: Actor,
-    ip: &'static str,
+pub(super) struct Who {
+    pub(super) actor: Actor,
+    pub(super) ip: &'static str,
 }
 
 /// Where a sign-in comes from.
-struct From {
-    ip: &'static str,
-    geo: (&'static str, &'static str),
-    ua: &'static str,
+pub(super) struct From {
+    pub(super) ip: &'static str,
+    pub(super) geo: (&'static str, &'static str),
+    pub(super) ua: &'static str,
 }
 
 fn actor(p: &Person, app: App) -> Actor {
@@ -88,20 +88,26 @@ fn identity(name: &str, object_id: &str, app_id: &str) -> Actor {
     }
 }
 
-fn who(p: &Person, app: App, ip: &'static str) -> Who {
+pub(super) fn who(p: &Person, app: App, ip: &'static str) -> Who {
     Who {
         actor: actor(p, app),
         ip,
     }
 }
 
-struct Builder {
-    rng: Rng,
-    events: Vec<SynthEvent>,
+pub(super) struct Builder {
+    pub(super) rng: Rng,
+    pub(super) events: Vec<SynthEvent>,
 }
 
 impl Builder {
-    fn push(&mut self, time: DateTime<Utc>, who: &Who, resource: Option<Resource>, detail: Detail) {
+    pub(super) fn push(
+        &mut self,
+        time: DateTime<Utc>,
+        who: &Who,
+        resource: Option<Resource>,
+        detail: Detail,
+    ) {
         let id = self.rng.uuid();
         let correlation = self.rng.uuid();
         self.events.push(SynthEvent {
@@ -115,7 +121,14 @@ impl Builder {
         });
     }
 
-    fn signin(&mut self, time: DateTime<Utc>, p: &Person, app: App, error: u32, from: From) {
+    pub(super) fn signin(
+        &mut self,
+        time: DateTime<Utc>,
+        p: &Person,
+        app: App,
+        error: u32,
+        from: From,
+    ) {
         let w = who(p, app, from.ip);
         self.push(
             time,
@@ -136,7 +149,7 @@ impl Builder {
 
     /// An ARM write or action: the activity log records a `Start` and then
     /// the final status, under one correlation id.
-    fn arm(
+    pub(super) fn arm(
         &mut self,
         time: DateTime<Utc>,
         who: &Who,
@@ -164,7 +177,7 @@ impl Builder {
         }
     }
 
-    fn kv(
+    pub(super) fn kv(
         &mut self,
         time: DateTime<Utc>,
         who: &Who,
@@ -197,7 +210,7 @@ impl Builder {
         );
     }
 
-    fn audit(
+    pub(super) fn audit(
         &mut self,
         time: DateTime<Utc>,
         who: &Who,
@@ -243,6 +256,7 @@ pub fn demo() -> Vec<SynthEvent> {
     }
     attack(&mut b);
     near_misses(&mut b);
+    super::aftermath::aftermath(&mut b);
     b.events
         .sort_by(|x, y| x.time.cmp(&y.time).then_with(|| x.id.cmp(&y.id)));
     b.events
