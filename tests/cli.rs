@@ -53,7 +53,7 @@ fn inspect_json_is_one_object_for_scripts() {
         csv["kinds"]["signin"].as_u64().unwrap(),
         csv["records"].as_u64().unwrap()
     );
-    assert_eq!(v["totals"]["records"], 3192);
+    assert_eq!(v["totals"]["records"], 3193);
     assert_eq!(v["totals"]["errors"], 0);
     assert!(
         v["totals"]["time"]["first"]

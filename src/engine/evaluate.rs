@@ -166,7 +166,12 @@ impl Evaluation {
     }
 
     /// The findings that only the end of the input decides.
-    pub fn finish(self, rule: &Rule, now: DateTime<Utc>) -> Vec<Finding> {
+    pub fn finish(
+        self,
+        rule: &Rule,
+        start: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Vec<Finding> {
         match self {
             Evaluation::Query { .. } => Vec::new(),
             Evaluation::Aggregate { hits, info, .. } => {
@@ -209,7 +214,7 @@ impl Evaluation {
                     .collect()
             }
             Evaluation::Esql(w) => w.finish(rule),
-            Evaluation::Kusto(k) => k.finish(rule, now),
+            Evaluation::Kusto(k) => k.finish(rule, start, now),
         }
     }
 }

@@ -65,7 +65,16 @@ impl KustoRun {
         }
     }
 
-    pub fn finish(mut self, rule: &Rule, now: DateTime<Utc>) -> Vec<Finding> {
+    /// `start` and `now` bound the loaded data: runs are those whose
+    /// period the data covers (give or take one frequency), so that a run
+    /// never sees only the first or last hours of a day-long period where
+    /// Sentinel would have seen the whole day.
+    pub fn finish(
+        mut self,
+        rule: &Rule,
+        start: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Vec<Finding> {
         let now = to_ticks(now);
         let mut out = Vec::new();
         let Some((period, every)) = self.schedule else {
@@ -76,11 +85,13 @@ impl KustoRun {
             self.emit(rule, &b, now, &mut out);
             return out;
         };
+        let start = start.map_or(i64::MIN, to_ticks);
+        let last_run = ceil_to(now, every);
+        let first_run = ceil_to(start.saturating_add(period - every), every).min(last_run);
         let mut ends = BTreeSet::new();
         for t in self.rows.iter().filter_map(|r| r.time) {
-            let first = t.div_euclid(every) + i64::from(t.rem_euclid(every) != 0);
-            let mut k = first;
-            while k * every < t + period && ends.len() <= MAX_RUNS {
+            let mut k = ceil_to(t, every).max(first_run) / every;
+            while k * every < t + period && k * every <= last_run && ends.len() <= MAX_RUNS {
                 ends.insert(k * every);
                 k += 1;
             }
@@ -130,4 +141,9 @@ impl KustoRun {
             }
         }
     }
+}
+
+/// The smallest multiple of `step` at or after `t`.
+fn ceil_to(t: i64, step: i64) -> i64 {
+    (t.div_euclid(step) + i64::from(t.rem_euclid(step) != 0)) * step
 }

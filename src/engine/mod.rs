@@ -195,6 +195,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
     let total_bytes = total_size(&plan.logs);
     let mut events = 0u64;
     let mut latest: Option<DateTime<Utc>> = None;
+    let mut earliest: Option<DateTime<Utc>> = None;
     let mut paths: Vec<String> = Vec::new();
     let mut first_alert: Option<Duration> = None;
     let mut alerts_sent = 0usize;
@@ -214,6 +215,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         let view = EventView::new(&ev, mapping);
         if let Some(t) = view.time() {
             latest = Some(latest.map_or(t, |l| l.max(t)));
+            earliest = Some(earliest.map_or(t, |l| l.min(t)));
         }
         let timed = events % SAMPLE == 0;
         for slot in &mut slots {
@@ -250,7 +252,9 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
     for mut slot in slots {
         let t0 = Instant::now();
         if !cancelled {
-            let findings = slot.eval.finish(&slot.rule, now.unwrap_or(provisional));
+            let findings = slot
+                .eval
+                .finish(&slot.rule, earliest, now.unwrap_or(provisional));
             for f in findings {
                 if let Some(a) = slot.grouper.add(f, &path_of) {
                     let a = a.clone();

@@ -46,7 +46,30 @@ pub fn load(paths: &[PathBuf]) -> Vec<RuleFile> {
     for p in paths {
         walk(p, &mut files);
     }
-    files.iter().filter_map(|p| load_file(p)).collect()
+    files
+        .iter()
+        .filter_map(|p| {
+            let mut f = load_file(p)?;
+            with_sidecar_guide(p, &mut f.rules);
+            Some(f)
+        })
+        .collect()
+}
+
+/// A rule format with no place for an investigation guide (Sentinel YAML)
+/// takes it from a Markdown file beside it with the same name:
+/// `rule.yaml` and `rule.md`.
+fn with_sidecar_guide(path: &Path, rules: &mut [Rule]) {
+    if rules.iter().all(|r| r.note.is_some()) {
+        return;
+    }
+    let Ok(text) = std::fs::read_to_string(path.with_extension("md")) else {
+        return;
+    };
+    for r in rules.iter_mut().filter(|r| r.note.is_none()) {
+        r.guide = super::guide::parse(&text).with_setup(r.setup.as_deref());
+        r.note = Some(text.clone());
+    }
 }
 
 /// One file; `None` for files that are plainly not rules (documentation,

@@ -9,7 +9,8 @@
 //!   Key Vault purge: the attacker's succeed; an admin creating a lock or a
 //!   diagnostic setting, a failed run command and a soft delete do not fire.
 //! * service principal credentials, conditional access policy deleted: the
-//!   attacker's; an admin updating a policy does not fire.
+//!   attacker's; an admin renaming a service principal or updating a
+//!   policy does not fire.
 //! * password spray (≥ 10 failed passwords from one address against ≥ 5
 //!   users in 15 minutes): a spray at night; Alex mistyping four times does
 //!   not.
@@ -17,7 +18,8 @@
 //!   flooded and gives in; Tom declining two by mistake does not.
 //! * impossible travel (successful sign-ins from two countries within two
 //!   hours): Megan from Seattle, then the phishing relay in Amsterdam; Tom
-//!   flying from Berlin to Seattle (eleven hours apart) does not.
+//!   flying from Berlin to Seattle (hours apart) does not, nor do remote
+//!   staff alternating between home and the corporate VPN.
 //!
 //! Called after every other part of the story, so the events before it are
 //! generated exactly as without it.
@@ -251,6 +253,14 @@ fn look_alikes(b: &mut Builder) {
         "old-test-token",
         "AzurePortal",
     );
+    // An application's display name changed: no credentials involved.
+    b.audit(
+        at(2, 13, 5, 0),
+        &priya_portal,
+        "Update service principal",
+        ("ApplicationManagement", "Update"),
+        ("payments-api", "ServicePrincipal"),
+    );
     // A policy changed, not deleted.
     let target_id = b.rng.uuid();
     b.push(
@@ -286,12 +296,13 @@ fn look_alikes(b: &mut Builder) {
     b.signin(at(1, 7, 31, 0), tom, APPS[1], 500121, tom_home());
     b.signin(at(1, 7, 32, 10), tom, APPS[1], 500121, tom_home());
     b.signin(at(1, 7, 33, 0), tom, APPS[1], 0, tom_home());
-    // Tom in Berlin at 05:10, then in Seattle eleven hours later.
+    // Tom in Berlin during the day, then in Seattle that night, after a
+    // flight.
     b.signin(at(3, 5, 10, 0), tom, APPS[1], 0, tom_home());
     let seattle = From {
         ip: "192.0.2.77",
         geo: ("US", "Seattle"),
         ua: BROWSER,
     };
-    b.signin(at(3, 16, 12, 0), tom, APPS[1], 0, seattle);
+    b.signin(at(3, 23, 50, 0), tom, APPS[1], 0, seattle);
 }
