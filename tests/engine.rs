@@ -29,6 +29,9 @@ struct Seen {
     alerts: BTreeMap<String, Alert>,
     progress: Vec<u64>,
     alerts_before_done: usize,
+    /// Alerts sent before the first rule summary, which comes only once
+    /// the input has ended.
+    alerts_during_pass: usize,
     done: Option<Summary>,
 }
 
@@ -37,12 +40,17 @@ async fn drain(mut running: vigil::engine::background::Running, cancel_on_progre
         alerts: BTreeMap::new(),
         progress: Vec::new(),
         alerts_before_done: 0,
+        alerts_during_pass: 0,
         done: None,
     };
+    let mut pass_over = false;
     while let Some(u) = running.updates.recv().await {
         match u {
             Update::Alert(a) => {
                 seen.alerts_before_done += 1;
+                if !pass_over {
+                    seen.alerts_during_pass += 1;
+                }
                 seen.alerts.insert(a.id.clone(), a);
             }
             Update::Progress(p) => {
@@ -51,7 +59,7 @@ async fn drain(mut running: vigil::engine::background::Running, cancel_on_progre
                     running.cancel();
                 }
             }
-            Update::Rule(_) => {}
+            Update::Rule(_) => pass_over = true,
             Update::Done(s) => seen.done = Some(*s),
         }
     }
@@ -78,6 +86,9 @@ async fn alerts_stream_while_the_pass_runs_and_match_the_summary() {
     }
     // Grouping sends updates: the rotation alert was sent once per night.
     assert!(seen.alerts_before_done > 20);
+    // Query rules' alerts are sent as their events are read, before any
+    // rule is finished.
+    assert!(seen.alerts_during_pass > 0);
     assert!(done.first_alert_ms.is_some());
     assert!(seen.progress.windows(2).all(|w| w[0] <= w[1]));
     assert_eq!(seen.progress.last(), Some(&3193));

@@ -289,12 +289,7 @@ fn run_other(command: Option<Command>) -> Result<()> {
             now,
             limits,
         }) => {
-            let now = now
-                .map(|t| {
-                    crate::model::parse_time(&t)
-                        .with_context(|| format!("--now {t:?} is not a time"))
-                })
-                .transpose()?;
+            let now = search::now_flag(now.as_deref())?;
             hunt::run(&rules, &logs, format, now, &limits.options())
         }
         Some(Command::Search { .. } | Command::Rules { .. }) => unreachable!("handled by run"),

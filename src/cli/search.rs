@@ -26,18 +26,6 @@ pub enum Outcome {
     NoMatch,
 }
 
-/// The latest event time in the inputs: what `now` means offline.
-fn end_of_data(logs: &[PathBuf], opts: &LoadOptions) -> Option<DateTime<Utc>> {
-    let mapping = Mapping::builtin();
-    let mut last: Option<DateTime<Utc>> = None;
-    ingest::load(logs, opts, &mut |ev| {
-        if let Some(t) = mapping.time(&ev.doc, ev.kind) {
-            last = Some(last.map_or(t, |l| l.max(t)));
-        }
-    });
-    last
-}
-
 pub fn run(
     query_text: &str,
     logs: &[PathBuf],
@@ -51,7 +39,7 @@ pub fn run(
     };
     let now = match now_flag(now)? {
         Some(t) => t,
-        None if kql::uses_now(&query) => end_of_data(logs, opts).unwrap_or_else(Utc::now),
+        None if kql::uses_now(&query) => ingest::end_of_data(logs, opts).unwrap_or_else(Utc::now),
         None => Utc::now(),
     };
     let ctx = Ctx::new(now);
@@ -141,7 +129,7 @@ pub fn run_esql(
     let (inputs, names) = with_named(logs, named);
     let now = match now_flag(now)? {
         Some(t) => t,
-        None if query.uses_now() => end_of_data(&inputs, opts).unwrap_or_else(Utc::now),
+        None if query.uses_now() => ingest::end_of_data(&inputs, opts).unwrap_or_else(Utc::now),
         None => Utc::now(),
     };
     let mapping = Mapping::builtin();
@@ -159,7 +147,7 @@ pub fn run_esql(
 }
 
 /// `--now`, when given.
-fn now_flag(now: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+pub(super) fn now_flag(now: Option<&str>) -> Result<Option<DateTime<Utc>>> {
     now.map(|t| crate::model::parse_time(t).with_context(|| format!("--now {t:?} is not a time")))
         .transpose()
 }

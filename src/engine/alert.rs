@@ -66,7 +66,7 @@ pub fn merge_entities(into: &mut Vec<Entity>, more: impl IntoIterator<Item = Ent
 }
 
 /// A field and the value it had, for highlighting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Matched {
     pub field: String,
     pub value: String,

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::alert::{Entity, Finding, Matched, merge_entities};
 use super::kusto::KustoRun;
-use super::rows;
+use super::rows::Unique;
+use super::runs_holding;
 use crate::detect::duration;
 use crate::detect::esql::EsqlRun;
 use crate::detect::{EventRef, Hit, hits};
@@ -63,12 +64,18 @@ impl<'e, 'a> EventView<'e, 'a> {
         EventRef::new(&self.ev.loc, self.time())
     }
 
-    fn fields(&self) -> Mapped<'_> {
-        Mapped {
+    /// The event's fields when it is in the rule's indices and matches
+    /// its KQL query.
+    fn matching(&self, rule: &Rule, query: &kql::Query, ctx: &Ctx) -> Option<Mapped<'_>> {
+        if !index::covers(&rule.index, self.names()) {
+            return None;
+        }
+        let fields = Mapped {
             doc: &self.ev.doc,
             kind: self.ev.kind,
             mapping: self.mapping,
-        }
+        };
+        kql::matches(query, &fields, ctx).then_some(fields)
     }
 }
 
@@ -118,13 +125,9 @@ impl Evaluation {
     pub fn offer(&mut self, rule: &Rule, v: &EventView<'_, '_>, out: &mut Vec<Finding>) {
         match self {
             Evaluation::Query { query, ctx } => {
-                if !index::covers(&rule.index, v.names()) {
+                let Some(fields) = v.matching(rule, query, ctx) else {
                     return;
-                }
-                let fields = v.fields();
-                if !kql::matches(query, &fields, ctx) {
-                    return;
-                }
+                };
                 out.push(Finding {
                     events: vec![v.event_ref()],
                     time: None,
@@ -139,13 +142,9 @@ impl Evaluation {
                 hits,
                 info,
             } => {
-                if !index::covers(&rule.index, v.names()) {
+                let Some(fields) = v.matching(rule, query, ctx) else {
                     return;
-                }
-                let fields = v.fields();
-                if !kql::matches(query, &fields, ctx) {
-                    return;
-                }
+                };
                 let Some(time) = v.time() else { return };
                 let r = v.event_ref();
                 let new = hits::hits_of(rule, &fields, time, r);
@@ -292,36 +291,21 @@ impl EsqlWindows {
         let (Some((from, every)), Some(t)) = (self.windows, v.time()) else {
             return;
         };
-        // Windows (end - from, end] holding t: ends from t up to t + from.
-        let t = t.timestamp_millis();
-        let first = t.div_euclid(every) + i64::from(t.rem_euclid(every) != 0);
-        let mut k = first;
-        while k * every < t + from {
-            let end = k * every;
+        for end in runs_holding(t.timestamp_millis(), from, every) {
             self.runs
                 .entry(end)
                 .or_insert_with(|| EsqlRun::new(self.query.clone(), end))
                 .offer_named(v.ev, v.mapping, v.names());
-            k += 1;
         }
     }
 
     fn finish(self, rule: &Rule) -> Vec<Finding> {
-        let mut out: Vec<Finding> = Vec::new();
-        let runs = self.whole.into_iter().chain(self.runs.into_values());
-        for run in runs {
+        let mut out = Unique::default();
+        for run in self.whole.into_iter().chain(self.runs.into_values()) {
             let table = run.finish();
-            let json = table.to_json_rows();
-            for (row, r) in json.iter().zip(&table.rows) {
-                let f = rows::finding(rule, &table.columns, row, r.evidence.clone());
-                if !out
-                    .iter()
-                    .any(|o| o.events == f.events && o.matched == f.matched)
-                {
-                    out.push(f);
-                }
-            }
+            let evidence = table.rows.iter().map(|r| r.evidence.clone());
+            out.extend_rows(rule, &table.columns, &table.to_json_rows(), evidence);
         }
-        out
+        out.into_vec()
     }
 }

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 
 use super::alert::Finding;
 use super::evaluate::EventView;
-use super::rows;
+use super::rows::Unique;
+use super::{ceil_to, runs_holding};
 use crate::detect::duration;
 use crate::rules::kusto::ast::Query;
 use crate::rules::kusto::pushdown::Pushdown;
@@ -21,7 +22,7 @@ use crate::rules::kusto::value::to_ticks;
 use crate::rules::rule::Rule;
 
 /// Scheduled runs evaluated at most; a longer span is evaluated in its
-/// latest runs only, and says so in the rule's summary.
+/// latest runs only.
 pub const MAX_RUNS: usize = 20_000;
 
 pub struct KustoRun {
@@ -31,8 +32,6 @@ pub struct KustoRun {
     rows: Vec<NewRow>,
     /// (period, frequency) in ticks.
     schedule: Option<(i64, i64)>,
-    /// Set when the span needed more runs than [`MAX_RUNS`].
-    pub truncated: bool,
 }
 
 impl KustoRun {
@@ -52,17 +51,15 @@ impl KustoRun {
             builder: Builder::new(Vec::new()),
             rows: Vec::new(),
             schedule,
-            truncated: false,
         }
     }
 
     pub fn offer(&mut self, v: &EventView<'_, '_>) {
-        let Some(row) = self.builder.row_of(v.ev, v.mapping) else {
-            return;
-        };
-        if self.pushdown.keeps(&row.table, &row.row) {
-            self.rows.push(row);
-        }
+        let pushdown = &self.pushdown;
+        let kept = self
+            .builder
+            .row_if(v.ev, v.mapping, |table, row| pushdown.keeps(table, row));
+        self.rows.extend(kept);
     }
 
     /// `start` and `now` bound the loaded data: runs are those whose
@@ -76,74 +73,54 @@ impl KustoRun {
         now: DateTime<Utc>,
     ) -> Vec<Finding> {
         let now = to_ticks(now);
-        let mut out = Vec::new();
+        let mut out = Unique::default();
         let Some((period, every)) = self.schedule else {
             let mut b = Builder::new(Vec::new());
             std::mem::take(&mut self.rows)
                 .into_iter()
                 .for_each(|r| b.push(r));
             self.emit(rule, &b, now, &mut out);
-            return out;
+            return out.into_vec();
         };
         let start = start.map_or(i64::MIN, to_ticks);
         let last_run = ceil_to(now, every);
         let first_run = ceil_to(start.saturating_add(period - every), every).min(last_run);
-        let mut ends = BTreeSet::new();
-        for t in self.rows.iter().filter_map(|r| r.time) {
-            let mut k = ceil_to(t, every).max(first_run) / every;
-            while k * every < t + period && k * every <= last_run && ends.len() <= MAX_RUNS {
-                ends.insert(k * every);
-                k += 1;
-            }
-        }
-        if ends.len() > MAX_RUNS {
-            self.truncated = true;
-            while ends.len() > MAX_RUNS {
-                ends.pop_first();
-            }
-        }
+        // Rows without a time are in every run; the rest, in time order,
+        // are sliced per run.
         self.rows.sort_by_key(|r| r.time);
-        for end in ends {
-            let mut b = Builder::new(Vec::new());
-            for r in &self.rows {
-                let inside = r.time.is_none_or(|t| t > end - period && t <= end);
-                if inside {
-                    b.push(NewRow {
-                        table: r.table.clone(),
-                        columns: r.columns.clone(),
-                        time: r.time,
-                        row: r.row.clone(),
-                    });
-                }
+        let untimed = self.rows.partition_point(|r| r.time.is_none());
+        let (always, timed) = self.rows.split_at(untimed);
+        let mut ends = BTreeSet::new();
+        for t in timed.iter().rev().filter_map(|r| r.time) {
+            if ends.len() >= MAX_RUNS {
+                break;
             }
+            ends.extend(
+                runs_holding(t, period, every).filter(|e| (first_run..=last_run).contains(e)),
+            );
+        }
+        for end in ends {
+            let from = timed.partition_point(|r| r.time <= Some(end - period));
+            let to = timed.partition_point(|r| r.time <= Some(end));
+            let mut b = Builder::new(Vec::new());
+            always
+                .iter()
+                .chain(&timed[from..to])
+                .for_each(|r| b.push(r.clone()));
             self.emit(rule, &b, end, &mut out);
         }
-        out
+        out.into_vec()
     }
 
-    fn emit(&self, rule: &Rule, b: &Builder, now: i64, out: &mut Vec<Finding>) {
+    fn emit(&self, rule: &Rule, b: &Builder, now: i64, out: &mut Unique) {
         let table = b.run(&self.query, Some(now));
-        if !rule
-            .trigger
-            .as_ref()
-            .map_or(!table.rows.is_empty(), |t| t.fires(table.rows.len()))
-        {
-            return;
-        }
-        let json = table.to_json_rows();
-        for (row, r) in json.iter().zip(&table.rows) {
-            let f = rows::finding(rule, &table.columns, row, r.evidence.clone());
-            if !out
-                .iter()
-                .any(|o: &Finding| o.events == f.events && o.matched == f.matched)
-            {
-                out.push(f);
-            }
+        let fires = match &rule.trigger {
+            Some(t) => t.fires(table.rows.len()),
+            None => !table.rows.is_empty(),
+        };
+        if fires {
+            let evidence = table.rows.iter().map(|r| r.evidence.clone());
+            out.extend_rows(rule, &table.columns, &table.to_json_rows(), evidence);
         }
     }
-}
-
-/// The smallest multiple of `step` at or after `t`.
-fn ceil_to(t: i64, step: i64) -> i64 {
-    (t.div_euclid(step) + i64::from(t.rem_euclid(step) != 0)) * step
 }

@@ -122,22 +122,6 @@ fn needs_now_early(rule: &Rule) -> bool {
     }
 }
 
-/// The latest event time in the logs.
-fn end_of_data(plan: &Plan) -> Option<DateTime<Utc>> {
-    let mapping = Mapping::builtin();
-    let mut last: Option<DateTime<Utc>> = None;
-    let opts = LoadOptions {
-        progress: None,
-        ..plan.load.clone()
-    };
-    ingest::load(&plan.logs, &opts, &mut |ev| {
-        if let Some(t) = mapping.time(&ev.doc, ev.kind) {
-            last = Some(last.map_or(t, |l| l.max(t)));
-        }
-    });
-    last
-}
-
 /// Runs the plan, sending updates as they come; stops early, without
 /// aggregations' alerts, when `cancel` is set.
 pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) -> Summary {
@@ -151,7 +135,11 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         .any(|(i, r)| selected(i) && needs_now_early(r));
     let mut now = plan.now;
     if now.is_none() && early {
-        now = end_of_data(plan);
+        let opts = LoadOptions {
+            progress: None,
+            ..plan.load.clone()
+        };
+        now = ingest::end_of_data(&plan.logs, &opts);
     }
     let provisional = now.unwrap_or_else(Utc::now);
 
@@ -291,6 +279,20 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
     };
     send(Update::Done(Box::new(summary.clone())));
     summary
+}
+
+/// The smallest multiple of `step` at or after `t`.
+fn ceil_to(t: i64, step: i64) -> i64 {
+    (t.div_euclid(step) + i64::from(t.rem_euclid(step) != 0)) * step
+}
+
+/// The ends of the scheduled runs, every `every`, whose look-back of
+/// `period` before them holds time `t`: (end - period, end].
+fn runs_holding(t: i64, period: i64, every: i64) -> impl Iterator<Item = i64> {
+    let first = ceil_to(t, every);
+    (0..)
+        .map(move |k| first + k * every)
+        .take_while(move |end| *end < t.saturating_add(period))
 }
 
 fn total_size(logs: &[PathBuf]) -> u64 {

@@ -2,6 +2,8 @@
 //! rule's entity mappings or, when it has none, from what its columns are
 //! named; the row's values as what made it match.
 
+use std::collections::HashSet;
+
 use serde_json::Value as Json;
 
 use super::alert::{Entity, Finding, Matched, merge_entities};
@@ -12,7 +14,38 @@ use crate::rules::rule::Rule;
 const MAX_MATCHED: usize = 16;
 const MAX_VALUE_CHARS: usize = 200;
 
-pub fn finding(rule: &Rule, columns: &[String], row: &Json, mut events: Vec<EventRef>) -> Finding {
+/// One rule's findings, each once: a row that overlapping runs find
+/// again (the same events, the same values) is the same finding.
+#[derive(Default)]
+pub struct Unique {
+    seen: HashSet<(Vec<EventRef>, Vec<Matched>)>,
+    out: Vec<Finding>,
+}
+
+impl Unique {
+    /// Adds the findings of a result table's rows, given as JSON objects
+    /// with each row's evidence.
+    pub fn extend_rows(
+        &mut self,
+        rule: &Rule,
+        columns: &[String],
+        rows: &[Json],
+        evidence: impl Iterator<Item = Vec<EventRef>>,
+    ) {
+        for (row, events) in rows.iter().zip(evidence) {
+            let f = finding(rule, columns, row, events);
+            if self.seen.insert((f.events.clone(), f.matched.clone())) {
+                self.out.push(f);
+            }
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<Finding> {
+        self.out
+    }
+}
+
+fn finding(rule: &Rule, columns: &[String], row: &Json, mut events: Vec<EventRef>) -> Finding {
     events.sort();
     events.dedup();
     let mut entities = Vec::new();

@@ -210,6 +210,22 @@ pub fn load(inputs: &[PathBuf], opts: &LoadOptions, on_event: &mut dyn FnMut(Eve
     loaded
 }
 
+/// The latest event time in the inputs: what `now` means offline. Reads
+/// everything once.
+pub fn end_of_data(
+    inputs: &[PathBuf],
+    opts: &LoadOptions,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let mapping = Mapping::builtin();
+    let mut last = None;
+    load(inputs, opts, &mut |ev| {
+        if let Some(t) = mapping.time(&ev.doc, ev.kind) {
+            last = Some(last.map_or(t, |l: chrono::DateTime<chrono::Utc>| l.max(t)));
+        }
+    });
+    last
+}
+
 struct FileState<'a> {
     report: FileReport,
     limits: &'a Limits,

@@ -2,6 +2,23 @@
 
 use super::diag::{Diagnostic, Span};
 
+/// Bytes of white space and comments at the start of `text`: `//` to the
+/// end of the line, and `/* ... */` when `block` comments exist.
+pub fn blank_len(text: &str, block: bool) -> usize {
+    let mut at = 0;
+    loop {
+        let t = text[at..].trim_start();
+        at = text.len() - t.len();
+        if t.starts_with("//") {
+            at += t.find('\n').unwrap_or(t.len());
+        } else if block && t.starts_with("/*") {
+            at += t.find("*/").map_or(t.len(), |i| i + 2);
+        } else {
+            return at;
+        }
+    }
+}
+
 /// The cursor a hand-written parser moves over its source text: each
 /// parser says where it stands and how it skips white space; reading
 /// characters, reporting errors and comma-separated lists are common.
@@ -30,6 +47,15 @@ pub trait Cursor<'a> {
             self.set_pos(self.pos() + c.len_utf8());
         }
         hit
+    }
+
+    /// Consumes `c` or fails with "Expected "c"".
+    fn expect(&mut self, c: char) -> Result<(), Diagnostic> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.error(&format!("Expected \"{c}\"")))
+        }
     }
 
     /// "`msg`, found X." at the cursor.

@@ -25,35 +25,33 @@
 //! generated exactly as without it.
 
 use super::cast::*;
-use super::story::{Builder, From, at, resource, vault, who};
+use chrono::{DateTime, Utc};
+
+use super::story::{Builder, From, Who, at, resource, vault, who};
 use super::{Detail, Resource};
 
 const SPRAY_IP: &str = "203.0.113.66";
 
-const RUN_COMMAND: Arm = Arm {
-    op: "Microsoft.Compute/virtualMachines/runCommand/action",
-    display: "Run Command on Virtual Machine",
-};
-const LOCK_DELETE: Arm = Arm {
-    op: "Microsoft.Authorization/locks/delete",
-    display: "Delete management locks",
-};
-const LOCK_WRITE: Arm = Arm {
-    op: "Microsoft.Authorization/locks/write",
-    display: "Create management locks",
-};
-const DIAG_DELETE: Arm = Arm {
-    op: "Microsoft.Insights/diagnosticSettings/delete",
-    display: "Delete diagnostic setting",
-};
-const DIAG_WRITE: Arm = Arm {
-    op: "Microsoft.Insights/diagnosticSettings/write",
-    display: "Create or update resource diagnostic setting",
-};
-const ROLE_ASSIGNMENT: Arm = Arm {
-    op: "Microsoft.Authorization/roleAssignments/write",
-    display: "Create role assignment",
-};
+/// A change to the Conditional Access policy that asks for MFA outside
+/// trusted locations: `Update` or `Delete`.
+fn policy_change(b: &mut Builder, time: DateTime<Utc>, who: &Who, verb: &'static str) {
+    let target_id = b.rng.uuid();
+    b.push(
+        time,
+        who,
+        None,
+        Detail::Audit {
+            activity: format!("{verb} conditional access policy"),
+            category: "Policy",
+            service: "Conditional Access",
+            operation_type: verb,
+            result: "success",
+            target_name: "Require MFA outside trusted locations".into(),
+            target_id,
+            target_type: "Policy",
+        },
+    );
+}
 
 fn assignment(group: &str, id: &str) -> Resource {
     resource(group, "Microsoft.Authorization/roleAssignments", id)
@@ -93,22 +91,7 @@ fn attacker(b: &mut Builder) {
         ("payments-api", "ServicePrincipal"),
     );
     // The policy that would have asked for MFA from a new country.
-    let target_id = b.rng.uuid();
-    b.push(
-        at(2, 9, 24, 5),
-        &portal,
-        None,
-        Detail::Audit {
-            activity: "Delete conditional access policy".into(),
-            category: "Policy",
-            service: "Conditional Access",
-            operation_type: "Delete",
-            result: "success",
-            target_name: "Require MFA outside trusted locations".into(),
-            target_id,
-            target_type: "Policy",
-        },
-    );
+    policy_change(b, at(2, 9, 24, 5), &portal, "Delete");
     // Covering tracks on the vault: its lock, its audit log shipping, and
     // a secret deleted and purged so it cannot be recovered.
     let lock = resource(
@@ -262,22 +245,7 @@ fn look_alikes(b: &mut Builder) {
         ("payments-api", "ServicePrincipal"),
     );
     // A policy changed, not deleted.
-    let target_id = b.rng.uuid();
-    b.push(
-        at(0, 16, 2, 0),
-        &priya_portal,
-        None,
-        Detail::Audit {
-            activity: "Update conditional access policy".into(),
-            category: "Policy",
-            service: "Conditional Access",
-            operation_type: "Update",
-            result: "success",
-            target_name: "Require MFA outside trusted locations".into(),
-            target_id,
-            target_type: "Policy",
-        },
-    );
+    policy_change(b, at(0, 16, 2, 0), &priya_portal, "Update");
     // Alex mistypes his password four times.
     let alex_home = || From {
         ip: alex.home_ip,

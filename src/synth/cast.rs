@@ -200,3 +200,23 @@ pub const VM_DEALLOCATE: Arm = Arm {
     op: "Microsoft.Compute/virtualMachines/deallocate/action",
     display: "Deallocate Virtual Machine",
 };
+pub const RUN_COMMAND: Arm = Arm {
+    op: "Microsoft.Compute/virtualMachines/runCommand/action",
+    display: "Run Command on Virtual Machine",
+};
+pub const LOCK_DELETE: Arm = Arm {
+    op: "Microsoft.Authorization/locks/delete",
+    display: "Delete management locks",
+};
+pub const LOCK_WRITE: Arm = Arm {
+    op: "Microsoft.Authorization/locks/write",
+    display: "Create management locks",
+};
+pub const DIAG_DELETE: Arm = Arm {
+    op: "Microsoft.Insights/diagnosticSettings/delete",
+    display: "Delete diagnostic setting",
+};
+pub const DIAG_WRITE: Arm = Arm {
+    op: "Microsoft.Insights/diagnosticSettings/write",
+    display: "Create or update resource diagnostic setting",
+};

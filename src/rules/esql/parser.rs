@@ -77,18 +77,7 @@ impl<'a> Cursor<'a> for Parser<'a> {
     }
 
     fn ws(&mut self) {
-        loop {
-            let r = self.rest();
-            let t = r.trim_start();
-            self.pos += r.len() - t.len();
-            if t.starts_with("//") {
-                self.pos += t.find('\n').unwrap_or(t.len());
-            } else if t.starts_with("/*") {
-                self.pos += t.find("*/").map_or(t.len(), |i| i + 2);
-            } else {
-                return;
-            }
-        }
+        self.pos += crate::rules::lex::blank_len(self.rest(), true);
     }
 }
 
@@ -598,9 +587,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let e = self.expr()?;
                 self.ws();
-                if !self.eat(')') {
-                    return Err(self.error("Expected \")\""));
-                }
+                self.expect(')')?;
                 Ok(e)
             }
             Some('"') => {

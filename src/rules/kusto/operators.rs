@@ -27,9 +27,7 @@ impl Parser<'_> {
             self.ident()?;
         }
         self.ws();
-        if !self.eat('=') {
-            return Err(self.error("Expected \"=\""));
-        }
+        self.expect('=')?;
         self.ws();
         // A name, number or string; never a call, so that a following
         // parenthesised subquery stays the operator's.
@@ -136,9 +134,7 @@ impl Parser<'_> {
             return Err(self.error("Expected AS and the columns in parentheses"));
         }
         self.ws();
-        if !self.eat('(') {
-            return Err(self.error("Expected \"(\""));
-        }
+        self.expect('(')?;
         if self.peek() == Some(')') {
             return Err(self.error("Expected a name"));
         }
@@ -147,9 +143,7 @@ impl Parser<'_> {
         let mut options = Vec::new();
         if self.keyword("with") {
             self.ws();
-            if !self.eat('(') {
-                return Err(self.error("Expected \"(\""));
-            }
+            self.expect('(')?;
             options = self.list(')', false, |p| {
                 let key = p.ident()?.to_ascii_lowercase();
                 p.ws();
@@ -268,14 +262,10 @@ impl Parser<'_> {
                     return Err(self.error("Expected ON and a subquery in parentheses"));
                 }
                 self.ws();
-                if !self.eat('(') {
-                    return Err(self.error("Expected \"(\""));
-                }
+                self.expect('(')?;
                 let sub = self.piped(Tabular::Source(MV_APPLY_INPUT.into(), Span::default()))?;
                 self.ws();
-                if !self.eat(')') {
-                    return Err(self.error("Expected \")\""));
-                }
+                self.expect(')')?;
                 Op::MvApply {
                     expand,
                     sub: Box::new(sub),

@@ -202,16 +202,7 @@ impl<'a> Cursor<'a> for Parser<'a> {
     }
 
     fn ws(&mut self) {
-        loop {
-            let r = self.rest();
-            let t = r.trim_start();
-            self.pos += r.len() - t.len();
-            if t.starts_with("//") {
-                self.pos += t.find('\n').unwrap_or(t.len());
-            } else {
-                return;
-            }
-        }
+        self.pos += crate::rules::lex::blank_len(self.rest(), false);
     }
 }
 
@@ -292,9 +283,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             let s = self.string_body(q)?;
             self.ws();
-            if !self.eat(']') {
-                return Err(self.error("Expected \"]\""));
-            }
+            self.expect(']')?;
             return Ok(s);
         }
         let s = self.pos;
@@ -367,9 +356,7 @@ impl<'a> Parser<'a> {
         if self.eat('(') {
             let t = self.tabular()?;
             self.ws();
-            if !self.eat(')') {
-                return Err(self.error("Expected \")\""));
-            }
+            self.expect(')')?;
             return Ok(t);
         }
         if self.keyword("datatable") {
@@ -476,9 +463,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             let t = self.tabular()?;
             self.ws();
-            if !self.eat(')') {
-                return Err(self.error("Expected \")\""));
-            }
+            self.expect(')')?;
             return Ok(t);
         }
         self.source()

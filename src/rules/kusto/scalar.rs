@@ -115,9 +115,7 @@ impl Parser<'_> {
         if matches!(word.as_str(), "in" | "has_any" | "has_all") {
             let ci = word == "in" && self.eat('~');
             self.ws();
-            if !self.eat('(') {
-                return Err(self.error("Expected \"(\""));
-            }
+            self.expect('(')?;
             let list = self.list(')', true, |p| p.expr())?;
             if word == "has_all" {
                 // has_all: every term present.
@@ -147,9 +145,7 @@ impl Parser<'_> {
         }
         if word == "between" {
             self.ws();
-            if !self.eat('(') {
-                return Err(self.error("Expected \"(\""));
-            }
+            self.expect('(')?;
             let lo = self.expr()?;
             self.ws();
             if !(self.eat('.') && self.eat('.')) {
@@ -157,9 +153,7 @@ impl Parser<'_> {
             }
             let hi = self.expr()?;
             self.ws();
-            if !self.eat(')') {
-                return Err(self.error("Expected \")\""));
-            }
+            self.expect(')')?;
             return Ok(Expr::Between {
                 expr: Box::new(left),
                 lo: Box::new(lo),
@@ -239,9 +233,7 @@ impl Parser<'_> {
                 self.pos += 1;
                 let idx = self.expr()?;
                 self.ws();
-                if !self.eat(']') {
-                    return Err(self.error("Expected \"]\""));
-                }
+                self.expect(']')?;
                 e = Expr::Index(Box::new(e), Box::new(idx));
                 continue;
             }
@@ -258,9 +250,7 @@ impl Parser<'_> {
                 self.pos += 1;
                 let e = self.expr()?;
                 self.ws();
-                if !self.eat(')') {
-                    return Err(self.error("Expected \")\""));
-                }
+                self.expect(')')?;
                 Ok(e)
             }
             Some('\'' | '"') => {
@@ -313,9 +303,7 @@ impl Parser<'_> {
                             None => Tabular::Print(vec![(None, self.expr()?)]),
                         };
                         self.ws();
-                        if !self.eat(')') {
-                            return Err(self.error("Expected \")\""));
-                        }
+                        self.expect(')')?;
                         return Ok(Expr::ToScalar(Box::new(t)));
                     }
                     self.pos += 1;
@@ -342,9 +330,7 @@ impl Parser<'_> {
             .top_level(&[')'])
             .map_or(self.rest().len(), |(at, _)| at);
         let inner = self.src[inner_start..self.pos].trim().to_string();
-        if !self.eat(')') {
-            return Err(self.error("Expected \")\""));
-        }
+        self.expect(')')?;
         let span = Span::new(start, self.pos);
         Ok(Expr::Call {
             name: format!("{kind}#literal"),

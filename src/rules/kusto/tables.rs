@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use super::eval::Row;
 use super::exec::{Doc, KRow, Table, Tables};
 use super::value::{KV, date_from_str};
 use crate::detect::EventRef;
@@ -93,7 +94,40 @@ fn value_of(name: &str, j: &Json) -> KV {
     }
 }
 
+/// An event read as a row of `table`, its columns looked up by their
+/// Log Analytics names.
+struct EventRow<'d> {
+    doc: &'d Json,
+    kind: SourceKind,
+    table: &'d str,
+    mapping: &'static Mapping,
+}
+
+impl Row for EventRow<'_> {
+    fn get(&self, name: &str) -> KV {
+        if name == "Type" {
+            return self
+                .doc
+                .get("Type")
+                .map_or_else(|| KV::Str(self.table.to_string()), KV::from_json);
+        }
+        let found = self.mapping.lookup(self.doc, self.kind, name);
+        match found.first() {
+            Some(v) => value_of(name, v.as_ref()),
+            // AzureDiagnostics types its columns by suffix; its string and
+            // GUID columns are empty, not null, where a record lacks them.
+            None if self.table == "AzureDiagnostics"
+                && (name.ends_with("_s") || name.ends_with("_g")) =>
+            {
+                KV::Str(String::new())
+            }
+            None => KV::Null,
+        }
+    }
+}
+
 /// One event as a table row.
+#[derive(Clone)]
 pub struct NewRow {
     pub table: String,
     /// The table's columns, as far as this row knows them.
@@ -142,14 +176,33 @@ impl Builder {
     /// The row an event makes, and its table; `None` for events of no
     /// table.
     pub fn row_of(&self, ev: &ingest::Event<'_>, mapping: &'static Mapping) -> Option<NewRow> {
+        self.row_if(ev, mapping, |_, _| true)
+    }
+
+    /// The row an event makes when `keep` accepts it, judged on the event
+    /// as it stands, so rows nobody keeps never copy their document.
+    pub fn row_if(
+        &self,
+        ev: &ingest::Event<'_>,
+        mapping: &'static Mapping,
+        keep: impl FnOnce(&str, &dyn Row) -> bool,
+    ) -> Option<NewRow> {
         let given = ingest::source::named_for(&ev.source.path, &self.named).map(str::to_string);
         let table = given
             .clone()
             .or_else(|| table_of(&ev.doc, ev.kind, mapping))?;
-        let doc = ev.doc.clone();
-        let kind = ev.kind;
+        let view = EventRow {
+            doc: &ev.doc,
+            kind: ev.kind,
+            table: &table,
+            mapping,
+        };
+        if !keep(&table, &view) {
+            return None;
+        }
         let columns: Vec<String> = if given.is_some() || ev.shape == Shape::Sentinel {
-            doc.as_object()
+            ev.doc
+                .as_object()
                 .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default()
         } else {
@@ -159,25 +212,17 @@ impl Builder {
                 .collect()
         };
         let time = mapping.time(&ev.doc, ev.kind);
+        let doc = ev.doc.clone();
+        let kind = ev.kind;
         let table_name = table.clone();
-        // AzureDiagnostics types its columns by suffix; its string and
-        // GUID columns are empty, not null, where a record lacks them.
-        let suffix_typed = table == "AzureDiagnostics";
         let get = move |name: &str| -> KV {
-            if name == "Type" {
-                if let Some(t) = doc.get("Type") {
-                    return KV::from_json(t);
-                }
-                return KV::Str(table_name.clone());
+            EventRow {
+                doc: &doc,
+                kind,
+                table: &table_name,
+                mapping,
             }
-            let found = mapping.lookup(&doc, kind, name);
-            match found.first() {
-                Some(v) => value_of(name, v.as_ref()),
-                None if suffix_typed && (name.ends_with("_s") || name.ends_with("_g")) => {
-                    KV::Str(String::new())
-                }
-                None => KV::Null,
-            }
+            .get(name)
         };
         Some(NewRow {
             table,
