@@ -59,6 +59,9 @@ async fn drain(mut running: vigil::engine::background::Running, cancel_on_progre
                     running.cancel();
                 }
             }
+            Update::Withdrawn(id) => {
+                seen.alerts.remove(&id);
+            }
             Update::Rule(_) => pass_over = true,
             Update::Done(s) => seen.done = Some(*s),
         }

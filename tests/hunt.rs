@@ -7,10 +7,14 @@ use std::process::Command;
 use serde_json::Value;
 
 fn hunt(dir: &str, format: &str) -> (String, String) {
+    hunt_path(&format!("fixtures/{dir}"), format)
+}
+
+fn hunt_path(path: &str, format: &str) -> (String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["hunt", "--format", format])
-        .arg(format!("fixtures/{dir}"))
+        .arg(path)
         .output()
         .unwrap();
     assert_eq!(
@@ -302,4 +306,65 @@ fn rules_that_cannot_run_are_reported_and_the_rest_still_runs() {
     assert!(stderr.contains("broken.toml:11:"), "{stderr}");
     assert!(stderr.contains("EQL"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
+/// Every record of the raw Azure demo, from its four files.
+fn azure_records() -> Vec<Value> {
+    let mut out = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-azure");
+    for sub in ["activity", "entra", "keyvault"] {
+        for f in std::fs::read_dir(root.join(sub)).unwrap() {
+            let gz = std::fs::File::open(f.unwrap().path()).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(gz), &mut text)
+                .unwrap();
+            // Blob exports hold a record per line or a `records` array.
+            for doc in serde_json::Deserializer::from_str(&text).into_iter::<Value>() {
+                let doc = doc.unwrap();
+                match doc["records"].as_array() {
+                    Some(records) => out.extend(records.iter().cloned()),
+                    None => out.push(doc),
+                }
+            }
+        }
+    }
+    out
+}
+
+fn ndjson(records: &[Value]) -> String {
+    records.iter().map(|r| format!("{r}\n")).collect()
+}
+
+#[test]
+fn scheduled_rules_stream_in_time_order_and_read_again_when_not() {
+    let mut records = azure_records();
+    records.sort_by(|a, b| a["time"].as_str().cmp(&b["time"].as_str()));
+    let dir = tempfile::tempdir().unwrap();
+    let ordered = dir.path().join("ordered.ndjson");
+    std::fs::write(&ordered, ndjson(&records)).unwrap();
+    // Newest first, as a Log Analytics export sorted by time often is.
+    records.reverse();
+    let reversed = dir.path().join("reversed.ndjson");
+    std::fs::write(&reversed, ndjson(&records)).unwrap();
+
+    let expected = summary(&alerts("demo-azure"));
+    let parse = |out: &str| -> Vec<Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+
+    let (out, err) = hunt_path(ordered.to_str().unwrap(), "ndjson");
+    assert_eq!(summary(&parse(&out)), expected);
+    assert!(!err.contains("read twice"), "{err}");
+
+    let (out, err) = hunt_path(reversed.to_str().unwrap(), "ndjson");
+    assert_eq!(summary(&parse(&out)), expected);
+    let twice: Vec<&str> = err.lines().filter(|l| l.contains("read twice")).collect();
+    assert!(
+        twice
+            .iter()
+            .any(|l| l.contains("Two Countries within Two Hours")),
+        "{err}"
+    );
 }

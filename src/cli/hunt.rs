@@ -207,11 +207,16 @@ pub fn render_summary(s: &Summary, rule_errors: &[Located]) -> String {
     }
     for r in s.rules.iter().filter(|r| r.status == "ok") {
         out.push_str(&format!(
-            "  {:>4} alerts  {:>8.1} ms  {}  ({})\n",
+            "  {:>4} alerts  {:>8.1} ms  {}  ({}){}\n",
             r.alerts,
             r.micros as f64 / 1000.0,
             clip(&r.name, 60),
-            file_label(&r.file)
+            file_label(&r.file),
+            if r.second_pass {
+                "  [read twice: its rows were not in time order]"
+            } else {
+                ""
+            }
         ));
     }
     for r in s.rules.iter().filter(|r| r.status != "ok") {

@@ -292,6 +292,14 @@ impl Grouper {
         Some(&self.alerts[i])
     }
 
+    pub fn ids(&self) -> Vec<String> {
+        self.alerts.iter().map(|a| a.id.clone()).collect()
+    }
+
+    pub fn has(&self, id: &str) -> bool {
+        self.alerts.iter().any(|a| a.id == id)
+    }
+
     pub fn into_alerts(self) -> Vec<Alert> {
         self.alerts
     }

@@ -95,11 +95,15 @@ pub enum Evaluation {
     },
     Esql(Box<EsqlWindows>),
     Kusto(Box<KustoRun>),
+    /// Finished.
+    Done,
 }
 
 impl Evaluation {
     /// `None` for rules Vigil cannot run.
-    pub fn new(rule: &Rule, now: DateTime<Utc>) -> Option<Evaluation> {
+    /// `stream_cap` lets scheduled Kusto runs be evaluated while the logs
+    /// stream, none ending after it (ticks); `None` keeps every row.
+    pub fn new(rule: &Rule, now: DateTime<Utc>, stream_cap: Option<i64>) -> Option<Evaluation> {
         match (&rule.parsed, &rule.kind) {
             (Parsed::Kql(q), Kind::Query) => Some(Evaluation::Query {
                 query: q.clone(),
@@ -116,7 +120,9 @@ impl Evaluation {
             (Parsed::Esql(q), _) => {
                 Some(Evaluation::Esql(Box::new(EsqlWindows::new(rule, q, now))))
             }
-            (Parsed::Kusto(q), _) => Some(Evaluation::Kusto(Box::new(KustoRun::new(rule, q)))),
+            (Parsed::Kusto(q), _) => Some(Evaluation::Kusto(Box::new(KustoRun::new(
+                rule, q, stream_cap,
+            )))),
             _ => None,
         }
     }
@@ -160,8 +166,15 @@ impl Evaluation {
                 }
             }
             Evaluation::Esql(w) => w.offer(v),
-            Evaluation::Kusto(k) => k.offer(v),
+            Evaluation::Kusto(k) => k.offer(rule, v, out),
+            Evaluation::Done => {}
         }
+    }
+
+    /// Whether the rule must be evaluated again over a pass that keeps
+    /// everything it reads.
+    pub fn needs_second_pass(&self) -> bool {
+        matches!(self, Evaluation::Kusto(k) if k.needs_second_pass())
     }
 
     /// The findings that only the end of the input decides.
@@ -214,6 +227,7 @@ impl Evaluation {
             }
             Evaluation::Esql(w) => w.finish(rule),
             Evaluation::Kusto(k) => k.finish(rule, start, now),
+            Evaluation::Done => Vec::new(),
         }
     }
 }

@@ -62,6 +62,9 @@ pub struct RuleSummary {
     pub alerts: usize,
     /// Time spent on the rule; per-event work is sampled.
     pub micros: u64,
+    /// The rule's rows came out of time order, so it was evaluated again
+    /// over a second pass that kept them all.
+    pub second_pass: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,6 +87,9 @@ pub enum Update {
     /// A new alert, or a newer state of one already sent (same id): more
     /// hits grouped into it.
     Alert(Alert),
+    /// An alert sent earlier that a second, exact evaluation of its rule
+    /// did not find again (its rule's rows were out of time order).
+    Withdrawn(String),
     Rule(RuleSummary),
     Done(Box<Summary>),
 }
@@ -98,6 +104,8 @@ struct Slot {
     eval: Evaluation,
     grouper: Grouper,
     sampled: Duration,
+    /// Alerts of an earlier evaluation, withdrawn unless found again.
+    withdrawn: Vec<String>,
 }
 
 fn status_of(rule: &Rule) -> (&'static str, Option<String>) {
@@ -122,6 +130,54 @@ fn needs_now_early(rule: &Rule) -> bool {
     }
 }
 
+/// Sends alerts as slots find them, and remembers where files are.
+struct Sender<'s> {
+    started: Instant,
+    send: &'s mut dyn FnMut(Update),
+    paths: Vec<String>,
+    first_alert: Option<Duration>,
+    alerts_sent: usize,
+}
+
+impl Sender<'_> {
+    fn see_source(&mut self, id: u32, path: &str) {
+        let id = id as usize;
+        if self.paths.len() <= id {
+            self.paths.resize(id + 1, String::new());
+            self.paths[id] = path.to_string();
+        }
+    }
+
+    fn findings(&mut self, slot: &mut Slot, found: impl IntoIterator<Item = Finding>) {
+        let paths = &self.paths;
+        let path_of = |s: u32| paths.get(s as usize).cloned().unwrap_or_default();
+        for f in found {
+            if let Some(a) = slot.grouper.add(f, &path_of) {
+                let a = a.clone();
+                self.first_alert
+                    .get_or_insert_with(|| self.started.elapsed());
+                self.alerts_sent += 1;
+                (self.send)(Update::Alert(a));
+            }
+        }
+    }
+
+    /// Offers one event to every slot.
+    fn offer(&mut self, slots: &mut [Slot], view: &EventView<'_, '_>, timed: bool) {
+        let mut found = Vec::new();
+        for slot in slots {
+            let t0 = timed.then(Instant::now);
+            slot.eval.offer(&slot.rule, view, &mut found);
+            if let Some(t0) = t0 {
+                slot.sampled += t0.elapsed();
+            }
+            if !found.is_empty() {
+                self.findings(slot, found.drain(..));
+            }
+        }
+    }
+}
+
 /// Runs the plan, sending updates as they come; stops early, without
 /// aggregations' alerts, when `cancel` is set.
 pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) -> Summary {
@@ -142,13 +198,16 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         now = ingest::end_of_data(&plan.logs, &opts);
     }
     let provisional = now.unwrap_or_else(Utc::now);
+    // Scheduled runs may be evaluated while streaming, but never past a
+    // `now` that is known.
+    let stream_cap = Some(now.map_or(i64::MAX, crate::rules::kusto::value::to_ticks));
 
     let mut summaries: Vec<RuleSummary> = Vec::new();
     let mut slots: Vec<Slot> = Vec::new();
     for (i, rule) in plan.rules.iter().enumerate() {
         let (mut status, reason) = status_of(rule);
         let eval = (status == "ok" && selected(i))
-            .then(|| Evaluation::new(rule, provisional))
+            .then(|| Evaluation::new(rule, provisional, stream_cap))
             .flatten();
         if status == "ok" && !selected(i) {
             status = "skipped";
@@ -162,6 +221,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
             reason,
             alerts: 0,
             micros: 0,
+            second_pass: false,
         });
         if let Some(eval) = eval {
             slots.push(Slot {
@@ -170,6 +230,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
                 eval,
                 grouper: Grouper::new(rule),
                 sampled: Duration::ZERO,
+                withdrawn: Vec::new(),
             });
         }
     }
@@ -184,83 +245,104 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
     let mut events = 0u64;
     let mut latest: Option<DateTime<Utc>> = None;
     let mut earliest: Option<DateTime<Utc>> = None;
-    let mut paths: Vec<String> = Vec::new();
-    let mut first_alert: Option<Duration> = None;
-    let mut alerts_sent = 0usize;
     let mut last_progress = Instant::now();
-    let mut found: Vec<Finding> = Vec::new();
+    let mut out = Sender {
+        started,
+        send,
+        paths: Vec::new(),
+        first_alert: None,
+        alerts_sent: 0,
+    };
 
     let loaded = ingest::load(&plan.logs, &opts, &mut |ev| {
         if cancel.load(Ordering::Relaxed) {
             return;
         }
         events += 1;
-        let id = ev.source.id as usize;
-        if paths.len() <= id {
-            paths.resize(id + 1, String::new());
-            paths[id] = ev.source.path.clone();
-        }
+        out.see_source(ev.source.id, &ev.source.path);
         let view = EventView::new(&ev, mapping);
         if let Some(t) = view.time() {
             latest = Some(latest.map_or(t, |l| l.max(t)));
             earliest = Some(earliest.map_or(t, |l| l.min(t)));
         }
-        let timed = events % SAMPLE == 0;
-        for slot in &mut slots {
-            let t0 = timed.then(Instant::now);
-            slot.eval.offer(&slot.rule, &view, &mut found);
-            if let Some(t0) = t0 {
-                slot.sampled += t0.elapsed();
-            }
-            for f in found.drain(..) {
-                let path_of = |s: u32| paths.get(s as usize).cloned().unwrap_or_default();
-                if let Some(a) = slot.grouper.add(f, &path_of) {
-                    let a = a.clone();
-                    first_alert.get_or_insert_with(|| started.elapsed());
-                    alerts_sent += 1;
-                    send(Update::Alert(a));
-                }
-            }
-        }
+        out.offer(&mut slots, &view, events % SAMPLE == 0);
         if events % 1024 == 0 && last_progress.elapsed() >= PROGRESS_EVERY {
             last_progress = Instant::now();
-            send(Update::Progress(Progress {
+            (out.send)(Update::Progress(Progress {
                 bytes: bytes.load(Ordering::Relaxed),
                 total_bytes,
                 events,
-                alerts: alerts_sent,
+                alerts: out.alerts_sent,
             }));
         }
     });
     let cancelled = cancel.load(Ordering::Relaxed);
-    let now = now.or(latest);
-    let paths: Vec<String> = loaded.sources.iter().map(|s| s.path.clone()).collect();
-    let path_of = |s: u32| paths.get(s as usize).cloned().unwrap_or_default();
+    let now = now.or(latest).unwrap_or(provisional);
+    out.paths = loaded.sources.iter().map(|s| s.path.clone()).collect();
+
+    // Rules whose rows came out of time order run again over a pass that
+    // keeps every row; their first alerts stand until then.
+    let (again, mut slots): (Vec<Slot>, Vec<Slot>) = slots
+        .into_iter()
+        .partition(|s| !cancelled && s.eval.needs_second_pass());
+    if !again.is_empty() {
+        let mut redo: Vec<Slot> = again
+            .iter()
+            .filter_map(|s| {
+                Some(Slot {
+                    index: s.index,
+                    rule: s.rule.clone(),
+                    eval: Evaluation::new(&s.rule, provisional, None)?,
+                    grouper: Grouper::new(&s.rule),
+                    sampled: s.sampled,
+                    withdrawn: Vec::new(),
+                })
+            })
+            .collect();
+        let before: Vec<(usize, Vec<String>)> = again
+            .into_iter()
+            .map(|s| (s.index, s.grouper.ids()))
+            .collect();
+        let opts = LoadOptions {
+            progress: None,
+            ..opts.clone()
+        };
+        let mut n = 0u64;
+        ingest::load(&plan.logs, &opts, &mut |ev| {
+            n += 1;
+            let view = EventView::new(&ev, mapping);
+            out.offer(&mut redo, &view, n % SAMPLE == 0);
+        });
+        for (slot, (_, old)) in redo.iter_mut().zip(&before) {
+            slot.withdrawn = old.clone();
+            summaries[slot.index].second_pass = true;
+        }
+        slots.extend(redo);
+        slots.sort_by_key(|s| s.index);
+    }
+
     let mut alerts = Vec::new();
     for mut slot in slots {
         let t0 = Instant::now();
-        if !cancelled {
-            let findings = slot
-                .eval
-                .finish(&slot.rule, earliest, now.unwrap_or(provisional));
-            for f in findings {
-                if let Some(a) = slot.grouper.add(f, &path_of) {
-                    let a = a.clone();
-                    first_alert.get_or_insert_with(|| started.elapsed());
-                    send(Update::Alert(a));
-                }
+        let eval = std::mem::replace(&mut slot.eval, Evaluation::Done);
+        if !cancel.load(Ordering::Relaxed) {
+            let findings = eval.finish(&slot.rule, earliest, now);
+            out.findings(&mut slot, findings);
+        }
+        for id in std::mem::take(&mut slot.withdrawn) {
+            if !slot.grouper.has(&id) {
+                (out.send)(Update::Withdrawn(id));
             }
-        } else {
-            drop(slot.eval);
         }
         let s = &mut summaries[slot.index];
         s.micros = (slot.sampled * SAMPLE as u32 + t0.elapsed()).as_micros() as u64;
         s.alerts = slot.grouper.len();
-        send(Update::Rule(s.clone()));
+        (out.send)(Update::Rule(s.clone()));
         alerts.extend(slot.grouper.into_alerts());
     }
+    let cancelled = cancel.load(Ordering::Relaxed);
     alerts.sort_by(|a, b| (a.first, &a.rule_name, &a.id).cmp(&(b.first, &b.rule_name, &b.id)));
-    send(Update::Progress(Progress {
+    (out.send)(Update::Progress(Progress {
         bytes: bytes.load(Ordering::Relaxed),
         total_bytes,
         events,
@@ -272,12 +354,12 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         files: loaded.reports,
         rules: summaries,
         alerts,
-        now,
+        now: Some(now).filter(|_| plan.now.is_some() || latest.is_some()),
         cancelled,
         elapsed_ms: started.elapsed().as_millis() as u64,
-        first_alert_ms: first_alert.map(|d| d.as_millis() as u64),
+        first_alert_ms: out.first_alert.map(|d| d.as_millis() as u64),
     };
-    send(Update::Done(Box::new(summary.clone())));
+    (out.send)(Update::Done(Box::new(summary.clone())));
     summary
 }
 

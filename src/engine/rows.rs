@@ -40,6 +40,12 @@ impl Unique {
         }
     }
 
+    /// The findings added since the last call, handed on as they come;
+    /// they are still remembered, so they are not found twice.
+    pub fn take_new(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.out)
+    }
+
     pub fn into_vec(self) -> Vec<Finding> {
         self.out
     }

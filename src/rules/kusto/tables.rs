@@ -126,6 +126,53 @@ impl Row for EventRow<'_> {
     }
 }
 
+/// The columns a query can read, when they can be told from its text:
+/// every word in it (a superset of the names it uses, string literals
+/// included for `column_ifexists`), plus the tables' standard columns that
+/// results show. A query that can reach columns it does not name (`*`,
+/// `pack_all`, `search`) has none.
+pub struct Projection {
+    names: std::collections::BTreeSet<String>,
+}
+
+impl Projection {
+    pub fn of(query: &str, extra: &[String]) -> Option<Projection> {
+        let lower = query.to_ascii_lowercase();
+        if query.contains('*')
+            || ["pack_all", "search", "find", "getschema", "bag_unpack"]
+                .iter()
+                .any(|w| lower.contains(w))
+        {
+            return None;
+        }
+        let mut names: std::collections::BTreeSet<String> = query
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        // `['Column name']` quotes a name that is not one word.
+        let mut rest = query;
+        while let Some(i) = rest.find("['").or_else(|| rest.find("[\"")) {
+            let quote = &rest[i + 1..i + 2];
+            let body = &rest[i + 2..];
+            let Some(end) = body.find(quote) else { break };
+            names.insert(body[..end].to_string());
+            rest = &body[end..];
+        }
+        for table in [
+            "SigninLogs",
+            "AuditLogs",
+            "AzureActivity",
+            "AzureDiagnostics",
+        ] {
+            names.extend(standard_columns(table).iter().map(|c| c.to_string()));
+        }
+        names.extend(standard_columns("").iter().map(|c| c.to_string()));
+        names.extend(extra.iter().cloned());
+        Some(Projection { names })
+    }
+}
+
 /// One event as a table row.
 #[derive(Clone)]
 pub struct NewRow {
@@ -176,15 +223,18 @@ impl Builder {
     /// The row an event makes, and its table; `None` for events of no
     /// table.
     pub fn row_of(&self, ev: &ingest::Event<'_>, mapping: &'static Mapping) -> Option<NewRow> {
-        self.row_if(ev, mapping, |_, _| true)
+        self.row_if(ev, mapping, None, |_, _| true)
     }
 
     /// The row an event makes when `keep` accepts it, judged on the event
-    /// as it stands, so rows nobody keeps never copy their document.
+    /// as it stands, so rows nobody keeps never copy their document. With
+    /// `only`, the row holds just those columns, read once, instead of the
+    /// document: what a query that names its columns needs to keep.
     pub fn row_if(
         &self,
         ev: &ingest::Event<'_>,
         mapping: &'static Mapping,
+        only: Option<&Projection>,
         keep: impl FnOnce(&str, &dyn Row) -> bool,
     ) -> Option<NewRow> {
         let given = ingest::source::named_for(&ev.source.path, &self.named).map(str::to_string);
@@ -212,6 +262,31 @@ impl Builder {
                 .collect()
         };
         let time = mapping.time(&ev.doc, ev.kind);
+        if let Some(only) = only {
+            let columns: Vec<String> = columns
+                .into_iter()
+                .filter(|c| only.names.contains(c))
+                .collect();
+            let values: std::collections::HashMap<String, KV> = only
+                .names
+                .iter()
+                .filter_map(|c| match view.get(c) {
+                    KV::Null => None,
+                    v => Some((c.clone(), v)),
+                })
+                .collect();
+            let get = move |name: &str| values.get(name).cloned().unwrap_or(KV::Null);
+            return Some(NewRow {
+                table,
+                columns,
+                time: time.map(super::value::to_ticks),
+                row: KRow {
+                    cols: Vec::new(),
+                    doc: Some(Arc::new(Doc { get: Box::new(get) })),
+                    evidence: vec![EventRef::new(&ev.loc, time)],
+                },
+            });
+        }
         let doc = ev.doc.clone();
         let kind = ev.kind;
         let table_name = table.clone();
