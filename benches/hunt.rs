@@ -34,7 +34,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 fn data_file(mb: u64) -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     std::fs::create_dir_all(&dir).expect("bench data folder");
-    let path = dir.join(format!("azure-{mb}mb.ndjson"));
+    let path = dir.join(format!("azure-v2-{mb}mb.ndjson"));
     if path
         .metadata()
         .map(|m| m.len() >= mb << 20)
@@ -46,9 +46,17 @@ fn data_file(mb: u64) -> PathBuf {
     let partial = path.with_extension("partial");
     let mut w = BufWriter::with_capacity(1 << 20, File::create(&partial).expect("create"));
     let mut written = 0u64;
-    let events = vigil::synth::demo()
-        .into_iter()
-        .chain(vigil::synth::bulk(usize::MAX, 11));
+    // Routine days follow the story's, so the file is in time order as an
+    // export is.
+    let story = vigil::synth::demo();
+    let offset = story.last().map_or(chrono::Duration::zero(), |e| {
+        e.time - story[0].time + chrono::Duration::days(1)
+    });
+    let routine = vigil::synth::bulk(usize::MAX, 11).map(move |mut e| {
+        e.time += offset;
+        e
+    });
+    let events = story.into_iter().chain(routine);
     for e in events {
         let line = serde_json::to_vec(&vigil::synth::render(&e, Shape::Azure)).expect("json");
         w.write_all(&line).expect("write");

@@ -101,8 +101,9 @@ pub enum Evaluation {
 
 impl Evaluation {
     /// `None` for rules Vigil cannot run.
-    /// `stream_cap` lets scheduled Kusto runs be evaluated while the logs
-    /// stream, none ending after it (ticks); `None` keeps every row.
+    /// `stream_cap` lets ES|QL windows and scheduled Kusto runs be closed
+    /// while the logs stream, none ending after it (ticks); `None` keeps
+    /// every window and row to the end.
     pub fn new(rule: &Rule, now: DateTime<Utc>, stream_cap: Option<i64>) -> Option<Evaluation> {
         match (&rule.parsed, &rule.kind) {
             (Parsed::Kql(q), Kind::Query) => Some(Evaluation::Query {
@@ -117,9 +118,12 @@ impl Evaluation {
                     info: HashMap::new(),
                 })
             }
-            (Parsed::Esql(q), _) => {
-                Some(Evaluation::Esql(Box::new(EsqlWindows::new(rule, q, now))))
-            }
+            (Parsed::Esql(q), _) => Some(Evaluation::Esql(Box::new(EsqlWindows::new(
+                rule,
+                q,
+                now,
+                stream_cap.is_some(),
+            )))),
             (Parsed::Kusto(q), _) => Some(Evaluation::Kusto(Box::new(KustoRun::new(
                 rule, q, stream_cap,
             )))),
@@ -165,7 +169,7 @@ impl Evaluation {
                     hits.extend(new);
                 }
             }
-            Evaluation::Esql(w) => w.offer(v),
+            Evaluation::Esql(w) => w.offer(rule, v, out),
             Evaluation::Kusto(k) => k.offer(rule, v, out),
             Evaluation::Done => {}
         }
@@ -174,7 +178,11 @@ impl Evaluation {
     /// Whether the rule must be evaluated again over a pass that keeps
     /// everything it reads.
     pub fn needs_second_pass(&self) -> bool {
-        matches!(self, Evaluation::Kusto(k) if k.needs_second_pass())
+        match self {
+            Evaluation::Kusto(k) => k.needs_second_pass(),
+            Evaluation::Esql(w) => w.needs_second_pass(),
+            _ => false,
+        }
     }
 
     /// The findings that only the end of the input decides.
@@ -271,10 +279,23 @@ pub struct EsqlWindows {
     windows: Option<(i64, i64)>,
     runs: BTreeMap<i64, EsqlRun>,
     whole: Option<EsqlRun>,
+    /// Windows are closed as the logs stream past them.
+    stream: bool,
+    latest: Option<i64>,
+    /// The latest window closed.
+    closed: Option<i64>,
+    /// An event arrived for a window already closed.
+    late: bool,
+    out: Unique,
 }
 
+/// How far behind the latest event a window's end must be before it is
+/// closed while streaming, in milliseconds: records a little out of order
+/// still count in their windows.
+const GRACE_MS: i64 = 3_600_000;
+
 impl EsqlWindows {
-    fn new(rule: &Rule, q: &EsqlQuery, now: DateTime<Utc>) -> EsqlWindows {
+    fn new(rule: &Rule, q: &EsqlQuery, now: DateTime<Utc>, stream: bool) -> EsqlWindows {
         let aggregates = q
             .commands
             .iter()
@@ -294,10 +315,15 @@ impl EsqlWindows {
             whole: windows
                 .is_none()
                 .then(|| EsqlRun::new(q.clone(), now.timestamp_millis())),
+            stream,
+            latest: None,
+            closed: None,
+            late: false,
+            out: Unique::default(),
         }
     }
 
-    fn offer(&mut self, v: &EventView<'_, '_>) {
+    fn offer(&mut self, rule: &Rule, v: &EventView<'_, '_>, out: &mut Vec<Finding>) {
         if let Some(run) = &mut self.whole {
             run.offer_named(v.ev, v.mapping, v.names());
             return;
@@ -305,21 +331,55 @@ impl EsqlWindows {
         let (Some((from, every)), Some(t)) = (self.windows, v.time()) else {
             return;
         };
-        for end in runs_holding(t.timestamp_millis(), from, every) {
+        // Only events of the indices the query reads say how far its
+        // windows have come: another source's file read first does not
+        // make these events late.
+        if !index::covers(&self.query.from.patterns, v.names()) {
+            return;
+        }
+        let t = t.timestamp_millis();
+        for end in runs_holding(t, from, every) {
+            if self.closed.is_some_and(|c| end <= c) {
+                self.late = true;
+                continue;
+            }
             self.runs
                 .entry(end)
                 .or_insert_with(|| EsqlRun::new(self.query.clone(), end))
                 .offer_named(v.ev, v.mapping, v.names());
         }
+        if !self.stream || self.late {
+            return;
+        }
+        let latest = self.latest.map_or(t, |l| l.max(t));
+        self.latest = Some(latest);
+        while let Some(entry) = self.runs.first_entry() {
+            if entry.key().saturating_add(GRACE_MS) > latest {
+                break;
+            }
+            let end = *entry.key();
+            let run = entry.remove();
+            self.closed = Some(end);
+            emit_esql(rule, run, &mut self.out);
+        }
+        out.extend(self.out.take_new());
+    }
+
+    fn needs_second_pass(&self) -> bool {
+        self.late
     }
 
     fn finish(self, rule: &Rule) -> Vec<Finding> {
-        let mut out = Unique::default();
+        let mut out = self.out;
         for run in self.whole.into_iter().chain(self.runs.into_values()) {
-            let table = run.finish();
-            let evidence = table.rows.iter().map(|r| r.evidence.clone());
-            out.extend_rows(rule, &table.columns, &table.to_json_rows(), evidence);
+            emit_esql(rule, run, &mut out);
         }
         out.into_vec()
     }
+}
+
+fn emit_esql(rule: &Rule, run: EsqlRun, out: &mut Unique) {
+    let table = run.finish();
+    let evidence = table.rows.iter().map(|r| r.evidence.clone());
+    out.extend_rows(rule, &table.columns, &table.to_json_rows(), evidence);
 }

@@ -9,6 +9,7 @@ pub mod alert;
 pub mod background;
 mod evaluate;
 mod kusto;
+mod pipeline;
 mod rows;
 
 use std::path::PathBuf;
@@ -254,7 +255,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         alerts_sent: 0,
     };
 
-    let loaded = ingest::load(&plan.logs, &opts, &mut |ev| {
+    let loaded = pipeline::load(&plan.logs, &opts, &mut |ev| {
         if cancel.load(Ordering::Relaxed) {
             return;
         }
@@ -308,7 +309,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
             ..opts.clone()
         };
         let mut n = 0u64;
-        ingest::load(&plan.logs, &opts, &mut |ev| {
+        pipeline::load(&plan.logs, &opts, &mut |ev| {
             n += 1;
             let view = EventView::new(&ev, mapping);
             out.offer(&mut redo, &view, n % SAMPLE == 0);

@@ -128,8 +128,8 @@ impl Row for EventRow<'_> {
 
 /// The columns a query can read, when they can be told from its text:
 /// every word in it (a superset of the names it uses, string literals
-/// included for `column_ifexists`), plus the tables' standard columns that
-/// results show. A query that can reach columns it does not name (`*`,
+/// included for `column_ifexists`); rows add their table's standard
+/// columns, which results show. A query that can reach columns it does not name (`*`,
 /// `pack_all`, `search`) has none.
 pub struct Projection {
     names: std::collections::BTreeSet<String>,
@@ -159,15 +159,6 @@ impl Projection {
             names.insert(body[..end].to_string());
             rest = &body[end..];
         }
-        for table in [
-            "SigninLogs",
-            "AuditLogs",
-            "AzureActivity",
-            "AzureDiagnostics",
-        ] {
-            names.extend(standard_columns(table).iter().map(|c| c.to_string()));
-        }
-        names.extend(standard_columns("").iter().map(|c| c.to_string()));
         names.extend(extra.iter().cloned());
         Some(Projection { names })
     }
@@ -263,13 +254,17 @@ impl Builder {
         };
         let time = mapping.time(&ev.doc, ev.kind);
         if let Some(only) = only {
+            // Results show the table's standard columns as well as those
+            // the query names; a Sentinel row's other columns are left.
+            let standard = standard_columns(&table);
             let columns: Vec<String> = columns
                 .into_iter()
-                .filter(|c| only.names.contains(c))
+                .filter(|c| only.names.contains(c) || standard.contains(&c.as_str()))
                 .collect();
             let values: std::collections::HashMap<String, KV> = only
                 .names
                 .iter()
+                .chain(columns.iter().filter(|c| !only.names.contains(*c)))
                 .filter_map(|c| match view.get(c) {
                     KV::Null => None,
                     v => Some((c.clone(), v)),
