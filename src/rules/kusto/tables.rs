@@ -312,3 +312,39 @@ impl Builder {
         super::exec::Exec::new(&self.tables, now).run(q)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Projection;
+
+    #[test]
+    fn a_projection_keeps_every_name_the_query_could_read() {
+        let p = Projection::of(
+            "SigninLogs | where ResultType == \"0\" | extend C = column_ifexists(\"Extra\", \"\") \
+             | project ['Odd Name'], UserPrincipalName",
+            &["IPAddress".to_string()],
+        )
+        .unwrap();
+        for name in [
+            "ResultType",
+            "Extra",
+            "Odd Name",
+            "UserPrincipalName",
+            "IPAddress",
+        ] {
+            assert!(p.names.contains(name), "{name}");
+        }
+        assert!(!p.names.contains("AppDisplayName"));
+    }
+
+    #[test]
+    fn queries_that_reach_unnamed_columns_keep_whole_rows() {
+        for q in [
+            "SigninLogs | project-away *Details",
+            "SigninLogs | extend All = pack_all()",
+            "search \"185.220.101.47\"",
+        ] {
+            assert!(Projection::of(q, &[]).is_none(), "{q}");
+        }
+    }
+}
