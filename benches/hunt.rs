@@ -13,39 +13,19 @@
 //! figures that matter are the ratios to the yardstick; this machine is
 //! shared and its absolute speed varies.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use common::{env_num, peak_mib, reset_peak, value_per_line};
 use vigil::cli::hunt::{bundled_rules_dir, load_rules};
 use vigil::engine::{self, Plan, Update};
 use vigil::model::Shape;
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn data_file(mb: u64) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("bench data folder");
-    let path = dir.join(format!("azure-v2-{mb}mb.ndjson"));
-    if path
-        .metadata()
-        .map(|m| m.len() >= mb << 20)
-        .unwrap_or(false)
-    {
-        return path;
-    }
-    eprintln!("generating {} ...", path.display());
-    let partial = path.with_extension("partial");
-    let mut w = BufWriter::with_capacity(1 << 20, File::create(&partial).expect("create"));
-    let mut written = 0u64;
     // Routine days follow the story's, so the file is in time order as an
     // export is.
     let story = vigil::synth::demo();
@@ -56,34 +36,12 @@ fn data_file(mb: u64) -> PathBuf {
         e.time += offset;
         e
     });
-    let events = story.into_iter().chain(routine);
-    for e in events {
-        let line = serde_json::to_vec(&vigil::synth::render(&e, Shape::Azure)).expect("json");
-        w.write_all(&line).expect("write");
-        w.write_all(b"\n").expect("write");
-        written += line.len() as u64 + 1;
-        if written >= mb << 20 {
-            break;
-        }
-    }
-    w.flush().expect("flush");
-    std::fs::rename(&partial, &path).expect("rename");
-    path
-}
-
-/// Resets the kernel's peak-RSS mark (Linux `clear_refs` 5), so each phase
-/// reports its own peak.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn peak_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    common::data_file(
+        &format!("azure-v2-{mb}mb.ndjson"),
+        mb,
+        Shape::Azure,
+        story.into_iter().chain(routine),
+    )
 }
 
 struct Phase {
@@ -98,17 +56,7 @@ struct Phase {
 fn yardstick(path: &Path) -> Phase {
     reset_peak();
     let t = Instant::now();
-    let mut r = BufReader::with_capacity(1 << 20, File::open(path).expect("open"));
-    let mut line = Vec::new();
-    let mut n = 0;
-    loop {
-        line.clear();
-        if r.read_until(b'\n', &mut line).expect("read") == 0 {
-            break;
-        }
-        let v: serde_json::Value = serde_json::from_slice(&line).expect("valid JSON");
-        n += u64::from(v.is_object());
-    }
+    let n = value_per_line(path);
     Phase {
         time: t.elapsed(),
         events: n,

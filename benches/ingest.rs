@@ -10,62 +10,23 @@
 //! are the best of `VIGIL_BENCH_RUNS` (default 2) to damp a noisy machine;
 //! figures that matter are the ratios to the baseline, not the absolutes.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{env_num, peak_mib, reset_peak, value_per_line};
 
 use vigil::cli::inspect;
 use vigil::ingest::{self, LoadOptions};
 use vigil::model::Shape;
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn data_file(mb: u64) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
-    std::fs::create_dir_all(&dir).expect("bench data folder");
-    let path = dir.join(format!("bulk-{mb}mb.ndjson"));
-    if path
-        .metadata()
-        .map(|m| m.len() >= mb << 20)
-        .unwrap_or(false)
-    {
-        return path;
-    }
-    eprintln!("generating {} ...", path.display());
-    let mut w = BufWriter::with_capacity(1 << 20, File::create(&path).expect("create"));
-    let mut written = 0u64;
-    for e in vigil::synth::bulk(usize::MAX, 7) {
-        let line = serde_json::to_vec(&vigil::synth::render(&e, Shape::Ecs)).expect("json");
-        w.write_all(&line).expect("write");
-        w.write_all(b"\n").expect("write");
-        written += line.len() as u64 + 1;
-        if written >= mb << 20 {
-            break;
-        }
-    }
-    w.flush().expect("flush");
-    path
-}
-
-/// Resets the kernel's peak-RSS mark (Linux `clear_refs` 5), so each phase
-/// reports its own peak.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn peak_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+fn data_file(mb: u64) -> std::path::PathBuf {
+    common::data_file(
+        &format!("bulk-{mb}mb.ndjson"),
+        mb,
+        Shape::Ecs,
+        vigil::synth::bulk(usize::MAX, 7),
+    )
 }
 
 struct Phase {
@@ -106,18 +67,7 @@ fn main() {
     let bytes = path.metadata().expect("size").len();
 
     let baseline = measure("serde_json per line (baseline)", runs, &|| {
-        let mut r = BufReader::with_capacity(1 << 20, File::open(&path).expect("open"));
-        let mut line = Vec::new();
-        let mut n = 0;
-        loop {
-            line.clear();
-            if r.read_until(b'\n', &mut line).expect("read") == 0 {
-                break;
-            }
-            let v: serde_json::Value = serde_json::from_slice(&line).expect("valid JSON");
-            n += u64::from(v.is_object());
-        }
-        n
+        value_per_line(&path)
     });
     let load = measure("ingest::load (framing, decode, classify)", runs, &|| {
         let mut n = 0;

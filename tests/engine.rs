@@ -135,3 +135,37 @@ async fn a_cancelled_run_stops_early_and_one_rule_runs_again_alone() {
     let full = drain(spawn(plan(vec![fixture("demo")])), false).await;
     assert!(full.alerts.contains_key(&done.alerts[0].id));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn windows_close_and_send_their_alerts_while_time_ordered_logs_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let ordered = dir.path().join("story.ndjson");
+    let mut story = vigil::synth::demo();
+    story.sort_by_key(|e| e.time);
+    vigil::synth::write_bulk(
+        story.into_iter(),
+        &ordered,
+        vigil::synth::ShapeChoice::Azure,
+    )
+    .unwrap();
+    let mut p = plan(vec![ordered]);
+    let windowed = [
+        "Successful Sign-ins from Two Countries within Two Hours",
+        "Entra ID MFA Push Flood",
+    ];
+    p.only = Some(
+        p.rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| windowed.contains(&r.name.as_str()))
+            .map(|(i, _)| i)
+            .collect(),
+    );
+    let seen = drain(spawn(p), false).await;
+    let done = seen.done.unwrap();
+    assert_eq!(done.alerts.len(), 2);
+    // Both were sent before the input ended: their windows closed as the
+    // logs passed them, not at the end.
+    assert_eq!(seen.alerts_during_pass, 2);
+    assert!(done.rules.iter().all(|r| !r.second_pass));
+}

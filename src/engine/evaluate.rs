@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::alert::{Entity, Finding, Matched, merge_entities};
 use super::kusto::KustoRun;
 use super::rows::Unique;
-use super::runs_holding;
+use super::{GRACE_MS, runs_holding};
 use crate::detect::duration;
 use crate::detect::esql::EsqlRun;
 use crate::detect::{EventRef, Hit, hits};
@@ -288,11 +288,6 @@ pub struct EsqlWindows {
     late: bool,
     out: Unique,
 }
-
-/// How far behind the latest event a window's end must be before it is
-/// closed while streaming, in milliseconds: records a little out of order
-/// still count in their windows.
-const GRACE_MS: i64 = 3_600_000;
 
 impl EsqlWindows {
     fn new(rule: &Rule, q: &EsqlQuery, now: DateTime<Utc>, stream: bool) -> EsqlWindows {

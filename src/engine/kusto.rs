@@ -33,10 +33,7 @@ use crate::rules::rule::Rule;
 /// is evaluated in its latest runs only.
 pub const MAX_RUNS: usize = 20_000;
 
-/// How far behind the latest event a run's end must be before the run is
-/// evaluated while streaming: records a little out of order (as exports
-/// often are) still land in their runs.
-const GRACE_TICKS: i64 = 3_600_000 * TICKS_PER_MS;
+const GRACE_TICKS: i64 = super::GRACE_MS * TICKS_PER_MS;
 
 pub struct KustoRun {
     query: Query,
@@ -163,19 +160,16 @@ impl KustoRun {
                 }
             }
         }
-        let ready = match (&self.stream, self.schedule) {
-            (Some(s), Some(schedule)) => {
-                !s.late
-                    && s.latest.is_some_and(|l| {
-                        s.pending(schedule)
-                            .is_some_and(|e| e.saturating_add(GRACE_TICKS) <= l)
-                    })
-            }
-            _ => false,
+        // Runs up to an hour behind the latest row of these tables close.
+        let closing = match (&self.stream, self.schedule) {
+            (Some(s), Some(schedule)) if !s.late => s.latest.filter(|l| {
+                s.pending(schedule)
+                    .is_some_and(|e| e.saturating_add(GRACE_TICKS) <= *l)
+            }),
+            _ => None,
         };
-        if ready {
-            let upto = self.stream.as_ref().and_then(|s| s.latest).unwrap_or(0) - GRACE_TICKS;
-            self.advance(rule, upto);
+        if let Some(latest) = closing {
+            self.advance(rule, latest - GRACE_TICKS);
             if let Some(s) = &mut self.stream {
                 out.extend(s.out.take_new());
             }

@@ -95,6 +95,11 @@ pub enum Update {
     Done(Box<Summary>),
 }
 
+/// How far behind the latest event a window's end must be before the
+/// window is closed while streaming: records a little out of order, as
+/// exports often are, still land in their windows.
+const GRACE_MS: i64 = 3_600_000;
+
 /// Per-event timing is taken on one event in this many.
 const SAMPLE: u64 = 64;
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -288,21 +293,17 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         .partition(|s| !cancelled && s.eval.needs_second_pass());
     if !again.is_empty() {
         let mut redo: Vec<Slot> = again
-            .iter()
+            .into_iter()
             .filter_map(|s| {
+                let eval = Evaluation::new(&s.rule, provisional, None)?;
+                summaries[s.index].second_pass = true;
                 Some(Slot {
-                    index: s.index,
-                    rule: s.rule.clone(),
-                    eval: Evaluation::new(&s.rule, provisional, None)?,
+                    eval,
                     grouper: Grouper::new(&s.rule),
-                    sampled: s.sampled,
-                    withdrawn: Vec::new(),
+                    withdrawn: s.grouper.ids(),
+                    ..s
                 })
             })
-            .collect();
-        let before: Vec<(usize, Vec<String>)> = again
-            .into_iter()
-            .map(|s| (s.index, s.grouper.ids()))
             .collect();
         let opts = LoadOptions {
             progress: None,
@@ -311,13 +312,8 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         let mut n = 0u64;
         pipeline::load(&plan.logs, &opts, &mut |ev| {
             n += 1;
-            let view = EventView::new(&ev, mapping);
-            out.offer(&mut redo, &view, n % SAMPLE == 0);
+            out.offer(&mut redo, &EventView::new(&ev, mapping), n % SAMPLE == 0);
         });
-        for (slot, (_, old)) in redo.iter_mut().zip(&before) {
-            slot.withdrawn = old.clone();
-            summaries[slot.index].second_pass = true;
-        }
         slots.extend(redo);
         slots.sort_by_key(|s| s.index);
     }

@@ -28,6 +28,30 @@ pub trait Cursor<'a> {
     fn set_pos(&mut self, pos: usize);
     /// Skips white space and the language's comments.
     fn ws(&mut self);
+    /// Whether `c` after a word makes it part of a longer name, so the
+    /// word is not a keyword there.
+    fn continues_word(&self, c: char) -> bool;
+
+    /// A case-insensitive keyword, consumed when it stands as a word.
+    fn keyword(&mut self, word: &str) -> bool {
+        let r = self.rest();
+        let ok = r
+            .get(..word.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(word))
+            && !r[word.len()..].starts_with(|c: char| self.continues_word(c));
+        if ok {
+            self.set_pos(self.pos() + word.len());
+        }
+        ok
+    }
+
+    /// Whether the keyword comes next, without consuming it.
+    fn peek_keyword(&mut self, word: &str) -> bool {
+        let save = self.pos();
+        let ok = self.keyword(word);
+        self.set_pos(save);
+        ok
+    }
 
     fn rest(&self) -> &'a str {
         &self.src()[self.pos()..]

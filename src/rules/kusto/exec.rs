@@ -15,8 +15,11 @@ use super::value::{KV, date_from_str};
 use crate::detect::EventRef;
 
 /// A document behind a row, with how to look its fields up.
+/// A row's column values by name, looked up when asked.
+pub type Getter = Box<dyn Fn(&str) -> KV + Send + Sync>;
+
 pub struct Doc {
-    pub get: Box<dyn Fn(&str) -> KV + Send + Sync>,
+    pub get: Getter,
 }
 
 #[derive(Clone)]

@@ -201,31 +201,17 @@ impl<'a> Cursor<'a> for Parser<'a> {
         self.pos = pos;
     }
 
+    // `project-away` is one operator, not `project` and a name.
+    fn continues_word(&self, c: char) -> bool {
+        ident_char(c) || c == '-'
+    }
+
     fn ws(&mut self) {
         self.pos += crate::rules::lex::blank_len(self.rest(), false);
     }
 }
 
 impl<'a> Parser<'a> {
-    pub(super) fn keyword(&mut self, word: &str) -> bool {
-        let r = self.rest();
-        let ok = r
-            .get(..word.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(word))
-            && !r[word.len()..].starts_with(|c: char| ident_char(c) || c == '-');
-        if ok {
-            self.pos += word.len();
-        }
-        ok
-    }
-
-    pub(super) fn peek_keyword(&mut self, word: &str) -> bool {
-        let save = self.pos;
-        let ok = self.keyword(word);
-        self.pos = save;
-        ok
-    }
-
     pub(super) fn enter(&mut self) -> Result<(), Diagnostic> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {

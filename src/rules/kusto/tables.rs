@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::eval::Row;
-use super::exec::{Doc, KRow, Table, Tables};
+use super::exec::{Doc, Getter, KRow, Table, Tables};
 use super::value::{KV, date_from_str};
 use crate::detect::EventRef;
 use crate::ingest::{self, Mapping};
@@ -129,8 +129,8 @@ impl Row for EventRow<'_> {
 /// The columns a query can read, when they can be told from its text:
 /// every word in it (a superset of the names it uses, string literals
 /// included for `column_ifexists`); rows add their table's standard
-/// columns, which results show. A query that can reach columns it does not name (`*`,
-/// `pack_all`, `search`) has none.
+/// columns, which results show. A query that can reach columns it does
+/// not name (`*`, `pack_all`, `search`) has none.
 pub struct Projection {
     names: std::collections::BTreeSet<String>,
 }
@@ -151,13 +151,14 @@ impl Projection {
             .map(str::to_string)
             .collect();
         // `['Column name']` quotes a name that is not one word.
-        let mut rest = query;
-        while let Some(i) = rest.find("['").or_else(|| rest.find("[\"")) {
-            let quote = &rest[i + 1..i + 2];
-            let body = &rest[i + 2..];
-            let Some(end) = body.find(quote) else { break };
-            names.insert(body[..end].to_string());
-            rest = &body[end..];
+        for (i, _) in query.match_indices('[') {
+            let body = &query[i + 1..];
+            let Some(quote) = body.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+                continue;
+            };
+            if let Some(end) = body[1..].find(quote) {
+                names.insert(body[1..1 + end].to_string());
+            }
         }
         names.extend(extra.iter().cloned());
         Some(Projection { names })
@@ -253,46 +254,42 @@ impl Builder {
                 .collect()
         };
         let time = mapping.time(&ev.doc, ev.kind);
-        if let Some(only) = only {
-            // Results show the table's standard columns as well as those
-            // the query names; a Sentinel row's other columns are left.
-            let standard = standard_columns(&table);
-            let columns: Vec<String> = columns
-                .into_iter()
-                .filter(|c| only.names.contains(c) || standard.contains(&c.as_str()))
-                .collect();
-            let values: std::collections::HashMap<String, KV> = only
-                .names
-                .iter()
-                .chain(columns.iter().filter(|c| !only.names.contains(*c)))
-                .filter_map(|c| match view.get(c) {
-                    KV::Null => None,
-                    v => Some((c.clone(), v)),
-                })
-                .collect();
-            let get = move |name: &str| values.get(name).cloned().unwrap_or(KV::Null);
-            return Some(NewRow {
-                table,
-                columns,
-                time: time.map(super::value::to_ticks),
-                row: KRow {
-                    cols: Vec::new(),
-                    doc: Some(Arc::new(Doc { get: Box::new(get) })),
-                    evidence: vec![EventRef::new(&ev.loc, time)],
-                },
-            });
-        }
-        let doc = ev.doc.clone();
-        let kind = ev.kind;
-        let table_name = table.clone();
-        let get = move |name: &str| -> KV {
-            EventRow {
-                doc: &doc,
-                kind,
-                table: &table_name,
-                mapping,
+        let (columns, get): (Vec<String>, Getter) = match only {
+            Some(only) => {
+                // Results show the table's standard columns as well as those
+                // the query names; a Sentinel row's other columns are left.
+                let standard = standard_columns(&table);
+                let columns: Vec<String> = columns
+                    .into_iter()
+                    .filter(|c| only.names.contains(c) || standard.contains(&c.as_str()))
+                    .collect();
+                let values: std::collections::HashMap<String, KV> = only
+                    .names
+                    .iter()
+                    .chain(columns.iter().filter(|c| !only.names.contains(*c)))
+                    .filter_map(|c| match view.get(c) {
+                        KV::Null => None,
+                        v => Some((c.clone(), v)),
+                    })
+                    .collect();
+                let get = move |name: &str| values.get(name).cloned().unwrap_or(KV::Null);
+                (columns, Box::new(get))
             }
-            .get(name)
+            None => {
+                let doc = ev.doc.clone();
+                let kind = ev.kind;
+                let table_name = table.clone();
+                let get = move |name: &str| -> KV {
+                    EventRow {
+                        doc: &doc,
+                        kind,
+                        table: &table_name,
+                        mapping,
+                    }
+                    .get(name)
+                };
+                (columns, Box::new(get))
+            }
         };
         Some(NewRow {
             table,
@@ -300,7 +297,7 @@ impl Builder {
             time: time.map(super::value::to_ticks),
             row: KRow {
                 cols: Vec::new(),
-                doc: Some(Arc::new(Doc { get: Box::new(get) })),
+                doc: Some(Arc::new(Doc { get })),
                 evidence: vec![EventRef::new(&ev.loc, time)],
             },
         })
@@ -321,13 +318,14 @@ mod tests {
     fn a_projection_keeps_every_name_the_query_could_read() {
         let p = Projection::of(
             "SigninLogs | where ResultType == \"0\" | extend C = column_ifexists(\"Extra\", \"\") \
-             | project ['Odd Name'], UserPrincipalName",
+             | project [\"Other Name\"], ['Odd Name'], UserPrincipalName",
             &["IPAddress".to_string()],
         )
         .unwrap();
         for name in [
             "ResultType",
             "Extra",
+            "Other Name",
             "Odd Name",
             "UserPrincipalName",
             "IPAddress",
