@@ -19,3 +19,10 @@ pub mod model;
 pub mod rules;
 pub mod synth;
 pub mod text;
+
+// Records are parsed on one thread and dropped on another. glibc's
+// allocator serialises those frees on the parsing thread's arena lock;
+// mimalloc frees across threads without it. Declared here so the binary,
+// the tests and the benchmarks all measure the same allocator.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
