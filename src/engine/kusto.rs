@@ -24,8 +24,9 @@ use super::rows::Unique;
 use super::{ceil_to, runs_holding};
 use crate::detect::duration;
 use crate::rules::kusto::ast::Query;
+use crate::rules::kusto::projection::Projection;
 use crate::rules::kusto::pushdown::Pushdown;
-use crate::rules::kusto::tables::{Builder, NewRow, Projection};
+use crate::rules::kusto::tables::{Builder, NewRow};
 use crate::rules::kusto::value::{TICKS_PER_MS, to_ticks};
 use crate::rules::rule::Rule;
 

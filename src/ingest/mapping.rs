@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -158,6 +158,8 @@ struct Prefix {
     sentinel_prefix: Vec<String>,
 }
 
+const MAX_CACHED_NAMES: usize = 4096;
+
 /// The loaded mapping table.
 pub struct Mapping {
     pub json_fields: Vec<String>,
@@ -170,6 +172,10 @@ pub struct Mapping {
     alias: HashMap<String, HashMap<SourceKind, Vec<String>>>,
     prefixes: Vec<Prefix>,
     derived: HashMap<String, Vec<Derived>>,
+    /// kind -> name -> the other names to try, in order (aliases, then
+    /// prefix rules): worked out once per name, as lookups run for every
+    /// rule on every event and most of them miss.
+    others: RwLock<HashMap<SourceKind, HashMap<String, Arc<[String]>>>>,
 }
 
 fn kind_of(s: &str) -> Result<SourceKind, String> {
@@ -278,6 +284,7 @@ impl Mapping {
             alias,
             prefixes,
             derived,
+            others: RwLock::default(),
         })
     }
 
@@ -379,21 +386,41 @@ impl Mapping {
                 }
             }
         }
-        if let Some(others) = self.alias.get(name).and_then(|by_kind| by_kind.get(&kind)) {
-            for other in others {
-                get_path(doc, other, &mut found);
-                if !found.is_empty() {
-                    return found.into_iter().map(Cow::Borrowed).collect();
-                }
-            }
-        }
-        for candidate in self.prefix_candidates(kind, name) {
-            get_path(doc, &candidate, &mut found);
+        for other in self.others(kind, name).iter() {
+            get_path(doc, other, &mut found);
             if !found.is_empty() {
                 return found.into_iter().map(Cow::Borrowed).collect();
             }
         }
         Vec::new()
+    }
+
+    /// The names `name` goes by on records of `kind` besides its own.
+    fn others(&self, kind: SourceKind, name: &str) -> Arc<[String]> {
+        let known = |cache: &HashMap<SourceKind, HashMap<String, Arc<[String]>>>| {
+            cache.get(&kind).and_then(|m| m.get(name)).cloned()
+        };
+        // A poisoned cache only means another thread panicked mid-insert;
+        // what it holds is still valid.
+        if let Some(o) = known(&self.others.read().unwrap_or_else(|e| e.into_inner())) {
+            return o;
+        }
+        let mut list: Vec<String> = self
+            .alias
+            .get(name)
+            .and_then(|by_kind| by_kind.get(&kind))
+            .cloned()
+            .unwrap_or_default();
+        list.extend(self.prefix_candidates(kind, name));
+        let list: Arc<[String]> = list.into();
+        let mut cache = self.others.write().unwrap_or_else(|e| e.into_inner());
+        let names = cache.entry(kind).or_default();
+        // Names usually come from rules, but a whole-row query asks for
+        // every key a record has: log keys must not grow this forever.
+        if names.len() < MAX_CACHED_NAMES {
+            names.insert(name.to_string(), list.clone());
+        }
+        list
     }
 
     /// Whether the table can find `name` on records of shapes that do not

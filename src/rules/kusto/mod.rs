@@ -13,6 +13,7 @@ mod net;
 mod operators;
 mod ops;
 pub mod parser;
+pub mod projection;
 pub mod pushdown;
 mod scalar;
 mod strings;

@@ -9,14 +9,24 @@ use serde_json::Value as Json;
 
 use super::eval::Row;
 use super::exec::{Doc, Getter, KRow, Table, Tables};
+use super::projection::Projection;
 use super::value::{KV, date_from_str};
 use crate::detect::EventRef;
 use crate::ingest::{self, Mapping};
 use crate::model::{Shape, SourceKind};
 
+/// The tables [`standard_columns`] knows.
+pub(super) const KNOWN_TABLES: [&str; 5] = [
+    "SigninLogs",
+    "AADNonInteractiveUserSignInLogs",
+    "AuditLogs",
+    "AzureActivity",
+    "AzureDiagnostics",
+];
+
 /// Columns shown for rows that came from another shape (their own field
 /// names are not Log Analytics columns).
-fn standard_columns(table: &str) -> &'static [&'static str] {
+pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
     match table {
         "SigninLogs" | "AADNonInteractiveUserSignInLogs" => &[
             "TimeGenerated",
@@ -126,45 +136,6 @@ impl Row for EventRow<'_> {
     }
 }
 
-/// The columns a query can read, when they can be told from its text:
-/// every word in it (a superset of the names it uses, string literals
-/// included for `column_ifexists`); rows add their table's standard
-/// columns, which results show. A query that can reach columns it does
-/// not name (`*`, `pack_all`, `search`) has none.
-pub struct Projection {
-    names: std::collections::BTreeSet<String>,
-}
-
-impl Projection {
-    pub fn of(query: &str, extra: &[String]) -> Option<Projection> {
-        let lower = query.to_ascii_lowercase();
-        if query.contains('*')
-            || ["pack_all", "search", "find", "getschema", "bag_unpack"]
-                .iter()
-                .any(|w| lower.contains(w))
-        {
-            return None;
-        }
-        let mut names: std::collections::BTreeSet<String> = query
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
-        // `['Column name']` quotes a name that is not one word.
-        for (i, _) in query.match_indices('[') {
-            let body = &query[i + 1..];
-            let Some(quote) = body.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
-                continue;
-            };
-            if let Some(end) = body[1..].find(quote) {
-                names.insert(body[1..1 + end].to_string());
-            }
-        }
-        names.extend(extra.iter().cloned());
-        Some(Projection { names })
-    }
-}
-
 /// One event as a table row.
 #[derive(Clone)]
 pub struct NewRow {
@@ -263,16 +234,25 @@ impl Builder {
                     .into_iter()
                     .filter(|c| only.names.contains(c) || standard.contains(&c.as_str()))
                     .collect();
-                let values: std::collections::HashMap<String, KV> = only
+                // Values are stored against positions in the projection's
+                // list of names: no names copied per row.
+                let names = only.all.clone();
+                let values: Vec<(usize, KV)> = only
                     .names
                     .iter()
                     .chain(columns.iter().filter(|c| !only.names.contains(*c)))
                     .filter_map(|c| match view.get(c) {
                         KV::Null => None,
-                        v => Some((c.clone(), v)),
+                        v => Some((names.binary_search(c).ok()?, v)),
                     })
                     .collect();
-                let get = move |name: &str| values.get(name).cloned().unwrap_or(KV::Null);
+                let get = move |name: &str| {
+                    names
+                        .binary_search_by(|n| n.as_str().cmp(name))
+                        .ok()
+                        .and_then(|i| values.iter().find(|(j, _)| *j == i))
+                        .map_or(KV::Null, |(_, v)| v.clone())
+                };
                 (columns, Box::new(get))
             }
             None => {
@@ -307,42 +287,5 @@ impl Builder {
     pub fn run(&self, q: &super::ast::Query, now_ticks: Option<i64>) -> Table {
         let now = now_ticks.or(self.latest).unwrap_or(0);
         super::exec::Exec::new(&self.tables, now).run(q)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Projection;
-
-    #[test]
-    fn a_projection_keeps_every_name_the_query_could_read() {
-        let p = Projection::of(
-            "SigninLogs | where ResultType == \"0\" | extend C = column_ifexists(\"Extra\", \"\") \
-             | project [\"Other Name\"], ['Odd Name'], UserPrincipalName",
-            &["IPAddress".to_string()],
-        )
-        .unwrap();
-        for name in [
-            "ResultType",
-            "Extra",
-            "Other Name",
-            "Odd Name",
-            "UserPrincipalName",
-            "IPAddress",
-        ] {
-            assert!(p.names.contains(name), "{name}");
-        }
-        assert!(!p.names.contains("AppDisplayName"));
-    }
-
-    #[test]
-    fn queries_that_reach_unnamed_columns_keep_whole_rows() {
-        for q in [
-            "SigninLogs | project-away *Details",
-            "SigninLogs | extend All = pack_all()",
-            "search \"185.220.101.47\"",
-        ] {
-            assert!(Projection::of(q, &[]).is_none(), "{q}");
-        }
     }
 }
