@@ -160,6 +160,8 @@ struct Prefix {
 
 const MAX_CACHED_NAMES: usize = 4096;
 
+type OtherNames = HashMap<SourceKind, HashMap<String, Arc<[String]>>>;
+
 /// The loaded mapping table.
 pub struct Mapping {
     pub json_fields: Vec<String>,
@@ -175,7 +177,7 @@ pub struct Mapping {
     /// kind -> name -> the other names to try, in order (aliases, then
     /// prefix rules): worked out once per name, as lookups run for every
     /// rule on every event and most of them miss.
-    others: RwLock<HashMap<SourceKind, HashMap<String, Arc<[String]>>>>,
+    others: RwLock<OtherNames>,
 }
 
 fn kind_of(s: &str) -> Result<SourceKind, String> {
@@ -397,9 +399,7 @@ impl Mapping {
 
     /// The names `name` goes by on records of `kind` besides its own.
     fn others(&self, kind: SourceKind, name: &str) -> Arc<[String]> {
-        let known = |cache: &HashMap<SourceKind, HashMap<String, Arc<[String]>>>| {
-            cache.get(&kind).and_then(|m| m.get(name)).cloned()
-        };
+        let known = |cache: &OtherNames| cache.get(&kind).and_then(|m| m.get(name)).cloned();
         // A poisoned cache only means another thread panicked mid-insert;
         // what it holds is still valid.
         if let Some(o) = known(&self.others.read().unwrap_or_else(|e| e.into_inner())) {
