@@ -9,7 +9,8 @@
 //!   alerts grouped per rule and entity;
 //! - [`cli`]: the headless commands (`inspect`, `gen`);
 //! - [`synth`]: the demo scenario and synthetic logs for benchmarks;
-//! - [`text`]: sanitising log text before it is shown.
+//! - [`text`]: sanitising log text before it is shown;
+//! - [`tui`]: the console, panes drawn from state over the engine's stream.
 
 pub mod cli;
 pub mod detect;
@@ -19,6 +20,7 @@ pub mod model;
 pub mod rules;
 pub mod synth;
 pub mod text;
+pub mod tui;
 
 // Records are parsed on one thread and dropped on another. glibc's
 // allocator serialises those frees on the parsing thread's arena lock;

@@ -63,6 +63,7 @@ async fn drain(mut running: vigil::engine::background::Running, cancel_on_progre
                 seen.alerts.remove(&id);
             }
             Update::Rule(_) => pass_over = true,
+            Update::Source(_) | Update::Located(_) => {}
             Update::Done(s) => seen.done = Some(*s),
         }
     }
@@ -168,4 +169,52 @@ async fn windows_close_and_send_their_alerts_while_time_ordered_logs_stream() {
     // logs passed them, not at the end.
     assert_eq!(seen.alerts_during_pass, 2);
     assert!(done.rules.iter().all(|r| !r.second_pass));
+}
+
+#[test]
+fn a_console_run_is_told_where_every_event_is_and_can_read_each_again() {
+    let plan = Plan {
+        locate: true,
+        ..plan(vec![fixture("demo")])
+    };
+    let mut sources = std::collections::HashMap::new();
+    let mut located = Vec::new();
+    let summary = vigil::engine::run(
+        &plan,
+        &std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        &mut |u| match u {
+            Update::Source(info) => {
+                sources.insert(info.id, info);
+            }
+            Update::Located(batch) => located.extend(batch),
+            _ => {}
+        },
+    );
+    assert_eq!(located.len() as u64, summary.events);
+    // In input order: by file, then by ordinal, which is how a console
+    // finds an alert's evidence among them.
+    assert!(
+        located
+            .windows(2)
+            .all(|w| (w[0].loc.source, w[0].loc.index) < (w[1].loc.source, w[1].loc.index))
+    );
+    let alert = summary
+        .alerts
+        .iter()
+        .find(|a| a.rule_name == "Azure Key Vault Modified")
+        .expect("the key vault alert");
+    let ev = &alert.evidence[0];
+    let at = located
+        .binary_search_by(|l| (l.loc.source, l.loc.index).cmp(&(ev.event.source, ev.event.index)))
+        .expect("evidence is located");
+    let doc = vigil::ingest::reparse(
+        &sources[&ev.event.source],
+        &located[at].loc,
+        &vigil::ingest::Limits::default(),
+    )
+    .expect("read again");
+    assert_eq!(
+        doc["azure"]["activitylogs"]["operation_name"],
+        "MICROSOFT.KEYVAULT/VAULTS/WRITE"
+    );
 }

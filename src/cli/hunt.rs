@@ -64,6 +64,7 @@ pub fn run(
         load: opts.clone(),
         now,
         only: None,
+        locate: false,
     };
     let summary = engine::run(&plan, &Arc::new(AtomicBool::new(false)), &mut |_| {});
     let mut out = BufWriter::new(io::stdout().lock());

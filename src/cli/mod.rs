@@ -21,9 +21,21 @@ use crate::synth::{self, ShapeChoice};
     version,
     about = "Offline console for investigating Azure security logs"
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Logs to open in the console (files, folders, `-`); the bundled demo
+    /// scenario when none are given.
+    pub logs: Vec<PathBuf>,
+    /// Rule files or folders for the console (default: the bundled rules).
+    #[arg(long = "rules")]
+    pub rules: Vec<PathBuf>,
+    /// The time `now` stands for in rules (default: the latest event).
+    #[arg(long)]
+    pub now: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -193,6 +205,31 @@ pub fn demo_dir() -> PathBuf {
 
 /// Runs a command; the result is the process exit status.
 pub fn run(cli: Cli) -> Result<u8> {
+    if cli.command.is_none() {
+        let logs = if cli.logs.is_empty() {
+            vec![demo_dir()]
+        } else {
+            cli.logs
+        };
+        let rule_paths = if cli.rules.is_empty() {
+            vec![hunt::bundled_rules_dir()]
+        } else {
+            cli.rules
+        };
+        let (rules, errors) = hunt::load_rules(&rule_paths);
+        // Until the console has a view of its own for them, unreadable
+        // rule files are listed before it opens.
+        for e in &errors {
+            eprintln!("vigil: {e}");
+        }
+        crate::tui::run(crate::tui::Options {
+            logs,
+            rules,
+            load: cli.limits.options(),
+            now: search::now_flag(cli.now.as_deref())?,
+        })?;
+        return Ok(0);
+    }
     match cli.command {
         Some(Command::Search {
             kql,
@@ -245,11 +282,7 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 fn run_other(command: Option<Command>) -> Result<()> {
     match command {
-        None => {
-            let demo = demo_dir();
-            let s = inspect::summarize(&[demo], &LoadOptions::default());
-            print(&inspect::render_table(&s, 5))
-        }
+        None => unreachable!("the console is opened by run"),
         Some(Command::Gen {
             demo,
             events,

@@ -24,7 +24,8 @@ pub use alert::{Alert, Entity, Evidence, Matched};
 use alert::{Finding, Grouper};
 use evaluate::{Evaluation, EventView};
 
-use crate::ingest::{self, FileReport, LoadOptions, Mapping};
+use crate::ingest::{self, FileReport, LoadOptions, Mapping, RecordLoc, SourceInfo};
+use crate::model::SourceKind;
 use crate::rules::rule::{Parsed, Rule, Status};
 
 /// What to run.
@@ -38,7 +39,24 @@ pub struct Plan {
     /// Run only these rules (indices into `rules`), as when one rule or
     /// its exception changed.
     pub only: Option<Vec<usize>>,
+    /// Report where every event is ([`Update::Located`]) and the files
+    /// they are in ([`Update::Source`]), for a console that reads events
+    /// again on demand.
+    pub locate: bool,
 }
+
+/// Where one event is and when it happened: what a console keeps per
+/// event instead of the event.
+#[derive(Debug, Clone, Copy)]
+pub struct Located {
+    pub loc: RecordLoc,
+    /// Epoch milliseconds; `i64::MIN` when the event has no time.
+    pub time_ms: i64,
+    pub kind: SourceKind,
+}
+
+/// Events reported per [`Update::Located`].
+const LOCATED_BATCH: usize = 4096;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Progress {
@@ -92,6 +110,10 @@ pub enum Update {
     /// did not find again (its rule's rows were out of time order).
     Withdrawn(String),
     Rule(RuleSummary),
+    /// A file being read, sent again when more of its tables are known.
+    Source(Arc<SourceInfo>),
+    /// The next events of the first pass, in input order.
+    Located(Vec<Located>),
     Done(Box<Summary>),
 }
 
@@ -260,6 +282,8 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         alerts_sent: 0,
     };
 
+    let mut located: Vec<Located> = Vec::new();
+    let mut source_sent: Option<(u32, usize)> = None;
     let loaded = pipeline::load(&plan.logs, &opts, &mut |ev| {
         if cancel.load(Ordering::Relaxed) {
             return;
@@ -271,9 +295,27 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
             latest = Some(latest.map_or(t, |l| l.max(t)));
             earliest = Some(earliest.map_or(t, |l| l.min(t)));
         }
+        if plan.locate {
+            let known = (ev.source.id, ev.source.tables.len());
+            if source_sent != Some(known) {
+                source_sent = Some(known);
+                (out.send)(Update::Source(Arc::new(ev.source.clone())));
+            }
+            located.push(Located {
+                loc: ev.loc,
+                time_ms: view.time().map_or(i64::MIN, |t| t.timestamp_millis()),
+                kind: ev.kind,
+            });
+            if located.len() >= LOCATED_BATCH {
+                (out.send)(Update::Located(std::mem::take(&mut located)));
+            }
+        }
         out.offer(&mut slots, &view, events % SAMPLE == 0);
         if events % 1024 == 0 && last_progress.elapsed() >= PROGRESS_EVERY {
             last_progress = Instant::now();
+            if !located.is_empty() {
+                (out.send)(Update::Located(std::mem::take(&mut located)));
+            }
             (out.send)(Update::Progress(Progress {
                 bytes: bytes.load(Ordering::Relaxed),
                 total_bytes,
@@ -282,6 +324,9 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
             }));
         }
     });
+    if !located.is_empty() {
+        (out.send)(Update::Located(located));
+    }
     let cancelled = cancel.load(Ordering::Relaxed);
     let now = now.or(latest).unwrap_or(provisional);
     out.paths = loaded.sources.iter().map(|s| s.path.clone()).collect();

@@ -1,0 +1,347 @@
+//! The console's state, and how engine updates and the analyst's actions
+//! change it. Nothing here draws: a frame is a function of this state.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use super::keys::Action;
+use crate::engine::{Alert, Located, Progress, RuleSummary, Summary, Update};
+use crate::ingest::{Limits, SourceInfo};
+use crate::rules::Rule;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Alerts,
+    Drill,
+}
+
+/// The alerts pane's columns, in order; the sort key is one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Severity,
+    Risk,
+    Rule,
+    Upn,
+    Ip,
+    First,
+    Last,
+    Count,
+    Status,
+}
+
+impl Column {
+    pub const ALL: [Column; 9] = [
+        Column::Severity,
+        Column::Risk,
+        Column::Rule,
+        Column::Upn,
+        Column::Ip,
+        Column::First,
+        Column::Last,
+        Column::Count,
+        Column::Status,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Severity => "Severity",
+            Column::Risk => "Risk",
+            Column::Rule => "Rule",
+            Column::Upn => "UPN",
+            Column::Ip => "IP",
+            Column::First => "First",
+            Column::Last => "Last",
+            Column::Count => "Count",
+            Column::Status => "Status",
+        }
+    }
+}
+
+/// The evidence of one alert being looked at.
+pub struct Drill {
+    /// Index into `App::alerts`.
+    pub alert: usize,
+    /// Which evidence event is shown.
+    pub evidence: usize,
+    /// The event as read again from its file, or why it could not be.
+    pub doc: Option<Result<Value, String>>,
+    /// First line of the event shown.
+    pub scroll: usize,
+}
+
+pub struct App {
+    pub rules: Vec<Arc<Rule>>,
+    pub alerts: Vec<Alert>,
+    by_id: HashMap<String, usize>,
+    /// Alert indices in display order.
+    pub order: Vec<usize>,
+    order_stale: bool,
+    pub sort: Column,
+    pub descending: bool,
+    /// Position of the selected alert in `order`.
+    pub selected: usize,
+    /// First row of `order` on screen.
+    pub offset: usize,
+    pub pane: Pane,
+    pub help: bool,
+    pub quit: bool,
+    pub drill: Option<Drill>,
+    pub progress: Progress,
+    pub rule_summaries: Vec<RuleSummary>,
+    pub done: Option<Box<Summary>>,
+    pub started: Instant,
+    sources: HashMap<u32, Arc<SourceInfo>>,
+    /// Every event of the first pass, in input order: sorted by file,
+    /// then by ordinal within it.
+    events: Vec<Located>,
+    limits: Limits,
+}
+
+impl App {
+    pub fn new(rules: Vec<Arc<Rule>>, limits: Limits) -> App {
+        App {
+            rules,
+            alerts: Vec::new(),
+            by_id: HashMap::new(),
+            order: Vec::new(),
+            order_stale: false,
+            sort: Column::First,
+            descending: false,
+            selected: 0,
+            offset: 0,
+            pane: Pane::Alerts,
+            help: false,
+            quit: false,
+            drill: None,
+            progress: Progress::default(),
+            rule_summaries: Vec::new(),
+            done: None,
+            started: Instant::now(),
+            sources: HashMap::new(),
+            events: Vec::new(),
+            limits,
+        }
+    }
+
+    pub fn events_indexed(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn apply(&mut self, u: Update) {
+        match u {
+            Update::Progress(p) => self.progress = p,
+            Update::Alert(a) => match self.by_id.get(&a.id) {
+                Some(&i) => self.alerts[i] = a,
+                None => {
+                    self.by_id.insert(a.id.clone(), self.alerts.len());
+                    self.order.push(self.alerts.len());
+                    self.alerts.push(a);
+                    self.order_stale = true;
+                }
+            },
+            Update::Withdrawn(id) => {
+                if let Some(i) = self.by_id.remove(&id) {
+                    // Indices into `alerts` stay valid: the alert leaves
+                    // the display order only.
+                    self.order.retain(|&j| j != i);
+                    self.clamp();
+                }
+            }
+            Update::Rule(s) => match self.rule_summaries.iter_mut().find(|r| r.index == s.index) {
+                Some(r) => *r = s,
+                None => self.rule_summaries.push(s),
+            },
+            Update::Source(info) => {
+                self.sources.insert(info.id, info);
+            }
+            Update::Located(batch) => self.events.extend(batch),
+            Update::Done(s) => self.done = Some(s),
+        }
+        self.order_stale = true;
+    }
+
+    /// Sorts the display order if alerts came in since it was last sorted,
+    /// keeping the same alert selected.
+    pub fn settle(&mut self) {
+        if !self.order_stale {
+            return;
+        }
+        self.order_stale = false;
+        let keep = self.order.get(self.selected).copied();
+        let alerts = &self.alerts;
+        let key = self.sort;
+        self.order.sort_by(|&a, &b| {
+            let (x, y) = (&alerts[a], &alerts[b]);
+            let primary = match key {
+                Column::Severity => x.severity.cmp(&y.severity),
+                Column::Risk => x.risk_score.cmp(&y.risk_score),
+                Column::Rule => x.rule_name.cmp(&y.rule_name),
+                Column::Upn => entity(x, "account").cmp(entity(y, "account")),
+                Column::Ip => entity(x, "ip").cmp(entity(y, "ip")),
+                Column::First => x.first.cmp(&y.first),
+                Column::Last => x.last.cmp(&y.last),
+                Column::Count => x.count.cmp(&y.count),
+                Column::Status => std::cmp::Ordering::Equal,
+            };
+            primary
+                .then_with(|| x.first.cmp(&y.first))
+                .then_with(|| x.id.cmp(&y.id))
+        });
+        if self.descending {
+            self.order.reverse();
+        }
+        if let Some(k) = keep {
+            self.selected = self.order.iter().position(|&i| i == k).unwrap_or(0);
+        }
+        self.clamp();
+    }
+
+    fn clamp(&mut self) {
+        self.selected = self.selected.min(self.order.len().saturating_sub(1));
+    }
+
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        self.order.get(self.selected).map(|&i| &self.alerts[i])
+    }
+
+    pub fn rule_of(&self, a: &Alert) -> Option<&Arc<Rule>> {
+        self.rules.iter().find(|r| r.rule_id == a.rule_id)
+    }
+
+    /// Keeps the selected row within a window of `height` rows.
+    pub fn scroll_to_selection(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(self.order.len().saturating_sub(1));
+    }
+
+    pub fn act(&mut self, action: Action) {
+        if self.help {
+            // Any key closes help; it is an overlay, not a place to work.
+            self.help = false;
+            if action != Action::Quit {
+                return;
+            }
+        }
+        match (self.pane, action) {
+            (_, Action::Quit) => self.quit = true,
+            (_, Action::Help) => self.help = true,
+            (Pane::Alerts, Action::Down) => self.move_by(1),
+            (Pane::Alerts, Action::Up) => self.move_by(-1),
+            (Pane::Alerts, Action::PageDown) => self.move_by(20),
+            (Pane::Alerts, Action::PageUp) => self.move_by(-20),
+            (Pane::Alerts, Action::Top) => self.selected = 0,
+            (Pane::Alerts, Action::Bottom) => self.selected = self.order.len().saturating_sub(1),
+            (Pane::Alerts, Action::SortNext) => self.sort_by(1),
+            (Pane::Alerts, Action::SortPrev) => self.sort_by(-1),
+            (Pane::Alerts, Action::Reverse) => {
+                self.descending = !self.descending;
+                self.order_stale = true;
+            }
+            (Pane::Alerts, Action::Open) => self.open_drill(),
+            (Pane::Drill, Action::Back) => self.pane = Pane::Alerts,
+            (Pane::Drill, Action::Down) => self.scroll_drill(1),
+            (Pane::Drill, Action::Up) => self.scroll_drill(-1),
+            (Pane::Drill, Action::PageDown) => self.scroll_drill(20),
+            (Pane::Drill, Action::PageUp) => self.scroll_drill(-20),
+            (Pane::Drill, Action::NextEvidence) => self.step_evidence(1),
+            (Pane::Drill, Action::PrevEvidence) => self.step_evidence(-1),
+            (Pane::Drill, Action::NextPane) | (Pane::Alerts, Action::NextPane) => {
+                self.pane = match self.pane {
+                    Pane::Alerts if self.drill.is_some() => Pane::Drill,
+                    _ => Pane::Alerts,
+                }
+            }
+            _ => {}
+        }
+        self.settle();
+    }
+
+    fn move_by(&mut self, d: isize) {
+        let last = self.order.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(d).min(last);
+    }
+
+    fn sort_by(&mut self, d: isize) {
+        let i = Column::ALL
+            .iter()
+            .position(|c| *c == self.sort)
+            .unwrap_or(0);
+        let n = Column::ALL.len() as isize;
+        self.sort = Column::ALL[(i as isize + d).rem_euclid(n) as usize];
+        self.order_stale = true;
+    }
+
+    fn open_drill(&mut self) {
+        let Some(&alert) = self.order.get(self.selected) else {
+            return;
+        };
+        self.drill = Some(Drill {
+            alert,
+            evidence: 0,
+            doc: None,
+            scroll: 0,
+        });
+        self.load_evidence();
+        self.pane = Pane::Drill;
+    }
+
+    fn step_evidence(&mut self, d: isize) {
+        let Some(drill) = &mut self.drill else { return };
+        let n = self.alerts[drill.alert].evidence.len();
+        let next = drill
+            .evidence
+            .saturating_add_signed(d)
+            .min(n.saturating_sub(1));
+        if next != drill.evidence {
+            drill.evidence = next;
+            drill.scroll = 0;
+            self.load_evidence();
+        }
+    }
+
+    fn scroll_drill(&mut self, d: isize) {
+        if let Some(drill) = &mut self.drill {
+            drill.scroll = drill.scroll.saturating_add_signed(d);
+        }
+    }
+
+    /// Reads the shown evidence event again from its file.
+    fn load_evidence(&mut self) {
+        let Some(drill) = &self.drill else { return };
+        let doc = self.alerts[drill.alert]
+            .evidence
+            .get(drill.evidence)
+            .map(|ev| self.read_event(ev.event.source, ev.event.index));
+        if let Some(d) = &mut self.drill {
+            d.doc = doc;
+        }
+    }
+
+    fn read_event(&self, source: u32, index: u64) -> Result<Value, String> {
+        let pos = self
+            .events
+            .binary_search_by(|e| (e.loc.source, e.loc.index).cmp(&(source, index)))
+            .map_err(|_| "this event is not indexed yet".to_string())?;
+        let info = self
+            .sources
+            .get(&source)
+            .ok_or_else(|| "its file is not known yet".to_string())?;
+        crate::ingest::reparse(info, &self.events[pos].loc, &self.limits)
+    }
+}
+
+/// The first entity of a kind, for a column.
+pub fn entity<'a>(a: &'a Alert, kind: &str) -> &'a str {
+    a.entities
+        .iter()
+        .find(|e| e.kind == kind)
+        .map_or("", |e| e.value.as_str())
+}

@@ -1,0 +1,171 @@
+//! Drawing a frame from the console's state. Every string that came from
+//! a log or a rule goes through [`crate::text`] before it is drawn, and
+//! only the rows that fit on screen are built.
+
+mod alerts;
+mod drill;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
+
+use super::app::{App, Pane};
+use super::keys::{ALERT_KEYS, DRILL_KEYS, GLOBAL_KEYS};
+
+/// The smallest terminal the panes are laid out for.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Colours, or none (`NO_COLOR`): then emphasis is bold and reverse only.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn from_env() -> Theme {
+        Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    fn fg(&self, c: Color) -> Style {
+        if self.color {
+            Style::default().fg(c)
+        } else {
+            Style::default()
+        }
+    }
+
+    pub fn selected(&self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+
+    pub fn header(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn dim(&self) -> Style {
+        self.fg(Color::DarkGray)
+    }
+
+    /// A field or value that made the rule match.
+    pub fn matched(&self) -> Style {
+        self.fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+    }
+
+    pub fn severity(&self, s: crate::rules::rule::Severity) -> Style {
+        use crate::rules::rule::Severity::*;
+        match s {
+            Critical => self.fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            High => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            Medium => self.fg(Color::Yellow),
+            Low => self.fg(Color::Blue),
+        }
+    }
+}
+
+pub fn draw(f: &mut Frame<'_>, app: &mut App, theme: &Theme) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Vigil needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}.",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let [tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_tabs(f, tabs, app, theme);
+    match app.pane {
+        Pane::Alerts => alerts::draw(f, body, app, theme),
+        Pane::Drill => drill::draw(f, body, app, theme),
+    }
+    draw_status(f, status, app, theme);
+    if app.help {
+        draw_help(f, body, app, theme);
+    }
+}
+
+fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = vec![Span::styled(" Vigil ", theme.header())];
+    for (pane, name) in [(Pane::Alerts, "1 Alerts"), (Pane::Drill, "2 Evidence")] {
+        let style = if app.pane == pane {
+            theme.selected()
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" {name} "), style));
+    }
+    spans.push(Span::styled("   ? help  q quit", theme.dim()));
+    f.render_widget(Line::from(spans), area);
+}
+
+fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let p = &app.progress;
+    let secs = app.started.elapsed().as_secs_f64().max(0.001);
+    let text = match &app.done {
+        Some(s) => format!(
+            " {} events from {} files, {} errors, {} alerts; detection took {:.1} s",
+            s.events,
+            s.files.len(),
+            s.errors,
+            app.order.len(),
+            s.elapsed_ms as f64 / 1000.0
+        ),
+        None => {
+            let pct = (p.bytes * 100)
+                .checked_div(p.total_bytes)
+                .map_or_else(String::new, |pct| format!("{:>3}% ", pct.min(100)));
+            format!(
+                " loading {pct}{} events, {:.1} MB/s, {} alerts so far",
+                p.events,
+                p.bytes as f64 / 1e6 / secs,
+                app.order.len()
+            )
+        }
+    };
+    f.render_widget(Paragraph::new(text).style(theme.dim()), area);
+}
+
+fn draw_help(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let pane_keys = match app.pane {
+        Pane::Alerts => ALERT_KEYS,
+        Pane::Drill => DRILL_KEYS,
+    };
+    let rows: Vec<Row<'_>> = pane_keys
+        .iter()
+        .chain(GLOBAL_KEYS)
+        .map(|(k, what)| Row::new([k.to_string(), what.to_string()]))
+        .collect();
+    let h = (rows.len() as u16 + 2).min(area.height);
+    let w = 64.min(area.width);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Table::new(rows, [Constraint::Length(22), Constraint::Min(10)]).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Keys (any key closes) ")
+                .title_style(theme.header()),
+        ),
+        r,
+    );
+}

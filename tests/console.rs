@@ -1,0 +1,234 @@
+//! The console end to end: the real binary in a pseudo-terminal, keys
+//! typed, the screen read back through a terminal emulator.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Console {
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Console {
+    fn start(args: &[&str], cols: u16, rows: u16) -> Console {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_vigil"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        let child = pty.slave.spawn_command(cmd).expect("vigil starts");
+        drop(pty.slave);
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let (s, r) = (screen.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let writer = pty.master.take_writer().expect("writer");
+        // The master must outlive the child's use of the terminal.
+        std::mem::forget(pty.master);
+        Console {
+            screen,
+            raw,
+            writer,
+            child,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = self.text();
+            if text.contains(what) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{what}` never appeared; the screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("typing");
+        self.writer.flush().expect("typing");
+    }
+
+    /// Whether any cell on screen showing `what` is drawn in bold: the
+    /// console's mark for matched fields.
+    fn bold_cell_with(&self, what: &str) -> bool {
+        let parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        (0..rows).any(|r| {
+            let line: String = (0..cols)
+                .map(|c| screen.cell(r, c).map_or(" ".into(), |x| x.contents()))
+                .map(|s| if s.is_empty() { " ".to_string() } else { s })
+                .collect();
+            line.find(what).is_some_and(|at| {
+                let col = line[..at].chars().count() as u16;
+                screen.cell(r, col).is_some_and(|c| c.bold())
+            })
+        })
+    }
+
+    fn quit(mut self) {
+        self.keys(b"q");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "vigil exited with {status:?}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "vigil did not quit on q");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let raw = self.raw.lock().unwrap();
+        // Leaving the alternate screen gives the analyst's shell back.
+        assert!(
+            raw.windows(8).any(|w| w == b"\x1b[?1049l"),
+            "the terminal was not restored"
+        );
+    }
+}
+
+#[test]
+fn the_demo_opens_with_the_seed_detections_and_enter_shows_the_evidence() {
+    let mut c = Console::start(&[], 160, 40);
+    let screen = c.wait_for("alerts; detection took");
+    for seed in [
+        "Azure Storage Account Key Regenerated",
+        "Azure Key Vault Modified",
+        "Excessive Secret or Key Retrieval from Azure Key Vault",
+        "Storage Account Keys Listed from an Address",
+    ] {
+        assert!(screen.contains(seed), "{seed} missing from:\n{screen}");
+    }
+    assert!(screen.contains("20 alerts"), "{screen}");
+
+    // Sort by rule name (three columns before the first-seen time), go to
+    // the top, down to the key vault rule, and open it.
+    c.keys(b"SSS");
+    c.wait_for("Rule▲");
+    c.keys(b"g");
+    let screen = c.text();
+    let row = screen
+        .lines()
+        .position(|l| l.contains("Azure Key Vault Modified"))
+        .expect("the key vault alert is listed");
+    let first = screen
+        .lines()
+        .position(|l| l.contains("Severity"))
+        .expect("a header row")
+        + 1;
+    for _ in first..row {
+        c.keys(b"j");
+    }
+    c.keys(b"\r");
+    let screen = c.wait_for("Evidence 1 of");
+    assert!(screen.contains("Azure Key Vault Modified"), "{screen}");
+    assert!(screen.contains("Matched:"), "{screen}");
+    // The matched operation name is highlighted in the event itself.
+    c.wait_for("MICROSOFT.KEYVAULT/VAULTS/WRITE");
+    assert!(
+        c.bold_cell_with("\"MICROSOFT.KEYVAULT/VAULTS/WRITE\""),
+        "the matched value is not highlighted:\n{}",
+        c.text()
+    );
+
+    c.keys(b"?");
+    c.wait_for("next/previous evidence event");
+    c.keys(b"x");
+    c.keys(b"\x1b");
+    c.wait_for("Severity");
+    c.quit();
+}
+
+#[test]
+fn hostile_log_text_reaches_the_screen_escaped_and_never_as_sequences() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("hostile.ndjson");
+    // An activity record that the storage-key rule fires on, whose caller
+    // carries a clipboard-write and a clear-screen sequence.
+    let line = serde_json::json!({
+        "time": "2026-03-02T10:00:00Z",
+        "resourceId": "/SUBSCRIPTIONS/1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.STORAGE/STORAGEACCOUNTS/ST1",
+        "operationName": "MICROSOFT.STORAGE/STORAGEACCOUNTS/REGENERATEKEY/ACTION",
+        "category": "Administrative",
+        "resultType": "Success",
+        "callerIpAddress": "198.51.100.7",
+        "caller": "evil\u{1b}]52;c;aGVsbG8=\u{7}\u{1b}[2J@contoso-lab.com",
+        "identity": {"claims": {"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": "evil\u{1b}]52;c;aGVsbG8=\u{7}\u{1b}[2J@contoso-lab.com"}},
+        "properties": {"eventCategory": "Administrative"}
+    });
+    std::fs::write(&log, format!("{line}\n")).expect("write log");
+    let path = log.to_string_lossy().to_string();
+    let c = Console::start(&[path.as_str()], 160, 40);
+    let screen = c.wait_for("alerts; detection took");
+    assert!(
+        screen.contains("Azure Storage Account Key Regenerated"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("\\x1b]52;c;"),
+        "not shown escaped:\n{screen}"
+    );
+    let raw = c.raw.lock().unwrap().clone();
+    let has = |seq: &[u8]| raw.windows(seq.len()).any(|w| w == seq);
+    assert!(
+        !has(b"\x1b]52;"),
+        "the clipboard sequence reached the terminal"
+    );
+    assert!(
+        !has(b"\x1b[2J@"),
+        "the clear-screen sequence reached the terminal"
+    );
+    c.quit();
+}
+
+#[test]
+fn a_terminal_too_small_says_so() {
+    let c = Console::start(&[], 60, 20);
+    c.wait_for("at least 80x24");
+    c.quit();
+}
+
+#[test]
+fn without_a_terminal_the_console_points_to_the_headless_commands() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("vigil runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a terminal"), "{err}");
+    assert!(err.contains("vigil hunt"), "{err}");
+}
