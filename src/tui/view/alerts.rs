@@ -10,11 +10,40 @@ use super::Theme;
 use crate::text::clip;
 use crate::tui::app::{App, Column, entity};
 
-fn width(c: Column) -> Constraint {
+/// The columns shown at a given width. At 80 columns a cut-down UPN or
+/// IP is no use to anyone, so whole columns give way instead, the least
+/// needed first.
+fn columns(width: u16) -> Vec<Column> {
+    let drop: &[Column] = match width {
+        0..100 => &[Column::Last, Column::Risk, Column::Status],
+        100..120 => &[Column::Last, Column::Risk],
+        _ => &[],
+    };
+    Column::ALL
+        .into_iter()
+        .filter(|c| !drop.contains(c))
+        .collect()
+}
+
+fn severity_text(s: crate::rules::rule::Severity, narrow: bool) -> &'static str {
+    use crate::rules::rule::Severity::*;
+    match (s, narrow) {
+        (Critical, false) => "critical",
+        (Critical, true) => "crit",
+        (High, _) => "high",
+        (Medium, false) => "medium",
+        (Medium, true) => "med",
+        (Low, _) => "low",
+    }
+}
+
+fn width(c: Column, narrow: bool) -> Constraint {
     match c {
+        Column::Severity if narrow => Constraint::Length(4),
         Column::Severity => Constraint::Length(8),
         Column::Risk => Constraint::Length(4),
-        Column::Rule => Constraint::Min(20),
+        Column::Rule => Constraint::Min(16),
+        Column::Upn if narrow => Constraint::Length(20),
         Column::Upn => Constraint::Length(24),
         Column::Ip => Constraint::Length(15),
         Column::First | Column::Last => Constraint::Length(11),
@@ -23,11 +52,24 @@ fn width(c: Column) -> Constraint {
     }
 }
 
-fn chars(c: Column) -> usize {
-    match width(c) {
+fn chars(c: Column, narrow: bool) -> usize {
+    match width(c, narrow) {
         Constraint::Length(n) => n as usize,
         _ => 60,
     }
+}
+
+/// Cuts text to a column; an account too long for it loses its domain
+/// first, which is the part an analyst needs least to tell users apart.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() > width {
+        if let Some((user, _)) = text.split_once('@') {
+            if user.chars().count() + 2 <= width {
+                return format!("{}@…", clip(user, width));
+            }
+        }
+    }
+    clip(text, width)
 }
 
 pub fn short_time(t: Option<DateTime<Utc>>) -> String {
@@ -39,12 +81,14 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let height = area.height.saturating_sub(3) as usize;
     app.scroll_to_selection(height);
     let end = (app.offset + height).min(app.order.len());
+    let shown = columns(area.width);
+    let narrow = area.width < 100;
     let rows: Vec<Row<'_>> = (app.offset..end)
         .map(|pos| {
             let a = &app.alerts[app.order[pos]];
-            let cells = Column::ALL.map(|c| {
+            let cells = shown.iter().map(|&c| {
                 let text = match c {
-                    Column::Severity => format!("{:?}", a.severity).to_lowercase(),
+                    Column::Severity => severity_text(a.severity, narrow).to_string(),
                     Column::Risk => a.risk_score.to_string(),
                     Column::Rule => a.rule_name.clone(),
                     Column::Upn => entity(a, "account").to_string(),
@@ -54,7 +98,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                     Column::Count => a.count.to_string(),
                     Column::Status => "open".to_string(),
                 };
-                let cell = Cell::from(clip(&text, chars(c)));
+                let cell = Cell::from(fit(&text, chars(c, narrow)));
                 if c == Column::Severity {
                     cell.style(theme.severity(a.severity))
                 } else {
@@ -69,7 +113,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
             }
         })
         .collect();
-    let header = Row::new(Column::ALL.map(|c| {
+    let header = Row::new(shown.iter().map(|&c| {
         let mark = match (c == app.sort, app.descending) {
             (true, false) => "▲",
             (true, true) => "▼",
@@ -90,7 +134,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
             app.order.len()
         )),
     ]);
-    let table = Table::new(rows, Column::ALL.map(width))
+    let table = Table::new(rows, shown.iter().map(|&c| width(c, narrow)))
         .header(header)
         .block(Block::default().borders(Borders::ALL).title(title));
     f.render_widget(table, area);

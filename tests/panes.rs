@@ -1,0 +1,175 @@
+//! Panes drawn into ratatui's test backend: what the analyst would see,
+//! cell by cell, from the state the engine's updates build.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+use vigil::cli::hunt::{bundled_rules_dir, load_rules};
+use vigil::engine::{self, Plan, Update};
+use vigil::ingest::Limits;
+use vigil::tui::app::{App, Pane};
+use vigil::tui::keys::Action;
+use vigil::tui::view::{self, Theme};
+
+fn demo_app() -> App {
+    let (rules, errors) = load_rules(&[bundled_rules_dir()]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let plan = Plan {
+        rules: rules.clone(),
+        logs: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")],
+        locate: true,
+        ..Plan::default()
+    };
+    let mut app = App::new(rules, Limits::default());
+    let mut updates = Vec::new();
+    engine::run(&plan, &Arc::new(AtomicBool::new(false)), &mut |u| {
+        updates.push(u)
+    });
+    for u in updates {
+        app.apply(u);
+    }
+    app.settle();
+    app
+}
+
+fn render(app: &mut App, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let theme = Theme { color: false };
+    term.draw(|f| view::draw(f, app, &theme)).unwrap();
+    term.backend().buffer().clone()
+}
+
+fn lines(buf: &ratatui::buffer::Buffer) -> Vec<String> {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+#[test]
+fn the_alert_list_fits_80x24_with_every_column_and_the_selection_marked() {
+    let mut app = demo_app();
+    let buf = render(&mut app, 80, 24);
+    let text = lines(&buf);
+    let header = text
+        .iter()
+        .position(|l| l.contains("Sev") && l.contains("UPN") && l.contains("Count"))
+        .unwrap_or_else(|| panic!("no header:\n{}", text.join("\n")));
+    assert!(text[header].contains("First▲"), "{}", text[header]);
+    // Entities stay readable at 80 columns: other columns give way, and
+    // an account loses its domain before its name.
+    let all = text.join("\n");
+    assert!(all.contains("megan.ross@…"), "{all}");
+    assert!(all.contains("185.220.101.47"), "{all}");
+    assert!(text[0].contains("1 Alerts"));
+    assert!(
+        text[23].contains("3193 events from 4 files, 0 errors, 20 alerts"),
+        "{}",
+        text[23]
+    );
+    assert!(text.iter().any(|l| l.contains("1 of 20")));
+    // The first alert's row is drawn reversed, the next one is not.
+    let row = (header + 1) as u16;
+    assert!(buf[(5, row)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(5, row + 1)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn moving_past_the_screen_scrolls_and_sorting_keeps_the_alert_selected() {
+    let mut app = demo_app();
+    app.act(Action::Bottom);
+    let text = lines(&render(&mut app, 80, 24));
+    assert!(text.iter().any(|l| l.contains("20 of 20")));
+    let chosen = app.selected_alert().unwrap().id.clone();
+    for _ in 0..3 {
+        app.act(Action::SortPrev);
+    }
+    let text = lines(&render(&mut app, 80, 24));
+    assert!(
+        text.iter().any(|l| l.contains("Rule▲")),
+        "{}",
+        text.join("\n")
+    );
+    assert_eq!(app.selected_alert().unwrap().id, chosen);
+    let names: Vec<&str> = app
+        .order
+        .iter()
+        .map(|&i| app.alerts[i].rule_name.as_str())
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+}
+
+#[test]
+fn enter_shows_the_rule_and_the_evidence_with_matched_values_marked() {
+    let mut app = demo_app();
+    let at = app
+        .order
+        .iter()
+        .position(|&i| app.alerts[i].rule_name == "Azure Key Vault Modified")
+        .unwrap();
+    for _ in 0..at {
+        app.act(Action::Down);
+    }
+    app.act(Action::Open);
+    assert_eq!(app.pane, Pane::Drill);
+    let buf = render(&mut app, 100, 40);
+    let text = lines(&buf);
+    let all = text.join("\n");
+    assert!(all.contains("Azure Key Vault Modified"), "{all}");
+    assert!(all.contains("Evidence 1 of"), "{all}");
+    assert!(all.contains("activitylogs.ndjson.gz:"), "{all}");
+    // Scroll until the matched operation name is on screen; it is drawn
+    // in bold, the mark for what made the rule match.
+    let wanted = "\"MICROSOFT.KEYVAULT/VAULTS/WRITE\"";
+    let mut found = None;
+    for _ in 0..200 {
+        let buf = render(&mut app, 100, 40);
+        let text = lines(&buf);
+        if let Some((y, l)) = text.iter().enumerate().find(|(_, l)| l.contains(wanted)) {
+            let x = l[..l.find(wanted).unwrap()].chars().count() as u16;
+            found = Some(buf[(x, y as u16)].modifier);
+            break;
+        }
+        app.act(Action::Down);
+    }
+    let style = found.expect("the matched value is in the event");
+    assert!(style.contains(Modifier::BOLD), "{style:?}");
+    app.act(Action::Back);
+    assert_eq!(app.pane, Pane::Alerts);
+}
+
+#[test]
+fn the_help_lists_the_keys_of_the_pane_in_use() {
+    let mut app = demo_app();
+    app.act(Action::Help);
+    let all = lines(&render(&mut app, 80, 24)).join("\n");
+    assert!(all.contains("sort by the next/previous column"), "{all}");
+    assert!(all.contains("open the alert's evidence"), "{all}");
+    app.act(Action::Down);
+    assert!(!app.help);
+    assert_eq!(app.selected, 0, "the key that closed help did nothing else");
+}
+
+#[test]
+fn a_small_terminal_gets_a_message_not_a_broken_layout() {
+    let mut app = demo_app();
+    let all = lines(&render(&mut app, 60, 20)).join("\n");
+    assert!(all.contains("at least 80x24"), "{all}");
+    assert!(all.contains("60x20"), "{all}");
+}
+
+#[test]
+fn withdrawn_alerts_leave_the_list() {
+    let mut app = demo_app();
+    let id = app.selected_alert().unwrap().id.clone();
+    app.apply(Update::Withdrawn(id.clone()));
+    app.settle();
+    assert_eq!(app.order.len(), 19);
+    assert!(app.order.iter().all(|&i| app.alerts[i].id != id));
+    let all = lines(&render(&mut app, 80, 24)).join("\n");
+    assert!(all.contains("of 19"), "{all}");
+}
