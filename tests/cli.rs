@@ -13,26 +13,6 @@ fn vigil() -> Command {
 }
 
 #[test]
-fn no_arguments_summarises_the_demo_scenario() {
-    let out = vigil()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("fixtures/demo/platformlogs.ndjson.gz"),
-        "{text}"
-    );
-    assert!(text.contains("megan.ross@contoso-lab.com"), "{text}");
-    assert!(text.contains("errors 0"), "{text}");
-}
-
-#[test]
 fn inspect_json_is_one_object_for_scripts() {
     let out = vigil()
         .args(["inspect", "--format", "json"])
