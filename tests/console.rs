@@ -190,7 +190,7 @@ fn hostile_log_text_reaches_the_screen_escaped_and_never_as_sequences() {
     });
     std::fs::write(&log, format!("{line}\n")).expect("write log");
     let path = log.to_string_lossy().to_string();
-    let c = Console::start(&[path.as_str()], 160, 40);
+    let mut c = Console::start(&[path.as_str()], 160, 40);
     let screen = c.wait_for("alerts; detection took");
     assert!(
         screen.contains("Azure Storage Account Key Regenerated"),
@@ -199,6 +199,14 @@ fn hostile_log_text_reaches_the_screen_escaped_and_never_as_sequences() {
     assert!(
         screen.contains("\\x1b]52;c;"),
         "not shown escaped:\n{screen}"
+    );
+    // The list cuts the account short; the evidence shows the whole
+    // value, both sequences included, escaped.
+    c.keys(b"\r");
+    let screen = c.wait_for("Evidence 1 of");
+    assert!(
+        screen.contains(r#""evil\x1b]52;c;aGVsbG8=\x07\x1b[2J@contoso-lab.com""#),
+        "not shown escaped in full:\n{screen}"
     );
     let raw = c.raw.lock().unwrap().clone();
     let has = |seq: &[u8]| raw.windows(seq.len()).any(|w| w == seq);

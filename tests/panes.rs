@@ -82,8 +82,24 @@ fn the_alert_list_fits_80x24_with_every_column_and_the_selection_marked() {
 fn moving_past_the_screen_scrolls_and_sorting_keeps_the_alert_selected() {
     let mut app = demo_app();
     app.act(Action::Bottom);
-    let text = lines(&render(&mut app, 80, 24));
+    let buf = render(&mut app, 80, 24);
+    let text = lines(&buf);
     assert!(text.iter().any(|l| l.contains("20 of 20")));
+    // 20 alerts do not fit in 19 rows: the list scrolled, so the selected
+    // (last) row is on screen, drawn reversed, just above the border.
+    let last_row = (0..24u16)
+        .rev()
+        .find(|&y| text[y as usize].starts_with('└'))
+        .unwrap()
+        - 1;
+    assert!(buf[(5, last_row)].modifier.contains(Modifier::REVERSED));
+    let last = app.selected_alert().unwrap();
+    let shown = &text[last_row as usize];
+    assert!(
+        shown.contains(&last.rule_name[..10]),
+        "{shown} is not {}",
+        last.rule_name
+    );
     let chosen = app.selected_alert().unwrap().id.clone();
     for _ in 0..3 {
         app.act(Action::SortPrev);

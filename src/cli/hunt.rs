@@ -93,14 +93,6 @@ fn time(t: Option<DateTime<Utc>>) -> String {
     )
 }
 
-fn entities_of(a: &Alert, kind: &str) -> Vec<String> {
-    a.entities
-        .iter()
-        .filter(|e| e.kind == kind)
-        .map(|e| e.value.clone())
-        .collect()
-}
-
 fn write_table(out: &mut impl Write, alerts: &[Alert]) -> io::Result<()> {
     writeln!(
         out,
@@ -108,7 +100,7 @@ fn write_table(out: &mut impl Write, alerts: &[Alert]) -> io::Result<()> {
         "FIRST", "SEVERITY", "RULE", "COUNT", "ACCOUNT", "IP", "ID"
     )?;
     for a in alerts {
-        let first = |k| entities_of(a, k).into_iter().next().unwrap_or("-".into());
+        let first = |k| a.entities_of(k).next().unwrap_or("-");
         writeln!(
             out,
             "{:<20}  {:<8}  {:<44}  {:>5}  {:<32}  {:<15}  {}",
@@ -116,8 +108,8 @@ fn write_table(out: &mut impl Write, alerts: &[Alert]) -> io::Result<()> {
             a.severity.name(),
             clip(&a.rule_name, 44),
             a.count,
-            clip(&first("account"), 32),
-            clip(&first("ip"), 15),
+            clip(first("account"), 32),
+            clip(first("ip"), 15),
             a.id
         )?;
     }
@@ -165,10 +157,10 @@ fn write_csv(out: &mut impl Write, alerts: &[Alert]) -> io::Result<()> {
             time(a.first),
             time(a.last),
             a.count.to_string(),
-            entities_of(a, "account").join(";"),
-            entities_of(a, "ip").join(";"),
-            entities_of(a, "resource").join(";"),
-            entities_of(a, "app").join(";"),
+            a.entities_of("account").collect::<Vec<_>>().join(";"),
+            a.entities_of("ip").collect::<Vec<_>>().join(";"),
+            a.entities_of("resource").collect::<Vec<_>>().join(";"),
+            a.entities_of("app").collect::<Vec<_>>().join(";"),
             evidence.join(";"),
             matched.join(";"),
         ];

@@ -205,33 +205,12 @@ pub fn demo_dir() -> PathBuf {
 
 /// Runs a command; the result is the process exit status.
 pub fn run(cli: Cli) -> Result<u8> {
-    if cli.command.is_none() {
-        let logs = if cli.logs.is_empty() {
-            vec![demo_dir()]
-        } else {
-            cli.logs
-        };
-        let rule_paths = if cli.rules.is_empty() {
-            vec![hunt::bundled_rules_dir()]
-        } else {
-            cli.rules
-        };
-        let (rules, errors) = hunt::load_rules(&rule_paths);
-        // Until the console has a view of its own for them, unreadable
-        // rule files are listed before it opens.
-        for e in &errors {
-            eprintln!("vigil: {e}");
-        }
-        crate::tui::run(crate::tui::Options {
-            logs,
-            rules,
-            load: cli.limits.options(),
-            now: search::now_flag(cli.now.as_deref())?,
-        })?;
+    let Some(command) = cli.command else {
+        open_console(cli.logs, cli.rules, cli.now.as_deref(), &cli.limits)?;
         return Ok(0);
-    }
-    match cli.command {
-        Some(Command::Search {
+    };
+    match command {
+        Command::Search {
             kql,
             esql,
             kusto,
@@ -241,7 +220,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             format,
             now,
             limits,
-        }) => {
+        } => {
             if logs.is_empty() && index.is_empty() && table.is_empty() {
                 anyhow::bail!("no logs given");
             }
@@ -261,9 +240,9 @@ pub fn run(cli: Cli) -> Result<u8> {
                 search::Outcome::NoMatch => 1,
             })
         }
-        Some(Command::Rules {
+        Command::Rules {
             command: RulesCommand::Check { paths, format },
-        }) => {
+        } => {
             let report = rules_check::check(&paths);
             match format {
                 InspectFormat::Table => print(&rules_check::render_table(&report))?,
@@ -280,16 +259,48 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn run_other(command: Option<Command>) -> Result<()> {
+/// The console over `logs` (the demo scenario when none) and `rules` (the
+/// bundled rules when none).
+fn open_console(
+    logs: Vec<PathBuf>,
+    rules: Vec<PathBuf>,
+    now: Option<&str>,
+    limits: &LimitArgs,
+) -> Result<()> {
+    let now = search::now_flag(now)?;
+    let logs = if logs.is_empty() {
+        vec![demo_dir()]
+    } else {
+        logs
+    };
+    let rule_paths = if rules.is_empty() {
+        vec![hunt::bundled_rules_dir()]
+    } else {
+        rules
+    };
+    let (rules, errors) = hunt::load_rules(&rule_paths);
+    // Until the console has a view of its own for them, unreadable rule
+    // files are listed before it opens.
+    for e in &errors {
+        eprintln!("vigil: {e}");
+    }
+    crate::tui::run(crate::tui::Options {
+        logs,
+        rules,
+        load: limits.options(),
+        now,
+    })
+}
+
+fn run_other(command: Command) -> Result<()> {
     match command {
-        None => unreachable!("the console is opened by run"),
-        Some(Command::Gen {
+        Command::Gen {
             demo,
             events,
             out,
             shape,
             seed,
-        }) => {
+        } => {
             if demo {
                 let events = synth::demo();
                 for (sub, shape) in [
@@ -315,23 +326,23 @@ fn run_other(command: Option<Command>) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Hunt {
+        Command::Hunt {
             rules,
             logs,
             format,
             now,
             limits,
-        }) => {
+        } => {
             let now = search::now_flag(now.as_deref())?;
             hunt::run(&rules, &logs, format, now, &limits.options())
         }
-        Some(Command::Search { .. } | Command::Rules { .. }) => unreachable!("handled by run"),
-        Some(Command::Inspect {
+        Command::Search { .. } | Command::Rules { .. } => unreachable!("handled by run"),
+        Command::Inspect {
             logs,
             format,
             errors,
             limits,
-        }) => {
+        } => {
             let s = inspect::summarize(&logs, &limits.options());
             match format {
                 InspectFormat::Table => print(&inspect::render_table(&s, errors)),

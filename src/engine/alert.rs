@@ -142,6 +142,17 @@ pub struct Alert {
     pub group: Vec<String>,
 }
 
+impl Alert {
+    /// The values of the alert's entities of one kind (`account`, `ip`,
+    /// ...), in the order they were found.
+    pub fn entities_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.entities
+            .iter()
+            .filter(move |e| e.kind == kind)
+            .map(|e| e.value.as_str())
+    }
+}
+
 /// 64-bit FNV-1a: a hash whose value is fixed by its definition, unlike
 /// the standard library's, so ids stay the same across builds.
 pub struct Fnv(u64);

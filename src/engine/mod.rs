@@ -190,6 +190,13 @@ impl Sender<'_> {
         }
     }
 
+    /// Sends the events located since the last batch, if any.
+    fn located(&mut self, batch: &mut Vec<Located>) {
+        if !batch.is_empty() {
+            (self.send)(Update::Located(std::mem::take(batch)));
+        }
+    }
+
     /// Offers one event to every slot.
     fn offer(&mut self, slots: &mut [Slot], view: &EventView<'_, '_>, timed: bool) {
         let mut found = Vec::new();
@@ -307,15 +314,13 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
                 kind: ev.kind,
             });
             if located.len() >= LOCATED_BATCH {
-                (out.send)(Update::Located(std::mem::take(&mut located)));
+                out.located(&mut located);
             }
         }
         out.offer(&mut slots, &view, events % SAMPLE == 0);
         if events % 1024 == 0 && last_progress.elapsed() >= PROGRESS_EVERY {
             last_progress = Instant::now();
-            if !located.is_empty() {
-                (out.send)(Update::Located(std::mem::take(&mut located)));
-            }
+            out.located(&mut located);
             (out.send)(Update::Progress(Progress {
                 bytes: bytes.load(Ordering::Relaxed),
                 total_bytes,
@@ -324,9 +329,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
             }));
         }
     });
-    if !located.is_empty() {
-        (out.send)(Update::Located(located));
-    }
+    out.located(&mut located);
     let cancelled = cancel.load(Ordering::Relaxed);
     let now = now.or(latest).unwrap_or(provisional);
     out.paths = loaded.sources.iter().map(|s| s.path.clone()).collect();

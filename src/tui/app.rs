@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::Value;
-
 use super::keys::Action;
+use super::tree::{self, TreeLine};
 use crate::engine::{Alert, Located, Progress, RuleSummary, Summary, Update};
 use crate::ingest::{Limits, SourceInfo};
 use crate::rules::Rule;
@@ -66,8 +65,9 @@ pub struct Drill {
     pub alert: usize,
     /// Which evidence event is shown.
     pub evidence: usize,
-    /// The event as read again from its file, or why it could not be.
-    pub doc: Option<Result<Value, String>>,
+    /// The event as read again from its file, as tree lines, or why it
+    /// could not be read.
+    pub doc: Option<Result<Vec<TreeLine>, String>>,
     /// First line of the event shown.
     pub scroll: usize,
 }
@@ -126,11 +126,10 @@ impl App {
         }
     }
 
-    pub fn events_indexed(&self) -> usize {
-        self.events.len()
-    }
-
     pub fn apply(&mut self, u: Update) {
+        // Only alerts change the order: progress and event batches arrive
+        // every frame of a load and must not re-sort the list.
+        let reorders = matches!(u, Update::Alert(_) | Update::Withdrawn(_));
         match u {
             Update::Progress(p) => self.progress = p,
             Update::Alert(a) => match self.by_id.get(&a.id) {
@@ -139,7 +138,6 @@ impl App {
                     self.by_id.insert(a.id.clone(), self.alerts.len());
                     self.order.push(self.alerts.len());
                     self.alerts.push(a);
-                    self.order_stale = true;
                 }
             },
             Update::Withdrawn(id) => {
@@ -160,7 +158,7 @@ impl App {
             Update::Located(batch) => self.events.extend(batch),
             Update::Done(s) => self.done = Some(s),
         }
-        self.order_stale = true;
+        self.order_stale |= reorders;
     }
 
     /// Sorts the display order if alerts came in since it was last sorted,
@@ -179,8 +177,8 @@ impl App {
                 Column::Severity => x.severity.cmp(&y.severity),
                 Column::Risk => x.risk_score.cmp(&y.risk_score),
                 Column::Rule => x.rule_name.cmp(&y.rule_name),
-                Column::Upn => entity(x, "account").cmp(entity(y, "account")),
-                Column::Ip => entity(x, "ip").cmp(entity(y, "ip")),
+                Column::Upn => first_entity(x, "account").cmp(first_entity(y, "account")),
+                Column::Ip => first_entity(x, "ip").cmp(first_entity(y, "ip")),
                 Column::First => x.first.cmp(&y.first),
                 Column::Last => x.last.cmp(&y.last),
                 Column::Count => x.count.cmp(&y.count),
@@ -253,7 +251,7 @@ impl App {
             (Pane::Drill, Action::PageUp) => self.scroll_drill(-20),
             (Pane::Drill, Action::NextEvidence) => self.step_evidence(1),
             (Pane::Drill, Action::PrevEvidence) => self.step_evidence(-1),
-            (Pane::Drill, Action::NextPane) | (Pane::Alerts, Action::NextPane) => {
+            (_, Action::NextPane) => {
                 self.pane = match self.pane {
                     Pane::Alerts if self.drill.is_some() => Pane::Drill,
                     _ => Pane::Alerts,
@@ -316,16 +314,17 @@ impl App {
     /// Reads the shown evidence event again from its file.
     fn load_evidence(&mut self) {
         let Some(drill) = &self.drill else { return };
-        let doc = self.alerts[drill.alert]
-            .evidence
-            .get(drill.evidence)
-            .map(|ev| self.read_event(ev.event.source, ev.event.index));
+        let alert = &self.alerts[drill.alert];
+        let doc = alert.evidence.get(drill.evidence).map(|ev| {
+            self.read_event(ev.event.source, ev.event.index)
+                .map(|v| tree::lines(&v, &alert.matched))
+        });
         if let Some(d) = &mut self.drill {
             d.doc = doc;
         }
     }
 
-    fn read_event(&self, source: u32, index: u64) -> Result<Value, String> {
+    fn read_event(&self, source: u32, index: u64) -> Result<serde_json::Value, String> {
         let pos = self
             .events
             .binary_search_by(|e| (e.loc.source, e.loc.index).cmp(&(source, index)))
@@ -338,10 +337,7 @@ impl App {
     }
 }
 
-/// The first entity of a kind, for a column.
-pub fn entity<'a>(a: &'a Alert, kind: &str) -> &'a str {
-    a.entities
-        .iter()
-        .find(|e| e.kind == kind)
-        .map_or("", |e| e.value.as_str())
+/// The first entity of a kind, for a column; empty when there is none.
+pub fn first_entity<'a>(a: &'a Alert, kind: &'a str) -> &'a str {
+    a.entities_of(kind).next().unwrap_or("")
 }

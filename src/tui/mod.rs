@@ -6,6 +6,7 @@
 pub mod app;
 pub mod keys;
 mod terminal;
+pub mod tree;
 pub mod view;
 
 use std::io::IsTerminal;
@@ -83,7 +84,7 @@ pub fn run(opts: Options) -> Result<()> {
             // Answer every key waiting before drawing once.
             loop {
                 match event::read()? {
-                    Event::Key(k) => match keys::action_of(k) {
+                    Event::Key(k) => match keys::action_of(app.pane, k) {
                         Some(a) => app.act(a),
                         // Help closes on any key, bound or not.
                         None => app.help = false,

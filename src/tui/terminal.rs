@@ -4,7 +4,6 @@
 
 use std::io::{self, Stdout};
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -21,12 +20,7 @@ pub struct Guard {
 
 fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(
-        io::stdout(),
-        DisableMouseCapture,
-        LeaveAlternateScreen,
-        crossterm::cursor::Show
-    );
+    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
 impl Guard {
@@ -38,7 +32,9 @@ impl Guard {
         }));
         enable_raw_mode()?;
         let mut out = io::stdout();
-        if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
+        // No mouse capture: nothing uses the mouse yet, and capturing it
+        // would take text selection away from the analyst's terminal.
+        if let Err(e) = execute!(out, EnterAlternateScreen) {
             restore();
             return Err(e);
         }

@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::tables::standard_columns;
+use super::tables::all_standard_columns;
+use crate::rules::lex::{blank_len, quoted_body};
 
 /// Words of the query language that name operators and their parameters.
 /// Only lower-case words no log table uses as a column; a word left out
@@ -76,14 +77,18 @@ const KEYWORDS: &[&str] = &[
     "with",
 ];
 
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
 /// The columns a query can read, when they can be told from its text.
 /// Rows add their table's standard columns, which results show. A query
 /// that can reach columns it does not name (`*`, `pack_all`, `search`)
 /// has none.
 pub struct Projection {
     pub(super) names: BTreeSet<String>,
-    /// `names` and every table's standard columns, sorted: where a kept
-    /// row's values are found.
+    /// `names` and every table's standard columns, sorted: a kept row
+    /// stores each value against its position here.
     pub(super) all: Arc<[String]>,
 }
 
@@ -104,39 +109,50 @@ impl Projection {
         // or a bracketed name, `['Column name']`.
         let mut literal_names = false;
         while i < b.len() {
-            let c = b[i];
-            if c == b'/' && b.get(i + 1) == Some(&b'/') {
-                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
-                continue;
-            }
+            i += blank_len(&query[i..], false);
+            let Some(&c) = b.get(i) else { break };
             if c == b'"' || c == b'\'' {
-                let verbatim = i > 0 && matches!(b[i - 1], b'@' | b'h' | b'H');
+                // `@"..."` is verbatim: no escapes; `h"..."` hides its text
+                // in logs but is an ordinary literal.
+                let verbatim = i > 0 && b[i - 1] == b'@';
                 let bracketed =
                     b[..i].iter().rev().find(|x| !x.is_ascii_whitespace()) == Some(&b'[');
-                let start = i + 1;
-                i += 1;
-                while i < b.len() && b[i] != c {
-                    i += if b[i] == b'\\' && !verbatim { 2 } else { 1 };
+                let mut end = i + 1;
+                let body = if verbatim {
+                    let close = memchr::memchr(c, &b[end..]).map_or(b.len(), |k| end + k);
+                    let text = query[end..close].to_string();
+                    end = close + 1;
+                    Ok(text)
+                } else {
+                    quoted_body(query, &mut end, c as char)
+                };
+                match body {
+                    Ok(text) => {
+                        if literal_names || bracketed {
+                            names.insert(text);
+                            literal_names = false;
+                        }
+                        i = end;
+                    }
+                    // An unclosed quote: the query does not parse, and the
+                    // rest of its line is text, not names.
+                    Err(_) => i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k),
                 }
-                let end = i.min(b.len());
-                if literal_names || bracketed {
-                    names.insert(query[start..end].to_string());
-                    literal_names = false;
-                }
-                i = end + 1;
                 continue;
             }
-            if !(c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80) {
+            if !is_word_byte(c) {
                 i += 1;
                 continue;
             }
             let start = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
+            while i < b.len() && is_word_byte(b[i]) {
                 i += 1;
             }
             let word = &query[start..i];
-            let next = b[i..].iter().find(|x| !x.is_ascii_whitespace());
-            if next == Some(&b'(') {
+            if matches!(word, "h" | "H") && matches!(b.get(i), Some(b'"' | b'\'')) {
+                continue;
+            }
+            if query[i..].trim_start().starts_with('(') {
                 literal_names |= word == "column_ifexists";
                 continue;
             }
@@ -147,9 +163,7 @@ impl Projection {
         }
         names.extend(extra.iter().cloned());
         let mut all: BTreeSet<String> = names.clone();
-        for table in super::tables::KNOWN_TABLES {
-            all.extend(standard_columns(table).iter().map(|c| c.to_string()));
-        }
+        all.extend(all_standard_columns().map(str::to_string));
         Some(Projection {
             names,
             all: all.into_iter().collect(),
@@ -226,6 +240,26 @@ mod tests {
             "2h",
             "summarize",
         ] {
+            assert!(!names.contains(&not_column), "{not_column} in {names:?}");
+        }
+    }
+
+    #[test]
+    fn column_names_in_literals_are_read_as_the_query_language_reads_them() {
+        let p = Projection::of(
+            concat!(
+                r#"T | extend a = column_ifexists("Quoted\"Name", ""),"#,
+                r#" b = column_ifexists(@'C:\Share', ''), c = h"secret words""#,
+                r#" | project ['Odd Name']"#,
+            ),
+            &[],
+        )
+        .unwrap();
+        let names: Vec<&str> = p.names.iter().map(String::as_str).collect();
+        for column in [r#"Quoted"Name"#, r"C:\Share", "Odd Name"] {
+            assert!(names.contains(&column), "{column} in {names:?}");
+        }
+        for not_column in ["secret", "words", "h"] {
             assert!(!names.contains(&not_column), "{not_column} in {names:?}");
         }
     }

@@ -15,20 +15,13 @@ use crate::detect::EventRef;
 use crate::ingest::{self, Mapping};
 use crate::model::{Shape, SourceKind};
 
-/// The tables [`standard_columns`] knows.
-pub(super) const KNOWN_TABLES: [&str; 5] = [
-    "SigninLogs",
-    "AADNonInteractiveUserSignInLogs",
-    "AuditLogs",
-    "AzureActivity",
-    "AzureDiagnostics",
-];
-
 /// Columns shown for rows that came from another shape (their own field
-/// names are not Log Analytics columns).
-pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
-    match table {
-        "SigninLogs" | "AADNonInteractiveUserSignInLogs" => &[
+/// names are not Log Analytics columns), per table; other tables have
+/// [`OTHER_COLUMNS`].
+const STANDARD: &[(&[&str], &[&str])] = &[
+    (
+        &["SigninLogs", "AADNonInteractiveUserSignInLogs"],
+        &[
             "TimeGenerated",
             "UserPrincipalName",
             "IPAddress",
@@ -42,7 +35,10 @@ pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
             "CorrelationId",
             "Type",
         ],
-        "AuditLogs" => &[
+    ),
+    (
+        &["AuditLogs"],
+        &[
             "TimeGenerated",
             "OperationName",
             "Category",
@@ -53,7 +49,10 @@ pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
             "CorrelationId",
             "Type",
         ],
-        "AzureActivity" => &[
+    ),
+    (
+        &["AzureActivity"],
+        &[
             "TimeGenerated",
             "OperationNameValue",
             "ActivityStatusValue",
@@ -67,7 +66,10 @@ pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
             "CorrelationId",
             "Type",
         ],
-        "AzureDiagnostics" => &[
+    ),
+    (
+        &["AzureDiagnostics"],
+        &[
             "TimeGenerated",
             "OperationName",
             "ResultType",
@@ -79,8 +81,25 @@ pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
             "SubscriptionId",
             "Type",
         ],
-        _ => &["TimeGenerated", "Type"],
-    }
+    ),
+];
+
+const OTHER_COLUMNS: &[&str] = &["TimeGenerated", "Type"];
+
+pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
+    STANDARD
+        .iter()
+        .find(|(tables, _)| tables.contains(&table))
+        .map_or(OTHER_COLUMNS, |(_, columns)| columns)
+}
+
+/// Every table's standard columns, and those of any other table.
+pub(super) fn all_standard_columns() -> impl Iterator<Item = &'static str> {
+    STANDARD
+        .iter()
+        .flat_map(|(_, columns)| columns.iter())
+        .chain(OTHER_COLUMNS)
+        .copied()
 }
 
 /// The table an event belongs to.

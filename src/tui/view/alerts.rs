@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Theme;
 use crate::text::clip;
-use crate::tui::app::{App, Column, entity};
+use crate::tui::app::{App, Column, first_entity};
 
 /// The columns shown at a given width. At 80 columns a cut-down UPN or
 /// IP is no use to anyone, so whole columns give way instead, the least
@@ -25,15 +25,14 @@ fn columns(width: u16) -> Vec<Column> {
         .collect()
 }
 
+/// A severity's name, or its first four letters in a narrow column
+/// ("crit", "med" ...).
 fn severity_text(s: crate::rules::rule::Severity, narrow: bool) -> &'static str {
-    use crate::rules::rule::Severity::*;
-    match (s, narrow) {
-        (Critical, false) => "critical",
-        (Critical, true) => "crit",
-        (High, _) => "high",
-        (Medium, false) => "medium",
-        (Medium, true) => "med",
-        (Low, _) => "low",
+    let name = s.name();
+    match (narrow, name) {
+        (true, "medium") => "med",
+        (true, _) => &name[..name.len().min(4)],
+        (false, _) => name,
     }
 }
 
@@ -91,8 +90,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                     Column::Severity => severity_text(a.severity, narrow).to_string(),
                     Column::Risk => a.risk_score.to_string(),
                     Column::Rule => a.rule_name.clone(),
-                    Column::Upn => entity(a, "account").to_string(),
-                    Column::Ip => entity(a, "ip").to_string(),
+                    Column::Upn => first_entity(a, "account").to_string(),
+                    Column::Ip => first_entity(a, "ip").to_string(),
                     Column::First => short_time(a.first),
                     Column::Last => short_time(a.last),
                     Column::Count => a.count.to_string(),

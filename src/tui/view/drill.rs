@@ -4,80 +4,31 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use serde_json::Value;
 
 use super::Theme;
-use crate::engine::Matched;
 use crate::text::sanitize;
 use crate::tui::app::App;
+use crate::tui::tree::TreeLine;
 
-/// Lines of a JSON document, indented as a tree; a line is marked when
-/// its key path or its value is one the rule matched on.
-fn tree_lines(v: &Value, matched: &[Matched], theme: &Theme) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
-    walk(v, "", None, 0, matched, theme, &mut out);
-    out
-}
-
-fn walk(
-    v: &Value,
-    path: &str,
-    key: Option<&str>,
-    depth: usize,
-    matched: &[Matched],
-    theme: &Theme,
-    out: &mut Vec<Line<'static>>,
-) {
-    let indent = "  ".repeat(depth);
-    let label = key
-        .map(|k| format!("{}: ", sanitize(k)))
-        .unwrap_or_default();
-    match v {
-        Value::Object(m) => {
-            out.push(Line::from(format!("{indent}{label}{{")));
-            for (k, x) in m {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                walk(x, &p, Some(k), depth + 1, matched, theme, out);
-            }
-            out.push(Line::from(format!("{indent}}}")));
-        }
-        Value::Array(items) => {
-            out.push(Line::from(format!("{indent}{label}[")));
-            for x in items {
-                walk(x, path, None, depth + 1, matched, theme, out);
-            }
-            out.push(Line::from(format!("{indent}]")));
-        }
-        scalar => {
-            let text = match scalar {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let hit = matched.iter().any(|m| {
-                let field_hit = m.field == path || path.ends_with(&format!(".{}", m.field));
-                field_hit || (!m.value.is_empty() && m.value == text)
-            });
-            let shown = match scalar {
-                Value::String(_) => format!("\"{}\"", sanitize(&text)),
-                _ => sanitize(&text).into_owned(),
-            };
-            let style = if hit {
+/// Tree lines as drawn: values the rule matched on are marked.
+fn styled(lines: &[TreeLine], theme: &Theme) -> Vec<Line<'static>> {
+    lines
+        .iter()
+        .map(|l| {
+            let style = if l.hit {
                 theme.matched()
             } else {
-                ratatui::style::Style::default()
+                Style::default()
             };
-            out.push(Line::from(vec![
-                Span::raw(format!("{indent}{label}")),
-                Span::styled(shown, style),
-            ]));
-        }
-    }
+            Line::from(vec![
+                Span::raw(l.prefix.clone()),
+                Span::styled(l.value.clone(), style),
+            ])
+        })
+        .collect()
 }
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
@@ -94,10 +45,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let [head, body] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
 
     let mut lines = vec![Line::from(vec![
-        Span::styled(
-            format!("{:?}", alert.severity).to_lowercase(),
-            theme.severity(alert.severity),
-        ),
+        Span::styled(alert.severity.name(), theme.severity(alert.severity)),
         Span::raw(format!(
             "  risk {}  {} hits  ",
             alert.risk_score, alert.count
@@ -154,7 +102,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     );
 
     let n = alert.evidence.len();
-    let (title, doc_lines) = match alert.evidence.get(drill.evidence) {
+    let height = body.height.saturating_sub(2) as usize;
+    // The scroll position is clamped so the end of the event stays at the
+    // bottom; kept, so scrolling back up starts from what is seen.
+    let mut scroll = drill.scroll;
+    let (title, visible) = match alert.evidence.get(drill.evidence) {
         None => (" Evidence: none ".to_string(), Vec::new()),
         Some(ev) => {
             let title = format!(
@@ -166,19 +118,21 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                 ev.line
             );
             let lines = match &drill.doc {
-                Some(Ok(v)) => tree_lines(v, &alert.matched, theme),
+                Some(Ok(tree)) => {
+                    // Only the lines on screen are styled.
+                    scroll = scroll.min(tree.len().saturating_sub(height));
+                    let end = (scroll + height).min(tree.len());
+                    styled(&tree[scroll..end], theme)
+                }
                 Some(Err(e)) => vec![Line::from(format!("Cannot show it: {}", sanitize(e)))],
                 None => vec![Line::from("…")],
             };
             (title, lines)
         }
     };
-    let height = body.height.saturating_sub(2) as usize;
-    let scroll = drill.scroll.min(doc_lines.len().saturating_sub(height));
     if let Some(d) = &mut app.drill {
         d.scroll = scroll;
     }
-    let visible: Vec<Line<'_>> = doc_lines.into_iter().skip(scroll).take(height).collect();
     f.render_widget(
         Paragraph::new(visible).block(Block::default().borders(Borders::ALL).title(title)),
         body,

@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
 
 use super::app::{App, Pane};
-use super::keys::{ALERT_KEYS, DRILL_KEYS, GLOBAL_KEYS};
+use super::keys;
 
 /// The smallest terminal the panes are laid out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -141,14 +141,8 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_help(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let pane_keys = match app.pane {
-        Pane::Alerts => ALERT_KEYS,
-        Pane::Drill => DRILL_KEYS,
-    };
-    let rows: Vec<Row<'_>> = pane_keys
-        .iter()
-        .chain(GLOBAL_KEYS)
-        .map(|(k, what)| Row::new([k.to_string(), what.to_string()]))
+    let rows: Vec<Row<'_>> = keys::help(app.pane)
+        .map(|(k, what)| Row::new([k, what]))
         .collect();
     let h = (rows.len() as u16 + 2).min(area.height);
     let w = 64.min(area.width);
