@@ -54,6 +54,21 @@ pub fn clip(s: &str, width: usize) -> String {
     out
 }
 
+/// Sanitises and cuts to at most `width` characters from the end,
+/// marking the cut: for names whose last part tells them apart, as Azure
+/// operations (`…/ROLEASSIGNMENTS/WRITE`) do.
+pub fn clip_start(s: &str, width: usize) -> String {
+    let s = sanitize(s);
+    let n = s.chars().count();
+    if n <= width {
+        return s.into_owned();
+    }
+    let keep = width.saturating_sub(1);
+    let mut out = String::from("…");
+    out.extend(s.chars().skip(n - keep));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,6 +99,39 @@ impl Console {
         })
     }
 
+    /// Moves the alert list's selection from the top down to the first
+    /// row showing `what`.
+    fn select_alert(&mut self, what: &str) {
+        self.keys(b"g");
+        std::thread::sleep(Duration::from_millis(200));
+        let screen = self.text();
+        let row = screen
+            .lines()
+            .position(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("{what} is not listed:\n{screen}"));
+        let first = screen
+            .lines()
+            .position(|l| l.contains("Severity"))
+            .expect("a header row")
+            + 1;
+        for _ in first..row {
+            self.keys(b"j");
+        }
+    }
+
+    /// Presses `key` until `what` is on screen, at most `times` times.
+    fn press_until(&mut self, key: &[u8], what: &str, times: usize) -> String {
+        for _ in 0..times {
+            let text = self.text();
+            if text.contains(what) {
+                return text;
+            }
+            self.keys(key);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+        self.wait_for(what)
+    }
+
     fn quit(mut self) {
         self.keys(b"q");
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -137,20 +170,7 @@ fn the_demo_opens_with_the_seed_detections_and_enter_shows_the_evidence() {
     // the top, down to the key vault rule, and open it.
     c.keys(b"SSS");
     c.wait_for("Rule▲");
-    c.keys(b"g");
-    let screen = c.text();
-    let row = screen
-        .lines()
-        .position(|l| l.contains("Azure Key Vault Modified"))
-        .expect("the key vault alert is listed");
-    let first = screen
-        .lines()
-        .position(|l| l.contains("Severity"))
-        .expect("a header row")
-        + 1;
-    for _ in first..row {
-        c.keys(b"j");
-    }
+    c.select_alert("Azure Key Vault Modified");
     c.keys(b"\r");
     let screen = c.wait_for("Evidence 1 of");
     assert!(screen.contains("Azure Key Vault Modified"), "{screen}");
@@ -218,6 +238,57 @@ fn hostile_log_text_reaches_the_screen_escaped_and_never_as_sequences() {
         !has(b"\x1b[2J@"),
         "the clear-screen sequence reached the terminal"
     );
+    // Copying the value sends it to the analyst's clipboard as base64
+    // inside one OSC 52 sequence, and nothing else of it.
+    c.press_until(b"j", " caller ─", 60);
+    c.keys(b"y");
+    c.wait_for("copied caller");
+    let copy = b"\x1b]52;c;ZXZpbBtdNTI7YzthR1ZzYkc4PQcbWzJKQGNvbnRvc28tbGFiLmNvbQ==\x07";
+    let raw = c.raw.lock().unwrap().clone();
+    assert!(
+        raw.windows(copy.len()).any(|w| w == copy),
+        "the value was not copied"
+    );
+    assert!(!raw.windows(5).any(|w| w == b"\x1b[2J@"));
+    c.quit();
+}
+
+#[test]
+fn the_phished_accounts_timeline_shows_sign_in_key_listing_and_secret_burst_in_order() {
+    let mut c = Console::start(&[], 160, 50);
+    c.wait_for("alerts; detection took");
+    c.keys(b"SSS");
+    c.wait_for("Rule▲");
+    c.select_alert("Azure Key Vault Modified");
+    c.keys(b"t");
+    let screen = c.wait_for("Timeline UPN megan.ross@contoso-lab.com");
+    let line_of = |what: &dyn Fn(&str) -> bool, name: &str| {
+        screen
+            .lines()
+            .position(what)
+            .unwrap_or_else(|| panic!("no {name} line in:\n{screen}"))
+    };
+    let sign_in = line_of(
+        &|l| l.contains("signin") && l.contains("185.220.101.47"),
+        "attacker sign-in",
+    );
+    let listing = line_of(&|l| l.contains("LISTKEYS"), "key listing");
+    let burst = line_of(&|l| l.contains("SecretGet"), "secret burst");
+    assert!(
+        sign_in < listing && listing < burst,
+        "out of order:\n{screen}"
+    );
+    // The evidence of the alert it was opened from is marked inline.
+    assert!(screen.contains("● Azure Key Vault Modified"), "{screen}");
+    // Enter on a line opens that event; Esc comes back to the timeline.
+    c.keys(b"\r");
+    c.wait_for("Event: fixtures/demo/");
+    c.keys(b"\x1b");
+    c.wait_for("Timeline UPN");
+    // Only sign-ins.
+    c.keys(b"f");
+    let screen = c.wait_for("(only activity)");
+    assert!(screen.contains("LISTKEYS"), "{screen}");
     c.quit();
 }
 

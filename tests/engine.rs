@@ -179,6 +179,7 @@ fn a_console_run_is_told_where_every_event_is_and_can_read_each_again() {
     };
     let mut sources = std::collections::HashMap::new();
     let mut located = Vec::new();
+    let mut names: Vec<Box<str>> = vec!["".into()];
     let summary = vigil::engine::run(
         &plan,
         &std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
@@ -186,7 +187,10 @@ fn a_console_run_is_told_where_every_event_is_and_can_read_each_again() {
             Update::Source(info) => {
                 sources.insert(info.id, info);
             }
-            Update::Located(batch) => located.extend(batch),
+            Update::Located(batch) => {
+                names.extend(batch.names);
+                located.extend(batch.events);
+            }
             _ => {}
         },
     );
@@ -217,4 +221,15 @@ fn a_console_run_is_told_where_every_event_is_and_can_read_each_again() {
         doc["azure"]["activitylogs"]["operation_name"],
         "MICROSOFT.KEYVAULT/VAULTS/WRITE"
     );
+    // What a timeline needs is kept per event, without the event.
+    let l = &located[at];
+    assert_eq!(
+        &*names[l.upn.0 as usize],
+        alert.entities_of("account").next().unwrap()
+    );
+    assert_eq!(
+        &*names[l.operation.0 as usize],
+        "MICROSOFT.KEYVAULT/VAULTS/WRITE"
+    );
+    assert_eq!(l.time_ms, alert.first.unwrap().timestamp_millis());
 }

@@ -189,3 +189,104 @@ fn withdrawn_alerts_leave_the_list() {
     let all = lines(&render(&mut app, 80, 24)).join("\n");
     assert!(all.contains("of 19"), "{all}");
 }
+
+/// Selects the first alert of a rule.
+fn select_rule(app: &mut App, name: &str) {
+    let at = app
+        .order
+        .iter()
+        .position(|&i| app.alerts[i].rule_name == name)
+        .unwrap_or_else(|| panic!("no {name} alert"));
+    app.act(Action::Top);
+    for _ in 0..at {
+        app.act(Action::Down);
+    }
+}
+
+#[test]
+fn an_alerts_timeline_at_80x24_selects_its_event_marks_alerts_and_zooms() {
+    let mut app = demo_app();
+    select_rule(&mut app, "Azure Key Vault Modified");
+    app.act(Action::Timeline);
+    assert_eq!(app.pane, Pane::Timeline);
+    let buf = render(&mut app, 80, 24);
+    let text = lines(&buf);
+    let all = text.join("\n");
+    assert!(
+        all.contains("Timeline UPN megan.ross@contoso-lab.com"),
+        "{all}"
+    );
+    assert!(all.contains("Activity, a bar per 2 hours"), "{all}");
+    assert!(all.contains('█'), "the burst shows as a full bar:\n{all}");
+    // The alert's own event is selected, reversed, and marked.
+    let (y, row) = text
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.contains("09:31:03") && l.contains("VAULTS/WRITE"))
+        .unwrap_or_else(|| panic!("{all}"));
+    assert!(
+        buf[(3, y as u16)].modifier.contains(Modifier::REVERSED),
+        "{row}"
+    );
+    assert!(row.contains("● Azure Key") && row.contains('✓'), "{row}");
+    // Every line fits: nothing runs past the right border.
+    assert!(text.iter().all(|l| l.chars().count() == 80));
+
+    let before = app.timeline.as_ref().unwrap().lines.len();
+    for _ in 0..6 {
+        app.act(Action::ZoomIn);
+    }
+    let t = app.timeline.as_ref().unwrap();
+    let (a, b) = t.range.expect("zoomed");
+    assert!(t.lines.len() < before);
+    let selected = &app.events[t.selected_event().unwrap()];
+    assert!(selected.time_ms >= a && selected.time_ms <= b);
+    let all = lines(&render(&mut app, 80, 24)).join("\n");
+    assert!(
+        all.contains("03-04 09:"),
+        "the range is in the title:\n{all}"
+    );
+    app.act(Action::Unzoom);
+    assert_eq!(app.timeline.as_ref().unwrap().lines.len(), before);
+}
+
+#[test]
+fn a_value_in_the_evidence_pivots_to_its_timeline_and_folds() {
+    let mut app = demo_app();
+    select_rule(&mut app, "Azure Key Vault Modified");
+    app.act(Action::Open);
+    // Folding the whole document leaves one line saying what it hides.
+    app.act(Action::Fold);
+    let all = lines(&render(&mut app, 100, 40)).join("\n");
+    assert!(all.contains("{ … }  ("), "{all}");
+    app.act(Action::Fold);
+    // Down to the source address, then its timeline.
+    for _ in 0..200 {
+        let d = app.drill.as_ref().unwrap();
+        if d.current().is_some_and(|l| l.path == "source.ip") {
+            break;
+        }
+        app.act(Action::Down);
+    }
+    let all = lines(&render(&mut app, 100, 40)).join("\n");
+    assert!(all.contains(" source.ip "), "the path is shown:\n{all}");
+    app.act(Action::Window);
+    assert_eq!(app.pane, Pane::Timeline);
+    let t = app.timeline.as_ref().unwrap();
+    let (a, b) = t.range.unwrap();
+    assert_eq!(b - a, 10 * 60_000, "five minutes either side");
+    for l in &t.lines {
+        let e = &app.events[l.event];
+        assert!(e.time_ms >= a && e.time_ms <= b);
+        assert_eq!(&*app.names[e.ip.0 as usize], "185.220.101.47");
+    }
+    let all = lines(&render(&mut app, 100, 40)).join("\n");
+    assert!(all.contains("Timeline IP 185.220.101.47"), "{all}");
+    // A value that is no entity says so.
+    app.act(Action::Go(Pane::Drill));
+    app.act(Action::Top);
+    app.act(Action::Down);
+    app.act(Action::Timeline);
+    assert_eq!(app.pane, Pane::Drill);
+    assert!(app.message.is_some());
+}

@@ -9,6 +9,7 @@ pub mod alert;
 pub mod background;
 mod evaluate;
 mod kusto;
+pub mod located;
 mod pipeline;
 mod rows;
 
@@ -23,9 +24,9 @@ use serde::Serialize;
 pub use alert::{Alert, Entity, Evidence, Matched};
 use alert::{Finding, Grouper};
 use evaluate::{Evaluation, EventView};
+pub use located::{Located, LocatedBatch, Sym};
 
-use crate::ingest::{self, FileReport, LoadOptions, Mapping, RecordLoc, SourceInfo};
-use crate::model::SourceKind;
+use crate::ingest::{self, FileReport, LoadOptions, Mapping, SourceInfo};
 use crate::rules::rule::{Parsed, Rule, Status};
 
 /// What to run.
@@ -43,16 +44,6 @@ pub struct Plan {
     /// they are in ([`Update::Source`]), for a console that reads events
     /// again on demand.
     pub locate: bool,
-}
-
-/// Where one event is and when it happened: what a console keeps per
-/// event instead of the event.
-#[derive(Debug, Clone, Copy)]
-pub struct Located {
-    pub loc: RecordLoc,
-    /// Epoch milliseconds; `i64::MIN` when the event has no time.
-    pub time_ms: i64,
-    pub kind: SourceKind,
 }
 
 /// Events reported per [`Update::Located`].
@@ -113,7 +104,7 @@ pub enum Update {
     /// A file being read, sent again when more of its tables are known.
     Source(Arc<SourceInfo>),
     /// The next events of the first pass, in input order.
-    Located(Vec<Located>),
+    Located(LocatedBatch),
     Done(Box<Summary>),
 }
 
@@ -191,8 +182,8 @@ impl Sender<'_> {
     }
 
     /// Sends the events located since the last batch, if any.
-    fn located(&mut self, batch: &mut Vec<Located>) {
-        if !batch.is_empty() {
+    fn located(&mut self, batch: &mut LocatedBatch) {
+        if !batch.events.is_empty() {
             (self.send)(Update::Located(std::mem::take(batch)));
         }
     }
@@ -289,7 +280,8 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         alerts_sent: 0,
     };
 
-    let mut located: Vec<Located> = Vec::new();
+    let mut located = LocatedBatch::default();
+    let mut interner = located::Interner::default();
     let mut source_sent: Option<(u32, usize)> = None;
     let loaded = pipeline::load(&plan.logs, &opts, &mut |ev| {
         if cancel.load(Ordering::Relaxed) {
@@ -308,12 +300,9 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
                 source_sent = Some(known);
                 (out.send)(Update::Source(Arc::new(ev.source.clone())));
             }
-            located.push(Located {
-                loc: ev.loc,
-                time_ms: view.time().map_or(i64::MIN, |t| t.timestamp_millis()),
-                kind: ev.kind,
-            });
-            if located.len() >= LOCATED_BATCH {
+            let l = interner.locate(ev.loc, ev.kind, view.canonical(), &mut located);
+            located.events.push(l);
+            if located.events.len() >= LOCATED_BATCH {
                 out.located(&mut located);
             }
         }

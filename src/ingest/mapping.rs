@@ -112,10 +112,11 @@ enum Canon {
     AppId,
     AppName,
     UserAgent,
+    Correlation,
 }
 
 impl Canon {
-    const ALL: [(Canon, &'static str); 10] = [
+    const ALL: [(Canon, &'static str); 11] = [
         (Canon::Time, "time"),
         (Canon::Upn, "upn"),
         (Canon::Ip, "ip"),
@@ -126,6 +127,7 @@ impl Canon {
         (Canon::AppId, "app_id"),
         (Canon::AppName, "app_name"),
         (Canon::UserAgent, "user_agent"),
+        (Canon::Correlation, "correlation"),
     ];
 }
 
@@ -341,6 +343,7 @@ impl Mapping {
             app_id: self.pick(doc, Canon::AppId, kind),
             app_name: self.pick(doc, Canon::AppName, kind),
             user_agent: self.pick(doc, Canon::UserAgent, kind),
+            correlation: self.pick(doc, Canon::Correlation, kind),
         }
     }
 

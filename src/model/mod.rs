@@ -121,4 +121,6 @@ pub struct Canonical {
     pub app_id: Option<String>,
     pub app_name: Option<String>,
     pub user_agent: Option<String>,
+    /// The id Entra gives every record of one sign-in.
+    pub correlation: Option<String>,
 }

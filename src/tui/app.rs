@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use super::evidence::{Drill, Item};
 use super::keys::Action;
-use super::tree::{self, TreeLine};
+use super::timeline::Timeline;
 use crate::engine::{Alert, Located, Progress, RuleSummary, Summary, Update};
 use crate::ingest::{Limits, SourceInfo};
 use crate::rules::Rule;
@@ -15,6 +16,30 @@ use crate::rules::Rule;
 pub enum Pane {
     Alerts,
     Drill,
+    Timeline,
+    Checklist,
+    Rules,
+}
+
+impl Pane {
+    /// In tab order; number keys count from 1.
+    pub const ALL: [Pane; 5] = [
+        Pane::Alerts,
+        Pane::Drill,
+        Pane::Timeline,
+        Pane::Checklist,
+        Pane::Rules,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Alerts => "Alerts",
+            Pane::Drill => "Evidence",
+            Pane::Timeline => "Timeline",
+            Pane::Checklist => "Checklist",
+            Pane::Rules => "Rules",
+        }
+    }
 }
 
 /// The alerts pane's columns, in order; the sort key is one of them.
@@ -59,19 +84,6 @@ impl Column {
     }
 }
 
-/// The evidence of one alert being looked at.
-pub struct Drill {
-    /// Index into `App::alerts`.
-    pub alert: usize,
-    /// Which evidence event is shown.
-    pub evidence: usize,
-    /// The event as read again from its file, as tree lines, or why it
-    /// could not be read.
-    pub doc: Option<Result<Vec<TreeLine>, String>>,
-    /// First line of the event shown.
-    pub scroll: usize,
-}
-
 pub struct App {
     pub rules: Vec<Arc<Rule>>,
     pub alerts: Vec<Alert>,
@@ -89,15 +101,23 @@ pub struct App {
     pub help: bool,
     pub quit: bool,
     pub drill: Option<Drill>,
+    pub timeline: Option<Timeline>,
+    /// Text to put on the analyst's clipboard with the next frame.
+    pub clipboard: Option<String>,
+    /// A one-line message shown in the status line until the next key.
+    pub message: Option<String>,
     pub progress: Progress,
     pub rule_summaries: Vec<RuleSummary>,
     pub done: Option<Box<Summary>>,
     pub started: Instant,
-    sources: HashMap<u32, Arc<SourceInfo>>,
+    pub(super) sources: HashMap<u32, Arc<SourceInfo>>,
     /// Every event of the first pass, in input order: sorted by file,
     /// then by ordinal within it.
-    events: Vec<Located>,
-    limits: Limits,
+    pub events: Vec<Located>,
+    /// The strings the events' columns number, from the engine; entry 0
+    /// is the empty string.
+    pub names: Vec<Box<str>>,
+    pub(super) limits: Limits,
 }
 
 impl App {
@@ -116,12 +136,16 @@ impl App {
             help: false,
             quit: false,
             drill: None,
+            timeline: None,
+            clipboard: None,
+            message: None,
             progress: Progress::default(),
             rule_summaries: Vec::new(),
             done: None,
             started: Instant::now(),
             sources: HashMap::new(),
             events: Vec::new(),
+            names: vec!["".into()],
             limits,
         }
     }
@@ -155,7 +179,10 @@ impl App {
             Update::Source(info) => {
                 self.sources.insert(info.id, info);
             }
-            Update::Located(batch) => self.events.extend(batch),
+            Update::Located(batch) => {
+                self.names.extend(batch.names);
+                self.events.extend(batch.events);
+            }
             Update::Done(s) => self.done = Some(s),
         }
         self.order_stale |= reorders;
@@ -164,6 +191,9 @@ impl App {
     /// Sorts the display order if alerts came in since it was last sorted,
     /// keeping the same alert selected.
     pub fn settle(&mut self) {
+        if let Some(t) = &mut self.timeline {
+            t.refresh(&self.events, &self.alerts);
+        }
         if !self.order_stale {
             return;
         }
@@ -217,10 +247,11 @@ impl App {
         } else if self.selected >= self.offset + height {
             self.offset = self.selected + 1 - height;
         }
-        self.offset = self.offset.min(self.order.len().saturating_sub(1));
+        self.offset = self.offset.min(self.order.len().saturating_sub(height));
     }
 
     pub fn act(&mut self, action: Action) {
+        self.message = None;
         if self.help {
             // Any key closes help; it is an overlay, not a place to work.
             self.help = false;
@@ -231,35 +262,45 @@ impl App {
         match (self.pane, action) {
             (_, Action::Quit) => self.quit = true,
             (_, Action::Help) => self.help = true,
-            (Pane::Alerts, Action::Down) => self.move_by(1),
-            (Pane::Alerts, Action::Up) => self.move_by(-1),
-            (Pane::Alerts, Action::PageDown) => self.move_by(20),
-            (Pane::Alerts, Action::PageUp) => self.move_by(-20),
-            (Pane::Alerts, Action::Top) => self.selected = 0,
-            (Pane::Alerts, Action::Bottom) => self.selected = self.order.len().saturating_sub(1),
-            (Pane::Alerts, Action::SortNext) => self.sort_by(1),
-            (Pane::Alerts, Action::SortPrev) => self.sort_by(-1),
-            (Pane::Alerts, Action::Reverse) => {
-                self.descending = !self.descending;
-                self.order_stale = true;
-            }
-            (Pane::Alerts, Action::Open) => self.open_drill(),
-            (Pane::Drill, Action::Back) => self.pane = Pane::Alerts,
-            (Pane::Drill, Action::Down) => self.scroll_drill(1),
-            (Pane::Drill, Action::Up) => self.scroll_drill(-1),
-            (Pane::Drill, Action::PageDown) => self.scroll_drill(20),
-            (Pane::Drill, Action::PageUp) => self.scroll_drill(-20),
-            (Pane::Drill, Action::NextEvidence) => self.step_evidence(1),
-            (Pane::Drill, Action::PrevEvidence) => self.step_evidence(-1),
-            (_, Action::NextPane) => {
-                self.pane = match self.pane {
-                    Pane::Alerts if self.drill.is_some() => Pane::Drill,
-                    _ => Pane::Alerts,
-                }
-            }
+            (_, Action::Go(p)) => self.pane = p,
+            (_, Action::NextPane) => self.cycle_pane(1),
+            (_, Action::PrevPane) => self.cycle_pane(-1),
+            (Pane::Alerts, a) => self.act_alerts(a),
+            (Pane::Drill, a) => self.act_drill(a),
+            (Pane::Timeline, a) => self.act_timeline(a),
             _ => {}
         }
         self.settle();
+    }
+
+    fn cycle_pane(&mut self, d: isize) {
+        let n = Pane::ALL.len() as isize;
+        let at = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0) as isize;
+        self.pane = Pane::ALL[(at + d).rem_euclid(n) as usize];
+    }
+
+    fn act_alerts(&mut self, action: Action) {
+        match action {
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(20),
+            Action::PageUp => self.move_by(-20),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = self.order.len().saturating_sub(1),
+            Action::SortNext => self.sort_by(1),
+            Action::SortPrev => self.sort_by(-1),
+            Action::Reverse => {
+                self.descending = !self.descending;
+                self.order_stale = true;
+            }
+            Action::Open => {
+                if let Some(&i) = self.order.get(self.selected) {
+                    self.open_alert(i);
+                }
+            }
+            Action::Timeline => self.alert_timeline(),
+            _ => {}
+        }
     }
 
     fn move_by(&mut self, d: isize) {
@@ -275,65 +316,6 @@ impl App {
         let n = Column::ALL.len() as isize;
         self.sort = Column::ALL[(i as isize + d).rem_euclid(n) as usize];
         self.order_stale = true;
-    }
-
-    fn open_drill(&mut self) {
-        let Some(&alert) = self.order.get(self.selected) else {
-            return;
-        };
-        self.drill = Some(Drill {
-            alert,
-            evidence: 0,
-            doc: None,
-            scroll: 0,
-        });
-        self.load_evidence();
-        self.pane = Pane::Drill;
-    }
-
-    fn step_evidence(&mut self, d: isize) {
-        let Some(drill) = &mut self.drill else { return };
-        let n = self.alerts[drill.alert].evidence.len();
-        let next = drill
-            .evidence
-            .saturating_add_signed(d)
-            .min(n.saturating_sub(1));
-        if next != drill.evidence {
-            drill.evidence = next;
-            drill.scroll = 0;
-            self.load_evidence();
-        }
-    }
-
-    fn scroll_drill(&mut self, d: isize) {
-        if let Some(drill) = &mut self.drill {
-            drill.scroll = drill.scroll.saturating_add_signed(d);
-        }
-    }
-
-    /// Reads the shown evidence event again from its file.
-    fn load_evidence(&mut self) {
-        let Some(drill) = &self.drill else { return };
-        let alert = &self.alerts[drill.alert];
-        let doc = alert.evidence.get(drill.evidence).map(|ev| {
-            self.read_event(ev.event.source, ev.event.index)
-                .map(|v| tree::lines(&v, &alert.matched))
-        });
-        if let Some(d) = &mut self.drill {
-            d.doc = doc;
-        }
-    }
-
-    fn read_event(&self, source: u32, index: u64) -> Result<serde_json::Value, String> {
-        let pos = self
-            .events
-            .binary_search_by(|e| (e.loc.source, e.loc.index).cmp(&(source, index)))
-            .map_err(|_| "this event is not indexed yet".to_string())?;
-        let info = self
-            .sources
-            .get(&source)
-            .ok_or_else(|| "its file is not known yet".to_string())?;
-        crate::ingest::reparse(info, &self.events[pos].loc, &self.limits)
     }
 }
 

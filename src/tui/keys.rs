@@ -25,6 +25,23 @@ pub enum Action {
     Reverse,
     NextEvidence,
     PrevEvidence,
+    PrevPane,
+    /// To a pane by its number.
+    Go(Pane),
+    /// The timeline of the selected alert's account, or of the value
+    /// under the cursor.
+    Timeline,
+    /// Every event of the value under the cursor five minutes either side.
+    Window,
+    Fold,
+    Copy,
+    NextAlert,
+    PrevAlert,
+    ZoomIn,
+    ZoomOut,
+    Unzoom,
+    CycleSource,
+    FilterOperation,
 }
 
 /// A key, with Control held or not. Shift is part of the character.
@@ -70,44 +87,57 @@ const fn bind(
 
 const ALERTS: Option<Pane> = Some(Pane::Alerts);
 const DRILL: Option<Pane> = Some(Pane::Drill);
+const TIMELINE: Option<Pane> = Some(Pane::Timeline);
 
-pub const BINDINGS: &[Binding] = &[
-    bind(
-        ALERTS,
-        &[plain('j'), code(KeyCode::Down)],
-        "j/k, Down/Up",
-        Action::Down,
-        "move",
-    ),
-    bind(ALERTS, &[plain('k'), code(KeyCode::Up)], "", Action::Up, ""),
-    bind(
-        ALERTS,
-        &[code(KeyCode::PageDown), ctrl('d')],
-        "PgDn/PgUp, Ctrl-D/U",
-        Action::PageDown,
-        "page",
-    ),
-    bind(
-        ALERTS,
-        &[code(KeyCode::PageUp), ctrl('u')],
-        "",
-        Action::PageUp,
-        "",
-    ),
-    bind(
-        ALERTS,
-        &[plain('g'), code(KeyCode::Home)],
-        "g/G, Home/End",
-        Action::Top,
-        "first/last alert",
-    ),
-    bind(
-        ALERTS,
-        &[plain('G'), code(KeyCode::End)],
-        "",
-        Action::Bottom,
-        "",
-    ),
+/// Moving about a list, the same in every pane that has one.
+macro_rules! moves {
+    ($pane:expr, $what:expr) => {
+        [
+            bind(
+                $pane,
+                &[plain('j'), code(KeyCode::Down)],
+                "j/k, Down/Up",
+                Action::Down,
+                $what,
+            ),
+            bind($pane, &[plain('k'), code(KeyCode::Up)], "", Action::Up, ""),
+            bind(
+                $pane,
+                &[code(KeyCode::PageDown), ctrl('d')],
+                "PgDn/PgUp, Ctrl-D/U",
+                Action::PageDown,
+                "a page down/up",
+            ),
+            bind(
+                $pane,
+                &[code(KeyCode::PageUp), ctrl('u')],
+                "",
+                Action::PageUp,
+                "",
+            ),
+            bind(
+                $pane,
+                &[plain('g'), code(KeyCode::Home)],
+                "g/G, Home/End",
+                Action::Top,
+                "to the first/last",
+            ),
+            bind(
+                $pane,
+                &[plain('G'), code(KeyCode::End)],
+                "",
+                Action::Bottom,
+                "",
+            ),
+        ]
+    };
+}
+
+static ALERT_MOVES: [Binding; 6] = moves!(ALERTS, "move");
+static DRILL_MOVES: [Binding; 6] = moves!(DRILL, "move the cursor");
+static TIMELINE_MOVES: [Binding; 6] = moves!(TIMELINE, "move");
+
+const ALERT_KEYS: &[Binding] = &[
     bind(
         ALERTS,
         &[plain('s')],
@@ -131,27 +161,15 @@ pub const BINDINGS: &[Binding] = &[
         "open the alert's evidence",
     ),
     bind(
-        DRILL,
-        &[plain('j'), code(KeyCode::Down)],
-        "j/k, Down/Up",
-        Action::Down,
-        "scroll the event",
+        ALERTS,
+        &[plain('t')],
+        "t",
+        Action::Timeline,
+        "timeline of the alert's account",
     ),
-    bind(DRILL, &[plain('k'), code(KeyCode::Up)], "", Action::Up, ""),
-    bind(
-        DRILL,
-        &[code(KeyCode::PageDown), ctrl('d')],
-        "PgDn/PgUp, Ctrl-D/U",
-        Action::PageDown,
-        "scroll a page",
-    ),
-    bind(
-        DRILL,
-        &[code(KeyCode::PageUp), ctrl('u')],
-        "",
-        Action::PageUp,
-        "",
-    ),
+];
+
+const DRILL_KEYS: &[Binding] = &[
     bind(
         DRILL,
         &[plain('n')],
@@ -162,11 +180,89 @@ pub const BINDINGS: &[Binding] = &[
     bind(DRILL, &[plain('p')], "", Action::PrevEvidence, ""),
     bind(
         DRILL,
+        &[code(KeyCode::Enter), plain(' ')],
+        "Enter, Space",
+        Action::Fold,
+        "fold or unfold an object or array",
+    ),
+    bind(
+        DRILL,
+        &[plain('t')],
+        "t",
+        Action::Timeline,
+        "timeline of the value (account, IP, resource)",
+    ),
+    bind(
+        DRILL,
+        &[plain('w')],
+        "w",
+        Action::Window,
+        "its events five minutes either side",
+    ),
+    bind(
+        DRILL,
+        &[plain('y')],
+        "y",
+        Action::Copy,
+        "copy the value (works over SSH)",
+    ),
+    bind(
+        DRILL,
         &[code(KeyCode::Esc), plain('h')],
         "Esc, h",
         Action::Back,
-        "back to the alerts",
+        "back where you came from",
     ),
+];
+
+const TIMELINE_KEYS: &[Binding] = &[
+    bind(
+        TIMELINE,
+        &[plain('a')],
+        "a/A",
+        Action::NextAlert,
+        "next/previous event with an alert",
+    ),
+    bind(TIMELINE, &[plain('A')], "", Action::PrevAlert, ""),
+    bind(
+        TIMELINE,
+        &[plain('+'), plain('z')],
+        "+/-, z/Z",
+        Action::ZoomIn,
+        "zoom the time range in/out",
+    ),
+    bind(TIMELINE, &[plain('-'), plain('Z')], "", Action::ZoomOut, ""),
+    bind(
+        TIMELINE,
+        &[plain('0')],
+        "0",
+        Action::Unzoom,
+        "the whole time span",
+    ),
+    bind(
+        TIMELINE,
+        &[plain('f')],
+        "f",
+        Action::CycleSource,
+        "only one kind of log, in turn",
+    ),
+    bind(
+        TIMELINE,
+        &[plain('o')],
+        "o",
+        Action::FilterOperation,
+        "only this operation, or all again",
+    ),
+    bind(
+        TIMELINE,
+        &[code(KeyCode::Enter), plain('l')],
+        "Enter, l",
+        Action::Open,
+        "open the event",
+    ),
+];
+
+const GLOBAL_KEYS: &[Binding] = &[
     bind(None, &[plain('?')], "?", Action::Help, "this help"),
     bind(
         None,
@@ -178,11 +274,35 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         None,
         &[code(KeyCode::Tab)],
-        "Tab",
+        "Tab/Shift-Tab",
         Action::NextPane,
-        "next pane",
+        "next/previous pane",
     ),
+    bind(None, &[code(KeyCode::BackTab)], "", Action::PrevPane, ""),
+    bind(
+        None,
+        &[plain('1')],
+        "1-5",
+        Action::Go(Pane::Alerts),
+        "a pane by its number",
+    ),
+    bind(None, &[plain('2')], "", Action::Go(Pane::Drill), ""),
+    bind(None, &[plain('3')], "", Action::Go(Pane::Timeline), ""),
+    bind(None, &[plain('4')], "", Action::Go(Pane::Checklist), ""),
+    bind(None, &[plain('5')], "", Action::Go(Pane::Rules), ""),
 ];
+
+/// Every binding: pane keys before global ones.
+pub fn bindings() -> impl Iterator<Item = &'static Binding> {
+    ALERT_MOVES
+        .iter()
+        .chain(ALERT_KEYS)
+        .chain(&DRILL_MOVES)
+        .chain(DRILL_KEYS)
+        .chain(&TIMELINE_MOVES)
+        .chain(TIMELINE_KEYS)
+        .chain(GLOBAL_KEYS)
+}
 
 /// What a key does in `pane`.
 pub fn action_of(pane: Pane, key: KeyEvent) -> Option<Action> {
@@ -190,8 +310,7 @@ pub fn action_of(pane: Pane, key: KeyEvent) -> Option<Action> {
         return None;
     }
     let pressed = (key.code, key.modifiers.contains(KeyModifiers::CONTROL));
-    BINDINGS
-        .iter()
+    bindings()
         .filter(|b| b.pane.is_none_or(|p| p == pane))
         .find(|b| b.keys.contains(&pressed))
         .map(|b| b.action)
@@ -201,8 +320,7 @@ pub fn action_of(pane: Pane, key: KeyEvent) -> Option<Action> {
 /// A binding without a label is described by the one before it.
 pub fn help(pane: Pane) -> impl Iterator<Item = (&'static str, &'static str)> {
     let of = move |global: bool| {
-        BINDINGS
-            .iter()
+        bindings()
             .filter(move |b| b.pane == if global { None } else { Some(pane) })
             .filter(|b| !b.label.is_empty())
             .map(|b| (b.label, b.help))
@@ -225,10 +343,10 @@ mod tests {
 
     #[test]
     fn every_key_in_the_table_does_what_the_table_says_in_its_panes() {
-        for b in BINDINGS {
+        for b in bindings() {
             let panes = match b.pane {
                 Some(p) => vec![p],
-                None => vec![Pane::Alerts, Pane::Drill],
+                None => Pane::ALL.to_vec(),
             };
             for pane in panes {
                 for &(code, ctrl) in b.keys {

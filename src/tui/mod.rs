@@ -4,8 +4,12 @@
 //! while the logs load.
 
 pub mod app;
+mod clipboard;
+mod evidence;
 pub mod keys;
+mod pivot;
 mod terminal;
+pub mod timeline;
 pub mod tree;
 pub mod view;
 
@@ -98,6 +102,9 @@ pub fn run(opts: Options) -> Result<()> {
             }
             if app.quit {
                 break;
+            }
+            if let Some(text) = app.clipboard.take() {
+                clipboard::send(guard.term.backend_mut(), &text)?;
             }
             guard.term.draw(|f| view::draw(f, &mut app, &theme))?;
         } else if app.done.is_none() {

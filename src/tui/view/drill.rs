@@ -4,29 +4,39 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Theme;
-use crate::text::sanitize;
+use crate::engine::Alert;
+use crate::text::{clip, sanitize};
 use crate::tui::app::App;
-use crate::tui::tree::TreeLine;
+use crate::tui::tree::Tree;
 
-/// Tree lines as drawn: values the rule matched on are marked.
-fn styled(lines: &[TreeLine], theme: &Theme) -> Vec<Line<'static>> {
-    lines
-        .iter()
-        .map(|l| {
-            let style = if l.hit {
+/// Tree lines as drawn: values the rule matched on are marked, a folded
+/// container shows how much it hides, the cursor's line is reversed.
+fn styled(tree: &Tree, from: usize, to: usize, cursor: usize, theme: &Theme) -> Vec<Line<'static>> {
+    (from..to)
+        .map(|pos| {
+            let i = tree.shown[pos];
+            let l = &tree.lines[i];
+            let mut style = if l.hit {
                 theme.matched()
             } else {
                 Style::default()
             };
-            Line::from(vec![
-                Span::raw(l.prefix.clone()),
-                Span::styled(l.value.clone(), style),
-            ])
+            let mut value = l.value.clone();
+            if let (Some(end), true) = (l.end, tree.is_folded(i)) {
+                let close = &tree.lines[end].value;
+                value = format!("{value} … {close}  ({} lines)", end - i - 1);
+            }
+            let mut prefix = Span::raw(l.prefix.clone());
+            if pos == cursor {
+                style = style.add_modifier(Modifier::REVERSED);
+                prefix = prefix.style(theme.header());
+            }
+            Line::from(vec![prefix, Span::styled(value, style)])
         })
         .collect()
 }
@@ -40,10 +50,27 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
         );
         return;
     };
-    let alert = &app.alerts[drill.alert];
-    let rule = app.rule_of(alert);
-    let [head, body] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
+    let alert = drill.alert.map(|i| &app.alerts[i]);
+    let head_rows = if alert.is_some() { 9 } else { 3 };
+    let [head, body] =
+        Layout::vertical([Constraint::Length(head_rows), Constraint::Min(3)]).areas(area);
+    let lines = match alert {
+        Some(alert) => rule_lines(app, alert, theme),
+        None => vec![Line::from(
+            "An event from a timeline; no alert has it as evidence.",
+        )],
+    };
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::ALL).title(" Rule ")),
+        head,
+    );
+    draw_event(f, body, app, theme);
+}
 
+fn rule_lines(app: &App, alert: &Alert, theme: &Theme) -> Vec<Line<'static>> {
+    let rule = app.rule_of(alert);
     let mut lines = vec![Line::from(vec![
         Span::styled(alert.severity.name(), theme.severity(alert.severity)),
         Span::raw(format!(
@@ -71,7 +98,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                 sanitize(&techniques.join(", "))
             )));
         }
-        lines.push(Line::from(sanitize(&rule.description).into_owned()));
+        lines.push(Line::from(
+            sanitize(&rule.description.replace('\n', " ")).into_owned(),
+        ));
         for fp in rule.false_positives.iter().take(2) {
             lines.push(Line::styled(
                 format!("False positives: {}", sanitize(fp)),
@@ -94,35 +123,33 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
         Span::raw("Matched: "),
         Span::styled(matched.join(", "), theme.matched()),
     ]));
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL).title(" Rule ")),
-        head,
-    );
+    lines
+}
 
-    let n = alert.evidence.len();
+fn draw_event(f: &mut Frame<'_>, body: Rect, app: &mut App, theme: &Theme) {
+    let Some(drill) = &mut app.drill else { return };
     let height = body.height.saturating_sub(2) as usize;
-    // The scroll position is clamped so the end of the event stays at the
-    // bottom; kept, so scrolling back up starts from what is seen.
-    let mut scroll = drill.scroll;
-    let (title, visible) = match alert.evidence.get(drill.evidence) {
+    drill.scroll_to_cursor(height);
+    let (title, visible) = match drill.items.get(drill.at) {
         None => (" Evidence: none ".to_string(), Vec::new()),
         Some(ev) => {
-            let title = format!(
-                " Evidence {} of {} ({} in all): {}:{}  n/p next/previous ",
-                drill.evidence + 1,
-                n,
-                alert.evidence_total,
-                sanitize(&ev.file),
-                ev.line
-            );
+            let title = if drill.of_alert {
+                format!(
+                    " Evidence {} of {} ({} in all): {}:{}  n/p next/previous ",
+                    drill.at + 1,
+                    drill.items.len(),
+                    drill.total,
+                    sanitize(&ev.file),
+                    ev.line
+                )
+            } else {
+                format!(" Event: {}:{} ", sanitize(&ev.file), ev.line)
+            };
             let lines = match &drill.doc {
                 Some(Ok(tree)) => {
                     // Only the lines on screen are styled.
-                    scroll = scroll.min(tree.len().saturating_sub(height));
-                    let end = (scroll + height).min(tree.len());
-                    styled(&tree[scroll..end], theme)
+                    let end = (drill.scroll + height).min(tree.shown.len());
+                    styled(tree, drill.scroll.min(end), end, drill.cursor, theme)
                 }
                 Some(Err(e)) => vec![Line::from(format!("Cannot show it: {}", sanitize(e)))],
                 None => vec![Line::from("…")],
@@ -130,11 +157,17 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
             (title, lines)
         }
     };
-    if let Some(d) = &mut app.drill {
-        d.scroll = scroll;
-    }
+    let path = drill
+        .current()
+        .map(|l| format!(" {} ", clip(&l.path, 60)))
+        .unwrap_or_default();
     f.render_widget(
-        Paragraph::new(visible).block(Block::default().borders(Borders::ALL).title(title)),
+        Paragraph::new(visible).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title)
+                .title_bottom(Line::styled(path, theme.dim())),
+        ),
         body,
     );
 }

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod drill;
+mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -91,6 +92,11 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App, theme: &Theme) {
     match app.pane {
         Pane::Alerts => alerts::draw(f, body, app, theme),
         Pane::Drill => drill::draw(f, body, app, theme),
+        Pane::Timeline => timeline::draw(f, body, app, theme),
+        Pane::Checklist | Pane::Rules => f.render_widget(
+            Paragraph::new("Not available yet.").block(Block::default().borders(Borders::ALL)),
+            body,
+        ),
     }
     draw_status(f, status, app, theme);
     if app.help {
@@ -100,7 +106,8 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App, theme: &Theme) {
 
 fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::styled(" Vigil ", theme.header())];
-    for (pane, name) in [(Pane::Alerts, "1 Alerts"), (Pane::Drill, "2 Evidence")] {
+    for (n, pane) in Pane::ALL.into_iter().enumerate() {
+        let name = format!("{} {}", n + 1, pane.title());
         let style = if app.pane == pane {
             theme.selected()
         } else {
@@ -109,13 +116,20 @@ fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" {name} "), style));
     }
-    spans.push(Span::styled("   ? help  q quit", theme.dim()));
+    spans.push(Span::styled("  ? help  q quit", theme.dim()));
     f.render_widget(Line::from(spans), area);
 }
 
 fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let p = &app.progress;
     let secs = app.started.elapsed().as_secs_f64().max(0.001);
+    if let Some(m) = &app.message {
+        f.render_widget(
+            Paragraph::new(format!(" {}", crate::text::sanitize(m))).style(theme.header()),
+            area,
+        );
+        return;
+    }
     let text = match &app.done {
         Some(s) => format!(
             " {} events from {} files, {} errors, {} alerts; detection took {:.1} s",
