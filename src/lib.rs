@@ -12,6 +12,7 @@
 //! - [`text`]: sanitising log text before it is shown;
 //! - [`tui`]: the console, panes drawn from state over the engine's stream.
 
+pub mod case;
 pub mod cli;
 pub mod detect;
 pub mod engine;

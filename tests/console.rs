@@ -27,6 +27,10 @@ impl Console {
             .expect("a pseudo-terminal");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_vigil"));
         cmd.args(args);
+        // A test that names no case writes none.
+        if !args.contains(&"--case") {
+            cmd.arg("--read-only");
+        }
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
@@ -289,6 +293,60 @@ fn the_phished_accounts_timeline_shows_sign_in_key_listing_and_secret_burst_in_o
     c.keys(b"f");
     let screen = c.wait_for("(only activity)");
     assert!(screen.contains("LISTKEYS"), "{screen}");
+    c.quit();
+}
+
+#[test]
+fn a_checked_step_and_a_closed_alert_are_still_there_after_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("case.json");
+    let case = case.to_string_lossy().to_string();
+    let open = |c: &mut Console| {
+        c.wait_for("alerts; detection took");
+        c.keys(b"SSS");
+        c.wait_for("Rule▲");
+        c.select_alert("Azure Key Vault Modified");
+    };
+
+    let mut c = Console::start(&["--case", &case], 160, 40);
+    open(&mut c);
+    c.keys(b"i");
+    let screen = c.wait_for(" steps done");
+    assert!(
+        screen.contains("Checklist Azure Key Vault Modified"),
+        "{screen}"
+    );
+    assert!(screen.contains("0 of "), "{screen}");
+    assert!(screen.contains("[ ] "), "{screen}");
+    // The first step is selected; check it.
+    c.keys(b" ");
+    let screen = c.wait_for("1 of ");
+    assert!(screen.contains("[x] "), "{screen}");
+    // Back to the list: close the alert as a false positive with a note.
+    c.keys(b"\x1b");
+    c.wait_for("Severity");
+    c.keys(b"x");
+    c.wait_for("with which reason?");
+    c.keys(b"3");
+    c.wait_for("incorrect logic; note");
+    c.keys(b"change ticket CHG-1042\r");
+    c.wait_for("closed 1 alert");
+    let screen = c.wait_for("closed FP-l");
+    assert!(screen.contains("closed FP-l"), "{screen}");
+    c.quit();
+
+    let saved = std::fs::read_to_string(&case).expect("the case was written");
+    assert!(saved.contains("CHG-1042"), "{saved}");
+    assert!(saved.contains("false_positive_incorrect_logic"), "{saved}");
+
+    let mut c = Console::start(&["--case", &case], 160, 40);
+    open(&mut c);
+    let screen = c.text();
+    assert!(screen.contains("closed FP-l"), "{screen}");
+    c.keys(b"i");
+    let screen = c.wait_for(" steps done");
+    assert!(screen.contains("1 of "), "{screen}");
+    assert!(screen.contains("[x] "), "{screen}");
     c.quit();
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
@@ -24,7 +25,7 @@ fn demo_app() -> App {
         locate: true,
         ..Plan::default()
     };
-    let mut app = App::new(rules, Limits::default());
+    let mut app = App::new(rules, Limits::default(), vigil::case::Store::in_memory());
     let mut updates = Vec::new();
     engine::run(&plan, &Arc::new(AtomicBool::new(false)), &mut |u| {
         updates.push(u)
@@ -289,4 +290,114 @@ fn a_value_in_the_evidence_pivots_to_its_timeline_and_folds() {
     app.act(Action::Timeline);
     assert_eq!(app.pane, Pane::Drill);
     assert!(app.message.is_some());
+}
+
+#[test]
+fn the_checklist_shows_the_guide_by_section_with_field_values_from_the_evidence() {
+    let mut app = demo_app();
+    select_rule(&mut app, "Azure Key Vault Modified");
+    app.act(Action::Checklist);
+    assert_eq!(app.pane, Pane::Checklist);
+    let all = lines(&render(&mut app, 100, 30)).join("\n");
+    let at = |what: &str| {
+        all.find(what)
+            .unwrap_or_else(|| panic!("{what} missing from:\n{all}"))
+    };
+    assert!(at("Possible investigation steps") < at("False positive analysis"));
+    assert!(at("False positive analysis") < at("Response and remediation"));
+    assert!(all.contains("0 of 9 steps done"), "{all}");
+    // The selected step is shown whole, with the values its fields take
+    // in this alert's events.
+    assert!(all.contains("= megan.ross@contoso-lab.com"), "{all}");
+    assert!(
+        all.contains("azure.resource.name = KV-CONTOSO-PROD"),
+        "{all}"
+    );
+    assert!(!all.contains("and the v…"), "{all}");
+
+    app.act(Action::Check);
+    app.act(Action::Note);
+    for c in "seen in the CAB log".chars() {
+        app.prompt_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    app.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(app.prompt.is_none());
+    let all = lines(&render(&mut app, 100, 30)).join("\n");
+    assert!(all.contains("1 of 9 steps done"), "{all}");
+    assert!(all.contains("[x] Identify the caller"), "{all}");
+    assert!(all.contains("note: seen in the CAB log"), "{all}");
+    // The next step is unchecked; from the first, t follows the caller.
+    app.act(Action::Down);
+    let all = lines(&render(&mut app, 100, 30)).join("\n");
+    assert!(all.contains("[ ] Check `source.ip`"), "{all}");
+    app.act(Action::Up);
+    app.act(Action::Timeline);
+    assert_eq!(app.pane, Pane::Timeline);
+    let all = lines(&render(&mut app, 100, 30)).join("\n");
+    assert!(
+        all.contains("Timeline UPN megan.ross@contoso-lab.com"),
+        "{all}"
+    );
+}
+
+#[test]
+fn closing_picked_alerts_sets_each_with_its_reason_in_one_action() {
+    let mut app = demo_app();
+    app.act(Action::Top);
+    app.act(Action::Pick);
+    app.act(Action::Pick);
+    app.act(Action::Pick);
+    assert_eq!(app.picked.len(), 3);
+    let all = lines(&render(&mut app, 120, 30)).join("\n");
+    assert!(all.contains("3 picked"), "{all}");
+    let picked: Vec<String> = app.targets();
+    app.act(Action::Close);
+    app.prompt_key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE));
+    app.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(app.picked.is_empty());
+    for id in &picked {
+        let s = app.case.case.get(id).unwrap();
+        assert_eq!(s.status, vigil::case::Status::Closed);
+        assert_eq!(
+            s.classification,
+            Some(vigil::case::Classification::BenignPositive)
+        );
+    }
+    let all = lines(&render(&mut app, 120, 30)).join("\n");
+    assert_eq!(all.matches("closed BP").count(), 3, "{all}");
+    // Escape leaves a prompt without deciding anything.
+    app.act(Action::Bottom);
+    app.act(Action::Acknowledge);
+    let id = app.selected_alert().unwrap().id.clone();
+    assert_eq!(app.case.case.status(&id), vigil::case::Status::Acknowledged);
+    app.act(Action::Close);
+    app.prompt_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert_eq!(app.case.case.status(&id), vigil::case::Status::Acknowledged);
+}
+
+#[test]
+fn the_rules_pane_lists_rules_with_status_and_alerts_and_turns_one_off() {
+    let mut app = demo_app();
+    app.act(Action::Go(Pane::Rules));
+    let all = lines(&render(&mut app, 120, 40)).join("\n");
+    assert!(all.contains("Rules "), "{all}");
+    assert!(all.contains("Azure Key Vault Modified"), "{all}");
+    let (i, rule) = app
+        .rules
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.name == "Azure Key Vault Modified")
+        .unwrap();
+    let rule_id = rule.rule_id.clone();
+    for _ in 0..i {
+        app.act(Action::Down);
+    }
+    let before = app.order.len();
+    app.act(Action::Toggle);
+    assert!(app.order.len() < before);
+    assert!(app.order.iter().all(|&a| app.alerts[a].rule_id != rule_id));
+    let all = lines(&render(&mut app, 120, 40)).join("\n");
+    assert!(all.contains("turned off"), "{all}");
+    app.act(Action::Toggle);
+    assert_eq!(app.order.len(), before);
 }

@@ -36,6 +36,13 @@ pub struct Cli {
     pub now: Option<String>,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// The case file holding statuses, notes and checklist progress
+    /// (default: one per set of logs under the user's data directory).
+    #[arg(long)]
+    pub case: Option<PathBuf>,
+    /// Write nothing to disk: for demos and shared jump hosts.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -206,7 +213,7 @@ pub fn demo_dir() -> PathBuf {
 /// Runs a command; the result is the process exit status.
 pub fn run(cli: Cli) -> Result<u8> {
     let Some(command) = cli.command else {
-        open_console(cli.logs, cli.rules, cli.now.as_deref(), &cli.limits)?;
+        open_console(cli)?;
         return Ok(0);
     };
     match command {
@@ -261,34 +268,31 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 /// The console over `logs` (the demo scenario when none) and `rules` (the
 /// bundled rules when none).
-fn open_console(
-    logs: Vec<PathBuf>,
-    rules: Vec<PathBuf>,
-    now: Option<&str>,
-    limits: &LimitArgs,
-) -> Result<()> {
-    let now = search::now_flag(now)?;
-    let logs = if logs.is_empty() {
+fn open_console(cli: Cli) -> Result<()> {
+    let now = search::now_flag(cli.now.as_deref())?;
+    let logs = if cli.logs.is_empty() {
         vec![demo_dir()]
     } else {
-        logs
+        cli.logs
     };
-    let rule_paths = if rules.is_empty() {
+    let rule_paths = if cli.rules.is_empty() {
         vec![hunt::bundled_rules_dir()]
     } else {
-        rules
+        cli.rules
     };
-    let (rules, errors) = hunt::load_rules(&rule_paths);
-    // Until the console has a view of its own for them, unreadable rule
-    // files are listed before it opens.
-    for e in &errors {
-        eprintln!("vigil: {e}");
-    }
+    let (rules, rule_errors) = hunt::load_rules(&rule_paths);
+    let case = match cli.case {
+        Some(p) => p,
+        None => crate::case::store::default_path(&logs)
+            .context("no data directory for the case file; name one with --case")?,
+    };
     crate::tui::run(crate::tui::Options {
         logs,
         rules,
-        load: limits.options(),
+        rule_errors,
+        load: cli.limits.options(),
         now,
+        case: crate::case::Store::open(case, cli.read_only),
     })
 }
 

@@ -1,16 +1,22 @@
 //! The console's state, and how engine updates and the analyst's actions
 //! change it. Nothing here draws: a frame is a function of this state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::checklist::Checklist;
 pub use super::evidence::{Drill, Item};
 use super::keys::Action;
+use super::rules_pane::RulesPane;
 use super::timeline::Timeline;
+pub use super::triage::Prompt;
+use crate::case::Store;
 use crate::engine::{Alert, Located, Progress, RuleSummary, Summary, Update};
 use crate::ingest::{Limits, SourceInfo};
+use crate::model::SourceKind;
 use crate::rules::Rule;
+use crate::rules::rule::Located as RuleError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -88,6 +94,11 @@ pub struct App {
     pub rules: Vec<Arc<Rule>>,
     pub alerts: Vec<Alert>,
     by_id: HashMap<String, usize>,
+    /// Alerts withdrawn or forgotten: kept, so indices stay valid, but
+    /// never listed.
+    hidden: HashSet<usize>,
+    /// Events located per kind of log, by `SourceKind as usize`.
+    pub kind_counts: [u64; SourceKind::ALL.len()],
     /// Alert indices in display order.
     pub order: Vec<usize>,
     order_stale: bool,
@@ -118,14 +129,27 @@ pub struct App {
     /// is the empty string.
     pub names: Vec<Box<str>>,
     pub(super) limits: Limits,
+    /// Statuses, notes and checklist progress, saved as they change.
+    pub case: Store,
+    /// Rule files that could not be loaded, for the rules pane.
+    pub rule_errors: Vec<RuleError>,
+    /// Alerts picked for a bulk action, by id.
+    pub picked: HashSet<String>,
+    /// A question waiting for the analyst's answer (a close reason, a
+    /// note); keys go to it first.
+    pub prompt: Option<Prompt>,
+    pub checklist: Option<Checklist>,
+    pub rules_pane: RulesPane,
 }
 
 impl App {
-    pub fn new(rules: Vec<Arc<Rule>>, limits: Limits) -> App {
+    pub fn new(rules: Vec<Arc<Rule>>, limits: Limits, case: Store) -> App {
         App {
             rules,
             alerts: Vec::new(),
             by_id: HashMap::new(),
+            hidden: HashSet::new(),
+            kind_counts: [0; SourceKind::ALL.len()],
             order: Vec::new(),
             order_stale: false,
             sort: Column::First,
@@ -147,6 +171,12 @@ impl App {
             events: Vec::new(),
             names: vec!["".into()],
             limits,
+            case,
+            rule_errors: Vec::new(),
+            picked: HashSet::new(),
+            prompt: None,
+            checklist: None,
+            rules_pane: RulesPane::default(),
         }
     }
 
@@ -160,7 +190,6 @@ impl App {
                 Some(&i) => self.alerts[i] = a,
                 None => {
                     self.by_id.insert(a.id.clone(), self.alerts.len());
-                    self.order.push(self.alerts.len());
                     self.alerts.push(a);
                 }
             },
@@ -168,8 +197,7 @@ impl App {
                 if let Some(i) = self.by_id.remove(&id) {
                     // Indices into `alerts` stay valid: the alert leaves
                     // the display order only.
-                    self.order.retain(|&j| j != i);
-                    self.clamp();
+                    self.hidden.insert(i);
                 }
             }
             Update::Rule(s) => match self.rule_summaries.iter_mut().find(|r| r.index == s.index) {
@@ -180,6 +208,9 @@ impl App {
                 self.sources.insert(info.id, info);
             }
             Update::Located(batch) => {
+                for l in &batch.events {
+                    self.kind_counts[l.kind as usize] += 1;
+                }
                 self.names.extend(batch.names);
                 self.events.extend(batch.events);
             }
@@ -199,7 +230,18 @@ impl App {
         }
         self.order_stale = false;
         let keep = self.order.get(self.selected).copied();
+        let off: HashSet<&str> = self
+            .rules_pane
+            .disabled
+            .iter()
+            .map(|&i| self.rules[i].rule_id.as_str())
+            .collect();
+        self.order = (0..self.alerts.len())
+            .filter(|i| !self.hidden.contains(i))
+            .filter(|&i| !off.contains(self.alerts[i].rule_id.as_str()))
+            .collect();
         let alerts = &self.alerts;
+        let case = &self.case.case;
         let key = self.sort;
         self.order.sort_by(|&a, &b| {
             let (x, y) = (&alerts[a], &alerts[b]);
@@ -212,7 +254,7 @@ impl App {
                 Column::First => x.first.cmp(&y.first),
                 Column::Last => x.last.cmp(&y.last),
                 Column::Count => x.count.cmp(&y.count),
-                Column::Status => std::cmp::Ordering::Equal,
+                Column::Status => case.status(&x.id).cmp(&case.status(&y.id)),
             };
             primary
                 .then_with(|| x.first.cmp(&y.first))
@@ -225,6 +267,21 @@ impl App {
             self.selected = self.order.iter().position(|&i| i == k).unwrap_or(0);
         }
         self.clamp();
+    }
+
+    /// The list must be filtered and sorted again before the next frame.
+    pub fn order_changed(&mut self) {
+        self.order_stale = true;
+    }
+
+    /// Takes a rule's alerts off the list, as when it runs again.
+    pub fn forget_rule_alerts(&mut self, rule_id: &str) {
+        for (i, a) in self.alerts.iter().enumerate() {
+            if a.rule_id == rule_id && self.by_id.remove(&a.id).is_some() {
+                self.hidden.insert(i);
+            }
+        }
+        self.order_stale = true;
     }
 
     fn clamp(&mut self) {
@@ -268,7 +325,8 @@ impl App {
             (Pane::Alerts, a) => self.act_alerts(a),
             (Pane::Drill, a) => self.act_drill(a),
             (Pane::Timeline, a) => self.act_timeline(a),
-            _ => {}
+            (Pane::Checklist, a) => self.act_checklist(a),
+            (Pane::Rules, a) => self.act_rules(a),
         }
         self.settle();
     }
@@ -299,11 +357,23 @@ impl App {
                 }
             }
             Action::Timeline => self.alert_timeline(),
+            Action::Checklist => {
+                if let Some(&i) = self.order.get(self.selected) {
+                    self.open_checklist(i);
+                }
+            }
+            Action::Pick => self.pick_selected(),
+            Action::PickAll => self.pick_all(),
+            Action::Unpick => self.picked.clear(),
+            Action::Acknowledge => self.set_status(crate::case::Status::Acknowledged, None),
+            Action::Reopen => self.set_status(crate::case::Status::Open, None),
+            Action::Close => self.ask_close(),
+            Action::Note => self.ask_alert_note(),
             _ => {}
         }
     }
 
-    fn move_by(&mut self, d: isize) {
+    pub(super) fn move_by(&mut self, d: isize) {
         let last = self.order.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(d).min(last);
     }

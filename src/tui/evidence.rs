@@ -145,10 +145,35 @@ impl App {
                 }
             }
             Action::Copy => self.copy_value(),
+            Action::Mark => self.mark_evidence(),
+            Action::Checklist => {
+                if let Some(a) = drill.alert {
+                    self.open_checklist(a);
+                }
+            }
             Action::Timeline => self.value_timeline(false),
             Action::Window => self.value_timeline(true),
             _ => {}
         }
+    }
+
+    /// Marks the shown event as evidence of its alert in the case.
+    fn mark_evidence(&mut self) {
+        let Some(drill) = &self.drill else { return };
+        let (Some(alert), Some(item)) = (drill.alert, drill.items.get(drill.at)) else {
+            self.message = Some("only an alert's events can be marked".into());
+            return;
+        };
+        let key = format!("{}:{}", item.file, item.line);
+        let id = self.alerts[alert].id.clone();
+        let marks = &mut self.case.case.entry(&id).marked;
+        let done = if marks.remove(&key) {
+            "unmarked"
+        } else {
+            marks.insert(key);
+            "marked as evidence"
+        };
+        self.save(done.into());
     }
 
     fn copy_value(&mut self) {

@@ -42,6 +42,22 @@ pub enum Action {
     Unzoom,
     CycleSource,
     FilterOperation,
+    /// The checklist of the selected alert.
+    Checklist,
+    Pick,
+    PickAll,
+    Unpick,
+    Acknowledge,
+    Reopen,
+    Close,
+    Note,
+    /// Check or uncheck a checklist step.
+    Check,
+    /// Mark the evidence event shown as relevant, or unmark it.
+    Mark,
+    /// Turn a rule off or on.
+    Toggle,
+    Rerun,
 }
 
 /// A key, with Control held or not. Shift is part of the character.
@@ -88,6 +104,8 @@ const fn bind(
 const ALERTS: Option<Pane> = Some(Pane::Alerts);
 const DRILL: Option<Pane> = Some(Pane::Drill);
 const TIMELINE: Option<Pane> = Some(Pane::Timeline);
+const CHECKLIST: Option<Pane> = Some(Pane::Checklist);
+const RULES: Option<Pane> = Some(Pane::Rules);
 
 /// Moving about a list, the same in every pane that has one.
 macro_rules! moves {
@@ -136,6 +154,8 @@ macro_rules! moves {
 static ALERT_MOVES: [Binding; 6] = moves!(ALERTS, "move");
 static DRILL_MOVES: [Binding; 6] = moves!(DRILL, "move the cursor");
 static TIMELINE_MOVES: [Binding; 6] = moves!(TIMELINE, "move");
+static CHECKLIST_MOVES: [Binding; 6] = moves!(CHECKLIST, "move between steps");
+static RULES_MOVES: [Binding; 6] = moves!(RULES, "move");
 
 const ALERT_KEYS: &[Binding] = &[
     bind(
@@ -167,6 +187,44 @@ const ALERT_KEYS: &[Binding] = &[
         Action::Timeline,
         "timeline of the alert's account",
     ),
+    bind(
+        ALERTS,
+        &[plain('i')],
+        "i",
+        Action::Checklist,
+        "investigation checklist of the alert",
+    ),
+    bind(
+        ALERTS,
+        &[plain(' ')],
+        "Space",
+        Action::Pick,
+        "pick the alert for a bulk action",
+    ),
+    bind(
+        ALERTS,
+        &[plain('v')],
+        "v/u",
+        Action::PickAll,
+        "pick every listed alert / none",
+    ),
+    bind(ALERTS, &[plain('u')], "", Action::Unpick, ""),
+    bind(
+        ALERTS,
+        &[plain('a')],
+        "a",
+        Action::Acknowledge,
+        "acknowledge (the picked alerts, or this one)",
+    ),
+    bind(
+        ALERTS,
+        &[plain('x')],
+        "x",
+        Action::Close,
+        "close with a reason and a note",
+    ),
+    bind(ALERTS, &[plain('o')], "o", Action::Reopen, "open again"),
+    bind(ALERTS, &[plain('n')], "n", Action::Note, "write a note"),
 ];
 
 const DRILL_KEYS: &[Binding] = &[
@@ -205,6 +263,20 @@ const DRILL_KEYS: &[Binding] = &[
         "y",
         Action::Copy,
         "copy the value (works over SSH)",
+    ),
+    bind(
+        DRILL,
+        &[plain('m')],
+        "m",
+        Action::Mark,
+        "mark the event as evidence, or unmark it",
+    ),
+    bind(
+        DRILL,
+        &[plain('i')],
+        "i",
+        Action::Checklist,
+        "investigation checklist of the alert",
     ),
     bind(
         DRILL,
@@ -260,6 +332,68 @@ const TIMELINE_KEYS: &[Binding] = &[
         Action::Open,
         "open the event",
     ),
+    bind(
+        TIMELINE,
+        &[code(KeyCode::Esc), plain('h')],
+        "Esc, h",
+        Action::Back,
+        "back to the alerts",
+    ),
+];
+
+const CHECKLIST_KEYS: &[Binding] = &[
+    bind(
+        CHECKLIST,
+        &[plain(' '), plain('x')],
+        "Space, x",
+        Action::Check,
+        "check the step, or uncheck it",
+    ),
+    bind(
+        CHECKLIST,
+        &[plain('n')],
+        "n",
+        Action::Note,
+        "a note on the step",
+    ),
+    bind(
+        CHECKLIST,
+        &[plain('t'), code(KeyCode::Enter)],
+        "t, Enter",
+        Action::Timeline,
+        "timeline of the step's account, address or resource",
+    ),
+    bind(
+        CHECKLIST,
+        &[code(KeyCode::Esc), plain('h')],
+        "Esc, h",
+        Action::Back,
+        "back to the alerts",
+    ),
+];
+
+const RULES_KEYS: &[Binding] = &[
+    bind(
+        RULES,
+        &[plain(' '), plain('e')],
+        "Space, e",
+        Action::Toggle,
+        "turn the rule off or on",
+    ),
+    bind(
+        RULES,
+        &[plain('R')],
+        "R",
+        Action::Rerun,
+        "run the rule again over the loaded logs",
+    ),
+    bind(
+        RULES,
+        &[code(KeyCode::Esc), plain('h')],
+        "Esc, h",
+        Action::Back,
+        "back to the alerts",
+    ),
 ];
 
 const GLOBAL_KEYS: &[Binding] = &[
@@ -301,6 +435,10 @@ pub fn bindings() -> impl Iterator<Item = &'static Binding> {
         .chain(DRILL_KEYS)
         .chain(&TIMELINE_MOVES)
         .chain(TIMELINE_KEYS)
+        .chain(&CHECKLIST_MOVES)
+        .chain(CHECKLIST_KEYS)
+        .chain(&RULES_MOVES)
+        .chain(RULES_KEYS)
         .chain(GLOBAL_KEYS)
 }
 

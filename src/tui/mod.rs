@@ -4,13 +4,16 @@
 //! while the logs load.
 
 pub mod app;
+pub mod checklist;
 mod clipboard;
 mod evidence;
 pub mod keys;
 mod pivot;
+pub mod rules_pane;
 mod terminal;
 pub mod timeline;
 pub mod tree;
+mod triage;
 pub mod view;
 
 use std::io::IsTerminal;
@@ -22,16 +25,21 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use crossterm::event::{self, Event};
 
+use crate::case::Store;
 use crate::engine::{self, Plan};
 use crate::ingest::LoadOptions;
 use crate::rules::Rule;
+use crate::rules::rule::Located as RuleError;
 use app::App;
 
 pub struct Options {
     pub logs: Vec<PathBuf>,
     pub rules: Vec<Arc<Rule>>,
+    /// Rule files that did not load, shown in the rules pane.
+    pub rule_errors: Vec<RuleError>,
     pub load: LoadOptions,
     pub now: Option<DateTime<Utc>>,
+    pub case: Store,
 }
 
 /// How long to wait for a key before looking at the engine's updates.
@@ -53,7 +61,13 @@ pub fn run(opts: Options) -> Result<()> {
         .build()
         .context("starting the engine's runtime")?;
     let theme = view::Theme::from_env();
-    let mut app = App::new(opts.rules.clone(), opts.load.limits);
+    let mut app = App::new(opts.rules.clone(), opts.load.limits, opts.case);
+    app.rule_errors = opts.rule_errors;
+    // Asking for read-only needs no reminder beyond the tab bar's; any
+    // other reason nothing will be saved must be seen.
+    if let Some(why) = app.case.read_only.clone().filter(|w| w != "read-only") {
+        app.message = Some(format!("case not saved: {why}"));
+    }
     let mut guard = terminal::Guard::enter().context("taking over the terminal")?;
     guard.term.draw(|f| view::draw(f, &mut app, &theme))?;
 
@@ -67,8 +81,10 @@ pub fn run(opts: Options) -> Result<()> {
     };
     let mut running = {
         let _ctx = runtime.enter();
-        engine::background::spawn(plan)
+        engine::background::spawn(plan.clone())
     };
+    // Rules running again, each with its own channel.
+    let mut reruns: Vec<(usize, engine::background::Running)> = Vec::new();
     loop {
         let mut dirty = false;
         for _ in 0..UPDATES_PER_FRAME {
@@ -80,6 +96,31 @@ pub fn run(opts: Options) -> Result<()> {
                 Err(_) => break,
             }
         }
+        if let Some(rule) = app.rules_pane.rerun.take() {
+            app.begin_rerun(rule);
+            let rerun = Plan {
+                locate: false,
+                ..plan.clone()
+            };
+            let _ctx = runtime.enter();
+            reruns.push((rule, engine::background::spawn_rule(&rerun, rule)));
+            dirty = true;
+        }
+        reruns.retain_mut(|(rule, run)| {
+            while let Ok(u) = run.updates.try_recv() {
+                dirty = true;
+                match u {
+                    // The first run's summary stands; this one only ends
+                    // the rule's run.
+                    engine::Update::Done(_) => {
+                        app.rerun_done(*rule);
+                        return false;
+                    }
+                    u => app.apply(u),
+                }
+            }
+            true
+        });
         if dirty {
             app.settle();
             guard.term.draw(|f| view::draw(f, &mut app, &theme))?;
@@ -88,6 +129,11 @@ pub fn run(opts: Options) -> Result<()> {
             // Answer every key waiting before drawing once.
             loop {
                 match event::read()? {
+                    // An open question takes every key until answered.
+                    Event::Key(k) if app.prompt.is_some() => {
+                        app.prompt_key(k);
+                        app.settle();
+                    }
                     Event::Key(k) => match keys::action_of(app.pane, k) {
                         Some(a) => app.act(a),
                         // Help closes on any key, bound or not.
@@ -113,6 +159,9 @@ pub fn run(opts: Options) -> Result<()> {
         }
     }
     running.cancel();
+    for (_, r) in &reruns {
+        r.cancel();
+    }
     drop(guard);
     // Rules waiting for the end of their input stop at the next event;
     // the process does not wait for the blocking pool.

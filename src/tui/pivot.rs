@@ -43,34 +43,44 @@ impl App {
             .and_then(|it| self.event_at(it.source, it.index))
             .map(|i| self.events[i].time_ms)
             .filter(|&t| t != i64::MIN);
-        let found = self.sym_of(&raw).and_then(|sym| {
-            let l = self
-                .events
-                .iter()
-                .find(|l| l.upn == sym || l.ip == sym || l.resource == sym)?;
-            let subject = if l.upn == sym {
-                Subject::Upn
-            } else if l.ip == sym {
-                Subject::Ip
-            } else {
-                Subject::Resource
-            };
-            Some((subject, sym))
-        });
-        match found {
-            Some((subject, sym)) => {
-                let range = at
-                    .filter(|_| window)
-                    .map(|t| (t - WINDOW_MS, t + WINDOW_MS));
-                self.open_timeline(subject, sym, at, range);
-            }
-            None => {
-                self.message = Some(format!(
-                    "no event has {} as its account, address or resource",
-                    crate::text::clip(&raw, 40)
-                ))
-            }
+        let range = at
+            .filter(|_| window)
+            .map(|t| (t - WINDOW_MS, t + WINDOW_MS));
+        if !self.entity_timeline(&raw, at, range) {
+            self.message = Some(format!(
+                "no event has {} as its account, address or resource",
+                crate::text::clip(&raw, 40)
+            ));
         }
+    }
+
+    /// Opens the timeline of `value` as whichever entity the events have
+    /// it as; false when none has.
+    pub(super) fn entity_timeline(
+        &mut self,
+        value: &str,
+        focus: Option<i64>,
+        range: Option<(i64, i64)>,
+    ) -> bool {
+        let Some(sym) = self.sym_of(value) else {
+            return false;
+        };
+        let Some(l) = self
+            .events
+            .iter()
+            .find(|l| l.upn == sym || l.ip == sym || l.resource == sym)
+        else {
+            return false;
+        };
+        let subject = if l.upn == sym {
+            Subject::Upn
+        } else if l.ip == sym {
+            Subject::Ip
+        } else {
+            Subject::Resource
+        };
+        self.open_timeline(subject, sym, focus, range);
+        true
     }
 
     /// The number of a string among the events' columns. Accounts and
@@ -125,6 +135,7 @@ impl App {
                 t.range = None;
                 t.rebuild(events);
             }
+            Action::Back => self.pane = Pane::Alerts,
             Action::CycleSource => t.cycle_source(events),
             Action::FilterOperation => t.toggle_operation(events),
             Action::Open => {

@@ -47,7 +47,7 @@ fn width(c: Column, narrow: bool) -> Constraint {
         Column::Ip => Constraint::Length(15),
         Column::First | Column::Last => Constraint::Length(11),
         Column::Count => Constraint::Length(5),
-        Column::Status => Constraint::Length(6),
+        Column::Status => Constraint::Length(11),
     }
 }
 
@@ -69,6 +69,24 @@ fn fit(text: &str, width: usize) -> String {
         }
     }
     clip(text, width)
+}
+
+/// Status, close reason and checklist progress in a few letters:
+/// `open 2/7`, `closed TP`.
+fn status_text(app: &App, a: &crate::engine::Alert) -> String {
+    let Some(s) = app.case.case.get(&a.id) else {
+        return "open".into();
+    };
+    let mut text = s.status.name().to_string();
+    if let Some(c) = s.classification {
+        text = format!("{text} {}", c.short());
+    } else if s.steps_done() > 0 {
+        let total: usize = app
+            .rule_of(a)
+            .map_or(0, |r| r.guide.sections.iter().map(|s| s.steps.len()).sum());
+        text = format!("{text} {}/{total}", s.steps_done());
+    }
+    text
 }
 
 pub fn short_time(t: Option<DateTime<Utc>>) -> String {
@@ -95,7 +113,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                     Column::First => short_time(a.first),
                     Column::Last => short_time(a.last),
                     Column::Count => a.count.to_string(),
-                    Column::Status => "open".to_string(),
+                    Column::Status => status_text(app, a),
                 };
                 let cell = Cell::from(fit(&text, chars(c, narrow)));
                 if c == Column::Severity {
@@ -105,6 +123,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                 }
             });
             let row = Row::new(cells);
+            let row = if app.picked.contains(&a.id) {
+                row.style(theme.matched())
+            } else {
+                row
+            };
             if pos == app.selected {
                 row.style(theme.selected())
             } else {
@@ -132,6 +155,14 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
             },
             app.order.len()
         )),
+        Span::styled(
+            if app.picked.is_empty() {
+                String::new()
+            } else {
+                format!(" {} picked ", app.picked.len())
+            },
+            theme.matched(),
+        ),
     ]);
     let table = Table::new(rows, shown.iter().map(|&c| width(c, narrow)))
         .header(header)

@@ -3,7 +3,9 @@
 //! only the rows that fit on screen are built.
 
 mod alerts;
+mod checklist;
 mod drill;
+mod rules;
 mod timeline;
 
 use ratatui::Frame;
@@ -12,8 +14,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
 
-use super::app::{App, Pane};
+use super::app::{App, Pane, Prompt};
 use super::keys;
+use crate::case::Classification;
 
 /// The smallest terminal the panes are laid out for.
 pub const MIN_WIDTH: u16 = 80;
@@ -93,15 +96,62 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App, theme: &Theme) {
         Pane::Alerts => alerts::draw(f, body, app, theme),
         Pane::Drill => drill::draw(f, body, app, theme),
         Pane::Timeline => timeline::draw(f, body, app, theme),
-        Pane::Checklist | Pane::Rules => f.render_widget(
-            Paragraph::new("Not available yet.").block(Block::default().borders(Borders::ALL)),
-            body,
-        ),
+        Pane::Checklist => checklist::draw(f, body, app, theme),
+        Pane::Rules => rules::draw(f, body, app, theme),
     }
     draw_status(f, status, app, theme);
     if app.help {
         draw_help(f, body, app, theme);
     }
+    if let Some(p) = &app.prompt {
+        draw_prompt(f, body, p, theme);
+    }
+}
+
+/// A question in a box over the pane: the reasons to choose from, or the
+/// line being typed.
+fn draw_prompt(f: &mut Frame<'_>, area: Rect, p: &Prompt, theme: &Theme) {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    match p {
+        Prompt::Classify { .. } => {
+            for (i, c) in Classification::ALL.iter().enumerate() {
+                lines.push(Line::from(format!("  {}  {}", i + 1, c.name())));
+            }
+            lines.push(Line::styled("  Esc  cancel", theme.dim()));
+        }
+        Prompt::Note { text, .. } => {
+            let w = area.width.saturating_sub(8) as usize;
+            // The end of a long note stays in view while typing.
+            let shown: String = {
+                let s = crate::text::sanitize(text);
+                let n = s.chars().count();
+                s.chars().skip(n.saturating_sub(w)).collect()
+            };
+            lines.push(Line::from(format!("> {shown}█")));
+            lines.push(Line::styled(
+                "  Enter save   Esc cancel   Ctrl-U clear",
+                theme.dim(),
+            ));
+        }
+    }
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = area.width.saturating_sub(4).min(76);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, r);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(format!(" {} ", p.title()))
+                .title_style(theme.header()),
+        ),
+        r,
+    );
 }
 
 fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -115,6 +165,9 @@ fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" {name} "), style));
+    }
+    if app.case.read_only.is_some() {
+        spans.push(Span::styled(" read-only", theme.header()));
     }
     spans.push(Span::styled("  ? help  q quit", theme.dim()));
     f.render_widget(Line::from(spans), area);

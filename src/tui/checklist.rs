@@ -1,0 +1,243 @@
+//! The checklist of one alert: its rule's investigation guide as steps
+//! grouped by section. Steps are checked and annotated in the case; a
+//! step that names fields shows their values in the alert's evidence and
+//! offers the pivot to their timeline.
+
+use std::collections::BTreeMap;
+
+use super::app::{App, Pane};
+use super::keys::Action;
+use super::triage::Prompt;
+use crate::case::step_id;
+use crate::ingest::Mapping;
+use crate::rules::guide::SectionKind;
+
+/// Evidence events read for a checklist's field values: each is read
+/// again from its file.
+const EVIDENCE_READ: usize = 20;
+/// Distinct values kept per field.
+const VALUES_KEPT: usize = 8;
+
+#[derive(Debug, Clone)]
+pub enum Row {
+    Section { title: String, kind: SectionKind },
+    Step(Step),
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub text: String,
+    pub fields: Vec<String>,
+}
+
+pub struct Checklist {
+    /// Index into the alerts.
+    pub alert: usize,
+    pub rows: Vec<Row>,
+    /// Index into `rows`; always a step when there is one.
+    pub selected: usize,
+    pub offset: usize,
+    /// Values of the fields the steps name, in the alert's evidence.
+    pub values: BTreeMap<String, Vec<String>>,
+}
+
+impl Checklist {
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.rows.iter().filter_map(|r| match r {
+            Row::Step(s) => Some(s),
+            Row::Section { .. } => None,
+        })
+    }
+
+    pub fn current(&self) -> Option<&Step> {
+        match self.rows.get(self.selected) {
+            Some(Row::Step(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Moves to the next (or previous) step, skipping section titles.
+    fn step(&mut self, by: isize) {
+        let mut at = self.selected;
+        let mut left = by.unsigned_abs();
+        while left > 0 {
+            let next = if by > 0 {
+                (at + 1..self.rows.len()).find(|&i| matches!(self.rows[i], Row::Step(_)))
+            } else {
+                (0..at)
+                    .rev()
+                    .find(|&i| matches!(self.rows[i], Row::Step(_)))
+            };
+            match next {
+                Some(n) => at = n,
+                None => break,
+            }
+            left -= 1;
+        }
+        self.selected = at;
+    }
+
+    pub fn scroll_to_selection(&mut self, height: usize) {
+        let height = height.max(1);
+        // Keep the section title above the first step in view.
+        let top = self.selected.saturating_sub(1);
+        if top < self.offset {
+            self.offset = top;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
+}
+
+impl App {
+    /// Opens the checklist of an alert (index into the alerts).
+    pub fn open_checklist(&mut self, alert: usize) {
+        let a = &self.alerts[alert];
+        let mut rows = Vec::new();
+        if let Some(rule) = self.rule_of(a) {
+            for sec in &rule.guide.sections {
+                if sec.steps.is_empty() {
+                    continue;
+                }
+                rows.push(Row::Section {
+                    title: sec.title.clone(),
+                    kind: sec.kind,
+                });
+                for st in &sec.steps {
+                    rows.push(Row::Step(Step {
+                        id: step_id(&sec.title, &st.text),
+                        text: st.text.clone(),
+                        fields: st.fields.clone(),
+                    }));
+                }
+            }
+        }
+        let selected = rows
+            .iter()
+            .position(|r| matches!(r, Row::Step(_)))
+            .unwrap_or(0);
+        let mut list = Checklist {
+            alert,
+            rows,
+            selected,
+            offset: 0,
+            values: BTreeMap::new(),
+        };
+        list.values = self.field_values(alert, &list);
+        self.checklist = Some(list);
+        self.pane = Pane::Checklist;
+    }
+
+    /// The values the steps' fields take in the alert's first evidence
+    /// events, found under any shape's name for the field.
+    fn field_values(&self, alert: usize, list: &Checklist) -> BTreeMap<String, Vec<String>> {
+        let mut fields: Vec<&String> = list
+            .steps()
+            .flat_map(|s| &s.fields)
+            .filter(|f| !f.ends_with('*'))
+            .collect();
+        fields.sort();
+        fields.dedup();
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if fields.is_empty() {
+            return out;
+        }
+        let mapping = Mapping::builtin();
+        for ev in self.alerts[alert].evidence.iter().take(EVIDENCE_READ) {
+            let Some(pos) = self.event_at(ev.event.source, ev.event.index) else {
+                continue;
+            };
+            let Some(info) = self.sources.get(&ev.event.source) else {
+                continue;
+            };
+            let Ok(doc) = crate::ingest::reparse(info, &self.events[pos].loc, &self.limits) else {
+                continue;
+            };
+            let kind = self.events[pos].kind;
+            for f in &fields {
+                for v in mapping.lookup(&doc, kind, f) {
+                    let Some(text) = crate::ingest::doc::scalar_text(&v) else {
+                        continue;
+                    };
+                    let vals = out.entry((*f).clone()).or_default();
+                    if vals.len() < VALUES_KEPT && !vals.contains(&text) {
+                        vals.push(text);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn act_checklist(&mut self, action: Action) {
+        let Some(list) = &mut self.checklist else {
+            return;
+        };
+        match action {
+            Action::Down => list.step(1),
+            Action::Up => list.step(-1),
+            Action::PageDown => list.step(10),
+            Action::PageUp => list.step(-10),
+            Action::Top => list.step(-(list.rows.len() as isize)),
+            Action::Bottom => list.step(list.rows.len() as isize),
+            Action::Back => self.pane = Pane::Alerts,
+            Action::Check => self.check_step(),
+            Action::Note => {
+                let Some(step) = list.current().map(|s| s.id.clone()) else {
+                    return;
+                };
+                let id = self.alerts[list.alert].id.clone();
+                let text = self
+                    .case
+                    .case
+                    .get(&id)
+                    .and_then(|s| s.steps.get(&step))
+                    .map(|s| s.note.clone())
+                    .unwrap_or_default();
+                self.prompt = Some(Prompt::Note {
+                    ids: vec![id],
+                    step: Some(step),
+                    close: None,
+                    text,
+                });
+            }
+            Action::Timeline | Action::Open => self.step_timeline(),
+            _ => {}
+        }
+    }
+
+    fn check_step(&mut self) {
+        let Some(list) = &self.checklist else { return };
+        let Some(step) = list.current().map(|s| s.id.clone()) else {
+            return;
+        };
+        let id = self.alerts[list.alert].id.clone();
+        let total = list.steps().count();
+        let state = self.case.case.entry(&id);
+        let s = state.steps.entry(step).or_default();
+        s.done = !s.done;
+        let done = state.steps_done();
+        self.save(format!("{done} of {total} steps done"));
+    }
+
+    /// The timeline of the first value of the step's fields that is an
+    /// account, address or resource.
+    fn step_timeline(&mut self) {
+        let Some(list) = &self.checklist else { return };
+        let Some(step) = list.current() else { return };
+        let values: Vec<String> = step
+            .fields
+            .iter()
+            .flat_map(|f| list.values.get(f).into_iter().flatten())
+            .cloned()
+            .collect();
+        let focus = self.alerts[list.alert].first.map(|t| t.timestamp_millis());
+        for v in values {
+            if self.entity_timeline(&v, focus, None) {
+                return;
+            }
+        }
+        self.message = Some("this step names no account, address or resource to follow".into());
+    }
+}

@@ -1,0 +1,259 @@
+//! Deciding about alerts: picking several, setting their status, closing
+//! them with a reason and a note. Every decision is written to the case
+//! at once; a bulk action is one write however many alerts it touches.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::app::App;
+use crate::case::{Classification, Status};
+
+/// Longest note accepted from the keyboard, in characters.
+const MAX_NOTE: usize = 4000;
+
+/// A question the console is waiting on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    /// Which reason to close these alerts with.
+    Classify { ids: Vec<String> },
+    /// A line of text: a note for alerts (closing them when `close` is
+    /// set), or for one checklist step of one alert.
+    Note {
+        ids: Vec<String>,
+        step: Option<String>,
+        close: Option<Classification>,
+        text: String,
+    },
+}
+
+impl Prompt {
+    pub fn title(&self) -> String {
+        match self {
+            Prompt::Classify { ids } => format!("Close {} with which reason?", alerts(ids.len())),
+            Prompt::Note {
+                ids, step: Some(_), ..
+            } => format!("Note on this step of {}", alerts(ids.len())),
+            Prompt::Note {
+                ids,
+                close: Some(c),
+                ..
+            } => format!(
+                "Closing {} as {}; note (optional)",
+                alerts(ids.len()),
+                c.name()
+            ),
+            Prompt::Note { ids, .. } => format!("Note on {}", alerts(ids.len())),
+        }
+    }
+}
+
+fn alerts(n: usize) -> String {
+    if n == 1 {
+        "1 alert".into()
+    } else {
+        format!("{n} alerts")
+    }
+}
+
+impl App {
+    /// The alerts an action applies to: those picked, or else the one
+    /// selected.
+    pub fn targets(&self) -> Vec<String> {
+        if !self.picked.is_empty() {
+            let mut ids: Vec<String> = self.picked.iter().cloned().collect();
+            ids.sort();
+            return ids;
+        }
+        self.selected_alert()
+            .map(|a| vec![a.id.clone()])
+            .unwrap_or_default()
+    }
+
+    pub(super) fn pick_selected(&mut self) {
+        let Some(id) = self.selected_alert().map(|a| a.id.clone()) else {
+            return;
+        };
+        if !self.picked.remove(&id) {
+            self.picked.insert(id);
+        }
+        self.move_by(1);
+    }
+
+    /// Picks every alert in the list as shown.
+    pub(super) fn pick_all(&mut self) {
+        let ids: Vec<String> = self
+            .order
+            .iter()
+            .map(|&i| self.alerts[i].id.clone())
+            .collect();
+        self.picked.extend(ids);
+    }
+
+    pub(super) fn set_status(&mut self, status: Status, close: Option<Classification>) {
+        let ids = self.targets();
+        self.decide(&ids, status, close, None);
+    }
+
+    fn decide(
+        &mut self,
+        ids: &[String],
+        status: Status,
+        close: Option<Classification>,
+        note: Option<&str>,
+    ) {
+        if ids.is_empty() {
+            return;
+        }
+        for id in ids {
+            let s = self.case.case.entry(id);
+            s.status = status;
+            s.classification = close.filter(|_| status == Status::Closed);
+            if let Some(n) = note.filter(|n| !n.is_empty()) {
+                s.note = n.to_string();
+            }
+        }
+        self.picked.clear();
+        self.order_changed();
+        self.save(format!("{} {}", status.name(), alerts(ids.len())));
+    }
+
+    /// Writes the case; says so on the status line, or why it could not.
+    pub(super) fn save(&mut self, done: String) {
+        self.message = Some(match self.case.save() {
+            Ok(()) => match &self.case.read_only {
+                Some(why) => format!("{done} (not saved: {why})"),
+                None => done,
+            },
+            Err(e) => format!("NOT SAVED: {e:#}"),
+        });
+    }
+
+    pub(super) fn ask_close(&mut self) {
+        let ids = self.targets();
+        if !ids.is_empty() {
+            self.prompt = Some(Prompt::Classify { ids });
+        }
+    }
+
+    pub(super) fn ask_alert_note(&mut self) {
+        let ids = self.targets();
+        if ids.is_empty() {
+            return;
+        }
+        let text = match ids.as_slice() {
+            [one] => self
+                .case
+                .case
+                .get(one)
+                .map(|s| s.note.clone())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        self.prompt = Some(Prompt::Note {
+            ids,
+            step: None,
+            close: None,
+            text,
+        });
+    }
+
+    /// A key while a prompt is open: it answers the prompt, nothing else.
+    pub fn prompt_key(&mut self, key: KeyEvent) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        let Some(prompt) = self.prompt.take() else {
+            return;
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match prompt {
+            Prompt::Classify { ids } => match key.code {
+                KeyCode::Char(c @ '1'..='5') => {
+                    let class = Classification::ALL[c as usize - '1' as usize];
+                    self.prompt = Some(Prompt::Note {
+                        ids,
+                        step: None,
+                        close: Some(class),
+                        text: String::new(),
+                    });
+                }
+                KeyCode::Esc => {}
+                _ => self.prompt = Some(Prompt::Classify { ids }),
+            },
+            Prompt::Note {
+                ids,
+                step,
+                close,
+                mut text,
+            } => match key.code {
+                KeyCode::Esc => self.message = Some("cancelled".into()),
+                KeyCode::Enter => self.answer_note(ids, step, close, &text),
+                KeyCode::Backspace => {
+                    text.pop();
+                    self.prompt = Some(Prompt::Note {
+                        ids,
+                        step,
+                        close,
+                        text,
+                    });
+                }
+                KeyCode::Char('u') if ctrl => {
+                    self.prompt = Some(Prompt::Note {
+                        ids,
+                        step,
+                        close,
+                        text: String::new(),
+                    });
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    if text.chars().count() < MAX_NOTE && !c.is_control() {
+                        text.push(c);
+                    }
+                    self.prompt = Some(Prompt::Note {
+                        ids,
+                        step,
+                        close,
+                        text,
+                    });
+                }
+                _ => {
+                    self.prompt = Some(Prompt::Note {
+                        ids,
+                        step,
+                        close,
+                        text,
+                    })
+                }
+            },
+        }
+    }
+
+    fn answer_note(
+        &mut self,
+        ids: Vec<String>,
+        step: Option<String>,
+        close: Option<Classification>,
+        text: &str,
+    ) {
+        match (step, close) {
+            (Some(step), _) => {
+                for id in &ids {
+                    self.case
+                        .case
+                        .entry(id)
+                        .steps
+                        .entry(step.clone())
+                        .or_default()
+                        .note = text.to_string();
+                }
+                self.save("note saved".into());
+            }
+            (None, Some(class)) => self.decide(&ids, Status::Closed, Some(class), Some(text)),
+            (None, None) => {
+                for id in &ids {
+                    self.case.case.entry(id).note = text.to_string();
+                }
+                self.save(format!("note saved on {}", alerts(ids.len())));
+            }
+        }
+    }
+}
