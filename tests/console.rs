@@ -351,6 +351,31 @@ fn a_checked_step_and_a_closed_alert_are_still_there_after_a_restart() {
 }
 
 #[test]
+fn a_rule_file_that_does_not_load_is_shown_where_it_breaks_and_a_rule_runs_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("broken.toml");
+    std::fs::write(
+        &bad,
+        "[rule]\nname = \"Half a rule\"\nquery = \"event.action:(\"\n[[[\n",
+    )
+    .expect("write rule");
+    let bad = bad.to_string_lossy().to_string();
+    let mut c = Console::start(&["--rules", "rules", "--rules", &bad], 160, 40);
+    c.wait_for("alerts; detection took");
+    c.keys(b"5");
+    let screen = c.wait_for("1 file not loaded");
+    assert!(screen.contains("not loaded"), "{screen}");
+    assert!(screen.contains("broken.toml:"), "{screen}");
+    // The first rule runs again; its alerts come back.
+    c.keys(b"g");
+    c.keys(b"R");
+    c.wait_for("ran again:");
+    c.keys(b"1");
+    c.wait_for("20 alerts");
+    c.quit();
+}
+
+#[test]
 fn a_terminal_too_small_says_so() {
     let c = Console::start(&[], 60, 20);
     c.wait_for("at least 80x24");

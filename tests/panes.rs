@@ -17,11 +17,15 @@ use vigil::tui::keys::Action;
 use vigil::tui::view::{self, Theme};
 
 fn demo_app() -> App {
+    app_over("fixtures/demo")
+}
+
+fn app_over(logs: &str) -> App {
     let (rules, errors) = load_rules(&[bundled_rules_dir()]);
     assert!(errors.is_empty(), "{errors:?}");
     let plan = Plan {
         rules: rules.clone(),
-        logs: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")],
+        logs: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(logs)],
         locate: true,
         ..Plan::default()
     };
@@ -400,4 +404,21 @@ fn the_rules_pane_lists_rules_with_status_and_alerts_and_turns_one_off() {
     assert!(all.contains("turned off"), "{all}");
     app.act(Action::Toggle);
     assert_eq!(app.order.len(), before);
+}
+
+#[test]
+fn a_rule_whose_logs_are_not_loaded_says_no_data() {
+    let mut app = app_over("fixtures/demo/signinlogs.ndjson.gz");
+    app.act(Action::Go(Pane::Rules));
+    let text = lines(&render(&mut app, 140, 40));
+    let row = |name: &str| {
+        text.iter()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} missing:\n{}", text.join("\n")))
+            .clone()
+    };
+    assert!(row("Azure Key Vault Modified").contains("no data"));
+    assert!(row("Conditional Access Policy Deleted").contains("no data"));
+    assert!(row("Entra ID Password Spray").contains("ok"));
+    assert!(row("Successful Sign-ins from Two Countries").contains("ok"));
 }

@@ -38,31 +38,54 @@ pub fn kinds_read(rule: &Rule) -> Option<Vec<SourceKind>> {
             }
         }
     }
-    let kinds: Vec<SourceKind> = SourceKind::ALL
+    let known: Vec<(SourceKind, &str, &str)> = SourceKind::ALL
         .into_iter()
-        .filter(|&k| {
-            let Some((ecs, sentinel)) = mapping.dataset(k) else {
-                return false;
-            };
-            if rule.language == "kusto" {
-                let mut words = rule
-                    .query
-                    .split(|c: char| !c.is_ascii_alphanumeric() && c != '_');
-                words.any(|w| {
-                    w == sentinel || (k == SourceKind::SignIn && w.ends_with("SignInLogs"))
-                })
-            } else if !patterns.is_empty() {
-                let names = [
-                    format!("logs-{ecs}-default"),
-                    ecs.to_string(),
-                    format!("filebeat-{ecs}"),
-                ];
-                covers(&patterns, &names)
-            } else {
-                false
-            }
-        })
+        .filter_map(|k| mapping.dataset(k).map(|(ecs, sentinel)| (k, ecs, sentinel)))
         .collect();
+    let kinds: Vec<SourceKind> = if rule.language == "kusto" {
+        let words: Vec<&str> = rule
+            .query
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .collect();
+        known
+            .iter()
+            .filter(|(k, _, sentinel)| {
+                words.iter().any(|w| {
+                    w == sentinel || (*k == SourceKind::SignIn && w.ends_with("SignInLogs"))
+                })
+            })
+            .map(|(k, ..)| *k)
+            .collect()
+    } else {
+        // A query that names datasets reads those; otherwise the index
+        // patterns tell, when they are narrower than every Azure log.
+        let named: Vec<SourceKind> = known
+            .iter()
+            .filter(|(_, ecs, _)| rule.query.contains(ecs))
+            .map(|(k, ..)| *k)
+            .collect();
+        if !named.is_empty() || patterns.is_empty() {
+            named
+        } else {
+            let covered: Vec<SourceKind> = known
+                .iter()
+                .filter(|(_, ecs, _)| {
+                    let names = [
+                        format!("logs-{ecs}-default"),
+                        ecs.to_string(),
+                        format!("filebeat-{ecs}"),
+                    ];
+                    covers(&patterns, &names)
+                })
+                .map(|(k, ..)| *k)
+                .collect();
+            if covered.len() == known.len() {
+                Vec::new()
+            } else {
+                covered
+            }
+        }
+    };
     (!kinds.is_empty()).then_some(kinds)
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::Theme;
 use crate::rules::rule::Status;
-use crate::text::{clip, sanitize};
+use crate::text::{clip, clip_start, sanitize};
 use crate::tui::app::App;
 use crate::tui::rules_pane::kinds_read;
 
@@ -98,7 +98,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                         summary.map_or("-".into(), |s| format!("{:.1}", s.micros as f64 / 1000.0)),
                     ),
                     Cell::from(clip(&rule.name, 60)),
-                    Cell::from(clip(&rule.file, 40)),
+                    Cell::from(clip_start(&rule.file, 40)),
                 ])
             } else {
                 let e = &app.rule_errors[i - app.rules.len()];
@@ -111,7 +111,10 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                     Cell::from(""),
                     Cell::from(""),
                     Cell::from(clip(&e.message, 60)),
-                    Cell::from(clip(&format!("{}:{}:{}", e.file, e.line, e.column), 40)),
+                    Cell::from(clip_start(
+                        &format!("{}:{}:{}", e.file, e.line, e.column),
+                        40,
+                    )),
                 ])
             };
             if i == selected {
@@ -125,9 +128,12 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let title = Line::from(vec![
         Span::styled(" Rules ", theme.header()),
         Span::raw(format!(
-            "{} loaded, {} files not loaded ",
+            "{} loaded, {} not loaded ",
             app.rules.len(),
-            app.rule_errors.len()
+            match app.rule_errors.len() {
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            }
         )),
     ]);
     f.render_widget(
@@ -139,7 +145,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                 Constraint::Length(6),
                 Constraint::Length(7),
                 Constraint::Min(20),
-                Constraint::Length(24),
+                Constraint::Length(40),
             ],
         )
         .header(header)
