@@ -422,3 +422,111 @@ fn a_rule_whose_logs_are_not_loaded_says_no_data() {
     assert!(row("Entra ID Password Spray").contains("ok"));
     assert!(row("Successful Sign-ins from Two Countries").contains("ok"));
 }
+
+fn key(app: &mut App, c: char) {
+    app.prompt_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    app.settle();
+}
+
+#[test]
+fn search_narrows_the_list_as_it_is_typed_and_marks_what_matched() {
+    let mut app = demo_app();
+    app.act(Action::Search);
+    for c in "kvmod".chars() {
+        key(&mut app, c);
+    }
+    let names: Vec<&str> = app
+        .order
+        .iter()
+        .map(|&i| app.alerts[i].rule_name.as_str())
+        .collect();
+    assert!(!names.is_empty());
+    assert!(names.iter().all(|n| n.contains("Key Vault")), "{names:?}");
+    let buf = render(&mut app, 160, 30);
+    let text = lines(&buf);
+    let all = text.join("\n");
+    assert!(
+        all.contains("/kvmod"),
+        "the title says what is searched:\n{all}"
+    );
+    // The K of "Key Vault Modified" is marked on its row.
+    let (y, l) = text
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.contains("Azure Key Vault Modified"))
+        .unwrap();
+    let x = l[..l.find("Key Vault Modified").unwrap()].chars().count() as u16;
+    assert!(buf[(x, y as u16)].modifier.contains(Modifier::BOLD), "{l}");
+    // Escape clears the search and lists everything again.
+    app.prompt_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    app.settle();
+    assert_eq!(app.order.len(), 20);
+}
+
+#[test]
+fn filters_by_severity_and_rule_and_grouping_that_folds() {
+    let mut app = demo_app();
+    app.act(Action::Filter);
+    key(&mut app, 's');
+    key(&mut app, 's');
+    let kept: Vec<_> = app.order.iter().map(|&i| app.alerts[i].severity).collect();
+    assert!(!kept.is_empty() && kept.len() < 20);
+    assert!(
+        kept.iter()
+            .all(|s| *s >= vigil::rules::rule::Severity::High)
+    );
+    let all = lines(&render(&mut app, 120, 30)).join("\n");
+    assert!(all.contains("≥high"), "{all}");
+    key(&mut app, 'c');
+    assert_eq!(app.order.len(), 20);
+    app.prompt_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+
+    // Grouped by account: a heading per account, then its alerts.
+    app.act(Action::Group);
+    app.act(Action::Group);
+    app.act(Action::Top);
+    let all = lines(&render(&mut app, 120, 40)).join("\n");
+    let heading = all
+        .lines()
+        .find(|l| l.contains("megan.ross@") && l.contains("▾ ("))
+        .unwrap_or_else(|| panic!("{all}"));
+    assert!(heading.contains("▾ (15)"), "{heading}");
+    let rows = app.rows.len();
+    assert!(rows > 20);
+    assert!(app.selected_alert().is_none(), "a heading is selected");
+    // Space on a heading picks the group's alerts; Enter folds it.
+    app.act(Action::Pick);
+    let picked = app.picked.len();
+    assert!(picked > 1);
+    app.act(Action::Up);
+    app.act(Action::Open);
+    assert_eq!(app.rows.len(), rows - picked);
+    let all = lines(&render(&mut app, 120, 40)).join("\n");
+    assert!(all.contains("▸ "), "{all}");
+}
+
+#[test]
+fn a_value_in_the_evidence_filters_the_list_out() {
+    let mut app = demo_app();
+    select_rule(&mut app, "Azure Key Vault Modified");
+    app.act(Action::Open);
+    for _ in 0..200 {
+        let d = app.drill.as_ref().unwrap();
+        if d.current().is_some_and(|l| l.path == "source.ip") {
+            break;
+        }
+        app.act(Action::Down);
+    }
+    app.act(Action::FilterOut);
+    assert_eq!(app.pane, Pane::Alerts);
+    assert!(app.order.len() < 20);
+    for &i in &app.order {
+        assert!(
+            app.alerts[i]
+                .entities_of("ip")
+                .all(|ip| ip != "185.220.101.47")
+        );
+    }
+    let all = lines(&render(&mut app, 120, 30)).join("\n");
+    assert!(all.contains("-185.220.101.47"), "{all}");
+}

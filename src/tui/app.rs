@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::checklist::Checklist;
 pub use super::evidence::{Drill, Item};
+pub use super::filter::{Filters, ListRow};
 use super::keys::Action;
 use super::rules_pane::RulesPane;
 use super::timeline::Timeline;
@@ -17,6 +18,7 @@ use crate::ingest::{Limits, SourceInfo};
 use crate::model::SourceKind;
 use crate::rules::Rule;
 use crate::rules::rule::Located as RuleError;
+use fuzzy_matcher::skim::SkimMatcherV2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -93,20 +95,24 @@ impl Column {
 pub struct App {
     pub rules: Vec<Arc<Rule>>,
     pub alerts: Vec<Alert>,
-    by_id: HashMap<String, usize>,
+    pub(super) by_id: HashMap<String, usize>,
     /// Alerts withdrawn or forgotten: kept, so indices stay valid, but
     /// never listed.
-    hidden: HashSet<usize>,
+    pub(super) hidden: HashSet<usize>,
     /// Events located per kind of log, by `SourceKind as usize`.
     pub kind_counts: [u64; SourceKind::ALL.len()],
-    /// Alert indices in display order.
+    /// Indices of the alerts the filters keep, in display order.
     pub order: Vec<usize>,
-    order_stale: bool,
+    /// The list as shown: `order`, under group headings when grouped.
+    pub rows: Vec<ListRow>,
+    pub(super) order_stale: bool,
+    pub filters: Filters,
+    pub(super) matcher: SkimMatcherV2,
     pub sort: Column,
     pub descending: bool,
-    /// Position of the selected alert in `order`.
+    /// Position of the selected row in `rows`.
     pub selected: usize,
-    /// First row of `order` on screen.
+    /// First row of `rows` on screen.
     pub offset: usize,
     pub pane: Pane,
     pub help: bool,
@@ -151,6 +157,9 @@ impl App {
             hidden: HashSet::new(),
             kind_counts: [0; SourceKind::ALL.len()],
             order: Vec::new(),
+            rows: Vec::new(),
+            filters: Filters::default(),
+            matcher: SkimMatcherV2::default(),
             order_stale: false,
             sort: Column::First,
             descending: false,
@@ -219,54 +228,16 @@ impl App {
         self.order_stale |= reorders;
     }
 
-    /// Sorts the display order if alerts came in since it was last sorted,
-    /// keeping the same alert selected.
+    /// Brings what is derived from the alerts and events up to date
+    /// before a frame: the open timeline, and the list if alerts, filters
+    /// or decisions changed since it was last built.
     pub fn settle(&mut self) {
         if let Some(t) = &mut self.timeline {
             t.refresh(&self.events, &self.alerts);
         }
-        if !self.order_stale {
-            return;
+        if std::mem::take(&mut self.order_stale) {
+            self.relist();
         }
-        self.order_stale = false;
-        let keep = self.order.get(self.selected).copied();
-        let off: HashSet<&str> = self
-            .rules_pane
-            .disabled
-            .iter()
-            .map(|&i| self.rules[i].rule_id.as_str())
-            .collect();
-        self.order = (0..self.alerts.len())
-            .filter(|i| !self.hidden.contains(i))
-            .filter(|&i| !off.contains(self.alerts[i].rule_id.as_str()))
-            .collect();
-        let alerts = &self.alerts;
-        let case = &self.case.case;
-        let key = self.sort;
-        self.order.sort_by(|&a, &b| {
-            let (x, y) = (&alerts[a], &alerts[b]);
-            let primary = match key {
-                Column::Severity => x.severity.cmp(&y.severity),
-                Column::Risk => x.risk_score.cmp(&y.risk_score),
-                Column::Rule => x.rule_name.cmp(&y.rule_name),
-                Column::Upn => first_entity(x, "account").cmp(first_entity(y, "account")),
-                Column::Ip => first_entity(x, "ip").cmp(first_entity(y, "ip")),
-                Column::First => x.first.cmp(&y.first),
-                Column::Last => x.last.cmp(&y.last),
-                Column::Count => x.count.cmp(&y.count),
-                Column::Status => case.status(&x.id).cmp(&case.status(&y.id)),
-            };
-            primary
-                .then_with(|| x.first.cmp(&y.first))
-                .then_with(|| x.id.cmp(&y.id))
-        });
-        if self.descending {
-            self.order.reverse();
-        }
-        if let Some(k) = keep {
-            self.selected = self.order.iter().position(|&i| i == k).unwrap_or(0);
-        }
-        self.clamp();
     }
 
     /// The list must be filtered and sorted again before the next frame.
@@ -284,12 +255,20 @@ impl App {
         self.order_stale = true;
     }
 
-    fn clamp(&mut self) {
-        self.selected = self.selected.min(self.order.len().saturating_sub(1));
+    pub(super) fn clamp(&mut self) {
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
     }
 
     pub fn selected_alert(&self) -> Option<&Alert> {
-        self.order.get(self.selected).map(|&i| &self.alerts[i])
+        match self.rows.get(self.selected) {
+            Some(&ListRow::Alert(i)) => Some(&self.alerts[i]),
+            _ => None,
+        }
+    }
+
+    /// Alerts found and not withdrawn, whatever the filters.
+    pub fn alert_total(&self) -> usize {
+        self.by_id.len()
     }
 
     pub fn rule_of(&self, a: &Alert) -> Option<&Arc<Rule>> {
@@ -304,7 +283,7 @@ impl App {
         } else if self.selected >= self.offset + height {
             self.offset = self.selected + 1 - height;
         }
-        self.offset = self.offset.min(self.order.len().saturating_sub(height));
+        self.offset = self.offset.min(self.rows.len().saturating_sub(height));
     }
 
     pub fn act(&mut self, action: Action) {
@@ -344,21 +323,37 @@ impl App {
             Action::PageDown => self.move_by(20),
             Action::PageUp => self.move_by(-20),
             Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = self.order.len().saturating_sub(1),
+            Action::Bottom => self.selected = self.rows.len().saturating_sub(1),
             Action::SortNext => self.sort_by(1),
             Action::SortPrev => self.sort_by(-1),
             Action::Reverse => {
                 self.descending = !self.descending;
                 self.order_stale = true;
             }
-            Action::Open => {
-                if let Some(&i) = self.order.get(self.selected) {
-                    self.open_alert(i);
+            Action::Open => match self.rows.get(self.selected) {
+                Some(&ListRow::Alert(i)) => self.open_alert(i),
+                Some(ListRow::Group { key, .. }) => {
+                    let key = key.clone();
+                    if !self.filters.folded.remove(&key) {
+                        self.filters.folded.insert(key);
+                    }
+                    self.order_stale = true;
                 }
+                None => {}
+            },
+            Action::Group => {
+                self.filters.grouping = self.filters.grouping.next();
+                self.order_stale = true;
             }
+            Action::Search => {
+                self.prompt = Some(Prompt::Search {
+                    text: self.filters.search.clone(),
+                })
+            }
+            Action::Filter => self.prompt = Some(Prompt::Filter),
             Action::Timeline => self.alert_timeline(),
             Action::Checklist => {
-                if let Some(&i) = self.order.get(self.selected) {
+                if let Some(&ListRow::Alert(i)) = self.rows.get(self.selected) {
                     self.open_checklist(i);
                 }
             }
@@ -374,7 +369,7 @@ impl App {
     }
 
     pub(super) fn move_by(&mut self, d: isize) {
-        let last = self.order.len().saturating_sub(1);
+        let last = self.rows.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(d).min(last);
     }
 

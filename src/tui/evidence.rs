@@ -146,6 +146,19 @@ impl App {
             }
             Action::Copy => self.copy_value(),
             Action::Mark => self.mark_evidence(),
+            Action::FilterIn | Action::FilterOut => {
+                let Some(value) = drill.current().and_then(|l| l.raw.clone()) else {
+                    self.message = Some("move to a value to filter on it".into());
+                    return;
+                };
+                let keep = action == Action::FilterIn;
+                self.filters
+                    .values
+                    .push(super::filter::ValueFilter { value, keep });
+                self.selected = 0;
+                self.order_changed();
+                self.pane = Pane::Alerts;
+            }
             Action::Checklist => {
                 if let Some(a) = drill.alert {
                     self.open_checklist(a);

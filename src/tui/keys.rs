@@ -58,6 +58,13 @@ pub enum Action {
     /// Turn a rule off or on.
     Toggle,
     Rerun,
+    /// Group the alerts by rule, by account, or not.
+    Group,
+    Search,
+    Filter,
+    /// Keep only alerts with the value under the cursor, or drop them.
+    FilterIn,
+    FilterOut,
 }
 
 /// A key, with Control held or not. Shift is part of the character.
@@ -225,6 +232,21 @@ const ALERT_KEYS: &[Binding] = &[
     ),
     bind(ALERTS, &[plain('o')], "o", Action::Reopen, "open again"),
     bind(ALERTS, &[plain('n')], "n", Action::Note, "write a note"),
+    bind(ALERTS, &[plain('/')], "/", Action::Search, "fuzzy search"),
+    bind(
+        ALERTS,
+        &[plain('f')],
+        "f",
+        Action::Filter,
+        "filter by severity, status, rule, kind of log",
+    ),
+    bind(
+        ALERTS,
+        &[plain('b')],
+        "b",
+        Action::Group,
+        "group by rule, by account, or not (Enter folds)",
+    ),
 ];
 
 const DRILL_KEYS: &[Binding] = &[
@@ -264,6 +286,14 @@ const DRILL_KEYS: &[Binding] = &[
         Action::Copy,
         "copy the value (works over SSH)",
     ),
+    bind(
+        DRILL,
+        &[plain('+')],
+        "+/-",
+        Action::FilterIn,
+        "list only alerts with this value / none with it",
+    ),
+    bind(DRILL, &[plain('-')], "", Action::FilterOut, ""),
     bind(
         DRILL,
         &[plain('m')],

@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::app::App;
+use super::app::{App, ListRow};
 use crate::case::{Classification, Status};
 
 /// Longest note accepted from the keyboard, in characters.
@@ -13,6 +13,10 @@ const MAX_NOTE: usize = 4000;
 /// A question the console is waiting on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {
+    /// The fuzzy search being typed; the list follows each key.
+    Search { text: String },
+    /// The filter menu, open until Esc or Enter.
+    Filter,
     /// Which reason to close these alerts with.
     Classify { ids: Vec<String> },
     /// A line of text: a note for alerts (closing them when `close` is
@@ -28,6 +32,8 @@ pub enum Prompt {
 impl Prompt {
     pub fn title(&self) -> String {
         match self {
+            Prompt::Search { .. } => "Search alerts (rule, account, address)".into(),
+            Prompt::Filter => "Filter alerts".into(),
             Prompt::Classify { ids } => format!("Close {} with which reason?", alerts(ids.len())),
             Prompt::Note {
                 ids, step: Some(_), ..
@@ -68,12 +74,22 @@ impl App {
             .unwrap_or_default()
     }
 
+    /// Picks the selected alert, or every alert of the selected group;
+    /// picking again unpicks.
     pub(super) fn pick_selected(&mut self) {
-        let Some(id) = self.selected_alert().map(|a| a.id.clone()) else {
-            return;
+        let members = match self.rows.get(self.selected) {
+            Some(&ListRow::Alert(i)) => vec![i],
+            Some(ListRow::Group { key, .. }) => self.group_members(&key.clone()),
+            None => return,
         };
-        if !self.picked.remove(&id) {
-            self.picked.insert(id);
+        let ids: Vec<String> = members.iter().map(|&i| self.alerts[i].id.clone()).collect();
+        let all_in = ids.iter().all(|id| self.picked.contains(id));
+        for id in ids {
+            if all_in {
+                self.picked.remove(&id);
+            } else {
+                self.picked.insert(id);
+            }
         }
         self.move_by(1);
     }
@@ -166,6 +182,46 @@ impl App {
         };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match prompt {
+            Prompt::Search { mut text } => {
+                match key.code {
+                    KeyCode::Esc => text.clear(),
+                    KeyCode::Enter => {}
+                    KeyCode::Backspace => {
+                        text.pop();
+                        self.prompt = Some(Prompt::Search { text: text.clone() });
+                    }
+                    KeyCode::Char(c) if !ctrl && !c.is_control() && text.len() < 200 => {
+                        text.push(c);
+                        self.prompt = Some(Prompt::Search { text: text.clone() });
+                    }
+                    _ => self.prompt = Some(Prompt::Search { text: text.clone() }),
+                }
+                if text != self.filters.search {
+                    self.filters.search = text;
+                    self.selected = 0;
+                    self.order_changed();
+                }
+            }
+            Prompt::Filter => {
+                let rule = self.selected_alert().map(|a| a.rule_id.clone());
+                let f = &mut self.filters;
+                match key.code {
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('f') => return,
+                    KeyCode::Char('s') => f.cycle_severity(),
+                    KeyCode::Char('t') => f.cycle_status(),
+                    KeyCode::Char('l') => f.cycle_source(),
+                    KeyCode::Char('r') => {
+                        f.rule = match f.rule {
+                            Some(_) => None,
+                            None => rule,
+                        }
+                    }
+                    KeyCode::Char('c') => f.clear(),
+                    _ => {}
+                }
+                self.order_changed();
+                self.prompt = Some(Prompt::Filter);
+            }
             Prompt::Classify { ids } => match key.code {
                 KeyCode::Char(c @ '1'..='5') => {
                     let class = Classification::ALL[c as usize - '1' as usize];

@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Theme;
 use crate::text::clip;
-use crate::tui::app::{App, Column, first_entity};
+use crate::tui::app::{App, Column, ListRow, first_entity};
+use fuzzy_matcher::FuzzyMatcher;
 
 /// The columns shown at a given width. At 80 columns a cut-down UPN or
 /// IP is no use to anyone, so whole columns give way instead, the least
@@ -89,6 +90,25 @@ fn status_text(app: &App, a: &crate::engine::Alert) -> String {
     text
 }
 
+/// A cell's text with the characters the fuzzy search matched marked.
+fn highlight(text: &str, search: &str, app: &App, theme: &Theme) -> Line<'static> {
+    let Some((_, hits)) = app.matcher.fuzzy_indices(text, search) else {
+        return Line::from(text.to_string());
+    };
+    let spans: Vec<Span<'static>> = text
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if hits.contains(&i) {
+                Span::styled(c.to_string(), theme.matched())
+            } else {
+                Span::raw(c.to_string())
+            }
+        })
+        .collect();
+    Line::from(spans)
+}
+
 pub fn short_time(t: Option<DateTime<Utc>>) -> String {
     t.map_or_else(|| "-".into(), |t| t.format("%m-%d %H:%M").to_string())
 }
@@ -97,12 +117,39 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     // Borders take two rows and the header one.
     let height = area.height.saturating_sub(3) as usize;
     app.scroll_to_selection(height);
-    let end = (app.offset + height).min(app.order.len());
+    let end = (app.offset + height).min(app.rows.len());
     let shown = columns(area.width);
     let narrow = area.width < 100;
+    let search = app.filters.search.as_str();
     let rows: Vec<Row<'_>> = (app.offset..end)
         .map(|pos| {
-            let a = &app.alerts[app.order[pos]];
+            let i = match &app.rows[pos] {
+                ListRow::Alert(i) => *i,
+                ListRow::Group { key, count, folded } => {
+                    // The heading sits in the column it groups by.
+                    let mark = if *folded { "▸" } else { "▾" };
+                    let home = match app.filters.grouping {
+                        crate::tui::filter::Grouping::Account => Column::Upn,
+                        _ => Column::Rule,
+                    };
+                    let cells = shown.iter().map(|&c| {
+                        if c == Column::Severity {
+                            Cell::from(format!("{mark} ({count})")).style(theme.header())
+                        } else if c == home {
+                            Cell::from(fit(key, chars(c, narrow))).style(theme.header())
+                        } else {
+                            Cell::from("")
+                        }
+                    });
+                    let row = Row::new(cells);
+                    return if pos == app.selected {
+                        row.style(theme.selected())
+                    } else {
+                        row
+                    };
+                }
+            };
+            let a = &app.alerts[i];
             let cells = shown.iter().map(|&c| {
                 let text = match c {
                     Column::Severity => severity_text(a.severity, narrow).to_string(),
@@ -115,7 +162,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                     Column::Count => a.count.to_string(),
                     Column::Status => status_text(app, a),
                 };
-                let cell = Cell::from(fit(&text, chars(c, narrow)));
+                let text = fit(&text, chars(c, narrow));
+                let cell =
+                    if !search.is_empty() && matches!(c, Column::Rule | Column::Upn | Column::Ip) {
+                        Cell::from(highlight(&text, search, app, theme))
+                    } else {
+                        Cell::from(text)
+                    };
                 if c == Column::Severity {
                     cell.style(theme.severity(a.severity))
                 } else {
@@ -148,13 +201,26 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
         Span::styled(" Alerts ", theme.header()),
         Span::raw(format!(
             "{} of {} ",
-            if app.order.is_empty() {
+            if app.rows.is_empty() {
                 0
             } else {
                 app.selected + 1
             },
-            app.order.len()
+            app.rows.len()
         )),
+        Span::styled(
+            if app.filters.is_active() {
+                format!(
+                    " {} of {} listed: {} ",
+                    app.order.len(),
+                    app.alert_total(),
+                    app.filters.describe()
+                )
+            } else {
+                String::new()
+            },
+            theme.header(),
+        ),
         Span::styled(
             if app.picked.is_empty() {
                 String::new()

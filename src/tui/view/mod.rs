@@ -104,15 +104,59 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App, theme: &Theme) {
         draw_help(f, body, app, theme);
     }
     if let Some(p) = &app.prompt {
-        draw_prompt(f, body, p, theme);
+        draw_prompt(f, body, app, p, theme);
     }
 }
 
 /// A question in a box over the pane: the reasons to choose from, or the
 /// line being typed.
-fn draw_prompt(f: &mut Frame<'_>, area: Rect, p: &Prompt, theme: &Theme) {
+fn draw_prompt(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Prompt, theme: &Theme) {
     let mut lines: Vec<Line<'static>> = Vec::new();
+    let f = &app.filters;
     match p {
+        Prompt::Search { text } => {
+            lines.push(Line::from(format!("/ {}█", crate::text::sanitize(text))));
+            lines.push(Line::styled(
+                format!(
+                    "  {} alerts match   Enter keep   Esc clear",
+                    app.order.len()
+                ),
+                theme.dim(),
+            ));
+        }
+        Prompt::Filter => {
+            let status = match f.status {
+                crate::tui::filter::StatusFilter::Any => "any".to_string(),
+                crate::tui::filter::StatusFilter::Unclosed => "not closed".to_string(),
+                crate::tui::filter::StatusFilter::Only(s) => s.name().to_string(),
+            };
+            let rows = [
+                (
+                    "s",
+                    "severity at least",
+                    f.severity.map_or("any", |s| s.name()).to_string(),
+                ),
+                ("t", "status", status),
+                (
+                    "r",
+                    "only the selected alert's rule",
+                    if f.rule.is_some() { "on" } else { "off" }.to_string(),
+                ),
+                (
+                    "l",
+                    "kind of log",
+                    f.source.map_or("any", |k| k.name()).to_string(),
+                ),
+                ("c", "clear every filter and the search", String::new()),
+            ];
+            for (k, what, now) in rows {
+                lines.push(Line::from(format!("  {k}  {what:<36}{now}")));
+            }
+            lines.push(Line::styled(
+                format!("  {} alerts listed   Esc/Enter close", app.order.len()),
+                theme.dim(),
+            ));
+        }
         Prompt::Classify { .. } => {
             for (i, c) in Classification::ALL.iter().enumerate() {
                 lines.push(Line::from(format!("  {}  {}", i + 1, c.name())));
@@ -136,14 +180,19 @@ fn draw_prompt(f: &mut Frame<'_>, area: Rect, p: &Prompt, theme: &Theme) {
     }
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = area.width.saturating_sub(4).min(76);
+    // The search sits at the bottom so the list it narrows stays in view.
+    let y = match p {
+        Prompt::Search { .. } | Prompt::Filter => area.y + area.height - h,
+        _ => area.y + (area.height - h) / 2,
+    };
     let r = Rect {
         x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
+        y,
         width: w,
         height: h,
     };
-    f.render_widget(Clear, r);
-    f.render_widget(
+    frame.render_widget(Clear, r);
+    frame.render_widget(
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
@@ -189,7 +238,7 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             s.events,
             s.files.len(),
             s.errors,
-            app.order.len(),
+            app.alert_total(),
             s.elapsed_ms as f64 / 1000.0
         ),
         None => {
@@ -200,7 +249,7 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 " loading {pct}{} events, {:.1} MB/s, {} alerts so far",
                 p.events,
                 p.bytes as f64 / 1e6 / secs,
-                app.order.len()
+                app.alert_total()
             )
         }
     };
