@@ -17,6 +17,10 @@ struct Console {
 
 impl Console {
     fn start(args: &[&str], cols: u16, rows: u16) -> Console {
+        Console::start_with(args, &[], cols, rows)
+    }
+
+    fn start_with(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Console {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -34,6 +38,11 @@ impl Console {
         cmd.cwd(env!("CARGO_MANIFEST_DIR"));
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
+        // Settings come from the test's own config directory, if any.
+        cmd.env("XDG_CONFIG_HOME", "/nonexistent");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).expect("vigil starts");
         drop(pty.slave);
         let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
@@ -187,6 +196,9 @@ fn the_demo_opens_with_the_seed_detections_and_enter_shows_the_evidence() {
         c.text()
     );
 
+    // The default theme draws in colour (the mono test relies on it).
+    let coloured = c.raw.lock().unwrap().windows(6).any(|w| w == b"[38;5;");
+    assert!(coloured, "no colour drawn");
     c.keys(b"?");
     c.wait_for("next/previous evidence event");
     c.keys(b"x");
@@ -372,6 +384,45 @@ fn a_rule_file_that_does_not_load_is_shown_where_it_breaks_and_a_rule_runs_again
     c.wait_for("ran again:");
     c.keys(b"1");
     c.wait_for("20 alerts");
+    c.quit();
+}
+
+#[test]
+fn keys_and_a_theme_from_the_config_directory_apply_and_a_bad_line_is_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conf = dir.path().join("vigil");
+    std::fs::create_dir_all(conf.join("themes")).unwrap();
+    std::fs::write(
+        conf.join("keys.toml"),
+        "[global]\n\"Z\" = \"go-rules\"\n\"ctrl-y\" = \"no-such-action\"\n",
+    )
+    .unwrap();
+    std::fs::write(conf.join("config.toml"), "theme = \"mono\"\n").unwrap();
+    let home = dir.path().to_string_lossy().to_string();
+    let mut c = Console::start_with(&[], &[("XDG_CONFIG_HOME", &home)], 160, 40);
+    let screen = c.wait_for("settings:");
+    assert!(screen.contains("keys.toml:3:"), "{screen}");
+    assert!(screen.contains("`no-such-action` is no action"), "{screen}");
+    c.wait_for("Severity");
+    c.keys(b"Z");
+    c.wait_for("Details");
+    // The palette runs a command by name: back to the alerts.
+    c.keys(b":go-al\r");
+    c.wait_for("Severity");
+    // Mono has no colour: no foreground colour is ever set.
+    let raw = c.raw.lock().unwrap().clone();
+    // Row 38 is a cursor move (`[38;1H`), not a colour (`[38;5;n`).
+    let at = raw
+        .windows(6)
+        .position(|w| w == b"[38;5;" || w == b"[38;2;");
+    assert!(
+        at.is_none(),
+        "a foreground colour was drawn: {:?}",
+        at.map(
+            |i| String::from_utf8_lossy(&raw[i.saturating_sub(40)..(i + 40).min(raw.len())])
+                .to_string()
+        )
+    );
     c.quit();
 }
 

@@ -43,7 +43,7 @@ fn app_over(logs: &str) -> App {
 
 fn render(app: &mut App, w: u16, h: u16) -> ratatui::buffer::Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let theme = Theme { color: false };
+    let theme = Theme::dark().without_color();
     term.draw(|f| view::draw(f, app, &theme)).unwrap();
     term.backend().buffer().clone()
 }
@@ -529,4 +529,47 @@ fn a_value_in_the_evidence_filters_the_list_out() {
     }
     let all = lines(&render(&mut app, 120, 30)).join("\n");
     assert!(all.contains("-185.220.101.47"), "{all}");
+}
+
+#[test]
+fn the_palette_finds_a_command_by_name_and_runs_it() {
+    let mut app = demo_app();
+    select_rule(&mut app, "Azure Key Vault Modified");
+    app.act(Action::Palette);
+    for c in "timel".chars() {
+        key(&mut app, c);
+    }
+    let all = lines(&render(&mut app, 120, 30)).join("\n");
+    assert!(all.contains(": timel"), "{all}");
+    assert!(all.contains("timeline of the alert's account"), "{all}");
+    assert_eq!(app.commands("timel")[0].name, "timeline");
+    app.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    app.settle();
+    assert!(app.prompt.is_none());
+    assert_eq!(app.pane, Pane::Timeline);
+    // Only the pane's own commands and the global ones are offered.
+    app.act(Action::Palette);
+    let names: Vec<String> = app.commands("").into_iter().map(|c| c.name).collect();
+    assert!(names.contains(&"zoom-in".to_string()), "{names:?}");
+    assert!(!names.contains(&"close".to_string()), "{names:?}");
+    assert!(names.contains(&"quit".to_string()), "{names:?}");
+}
+
+#[test]
+fn a_theme_colours_what_it_names_and_no_color_keeps_only_emphasis() {
+    let mut app = demo_app();
+    let draw = |app: &mut App, theme: &Theme| {
+        let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        term.draw(|f| view::draw(f, app, theme)).unwrap();
+        term.backend().buffer().clone()
+    };
+    let light = Theme::find("light", None).unwrap();
+    let buf = draw(&mut app, &light);
+    // The tab bar's name is drawn in the header style.
+    assert_eq!(buf[(2, 0)].fg, ratatui::style::Color::Blue);
+    let buf = draw(&mut app, &light.clone().without_color());
+    assert_eq!(buf[(2, 0)].fg, ratatui::style::Color::Reset);
+    assert!(buf[(2, 0)].modifier.contains(Modifier::BOLD));
+    let err = Theme::find("neon", None).unwrap_err();
+    assert!(err.contains("neon"), "{err}");
 }

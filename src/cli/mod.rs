@@ -43,6 +43,10 @@ pub struct Cli {
     /// Write nothing to disk: for demos and shared jump hosts.
     #[arg(long)]
     pub read_only: bool,
+    /// A theme: dark, light, high-contrast, mono, one of yours (a file in
+    /// the config directory's `themes/`), or a path.
+    #[arg(long)]
+    pub theme: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -293,6 +297,7 @@ fn open_console(cli: Cli) -> Result<()> {
         load: cli.limits.options(),
         now,
         case: crate::case::Store::open(case, cli.read_only),
+        settings: crate::tui::config::load(cli.theme.as_deref()),
     })
 }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::checklist::Checklist;
 pub use super::evidence::{Drill, Item};
 pub use super::filter::{Filters, ListRow};
+use super::keymap::Keymap;
 use super::keys::Action;
 use super::rules_pane::RulesPane;
 use super::timeline::Timeline;
@@ -146,6 +147,7 @@ pub struct App {
     pub prompt: Option<Prompt>,
     pub checklist: Option<Checklist>,
     pub rules_pane: RulesPane,
+    pub keymap: Keymap,
 }
 
 impl App {
@@ -186,6 +188,7 @@ impl App {
             prompt: None,
             checklist: None,
             rules_pane: RulesPane::default(),
+            keymap: Keymap::default(),
         }
     }
 
@@ -298,6 +301,12 @@ impl App {
         match (self.pane, action) {
             (_, Action::Quit) => self.quit = true,
             (_, Action::Help) => self.help = true,
+            (_, Action::Palette) => {
+                self.prompt = Some(Prompt::Palette {
+                    text: String::new(),
+                    at: 0,
+                })
+            }
             (_, Action::Go(p)) => self.pane = p,
             (_, Action::NextPane) => self.cycle_pane(1),
             (_, Action::PrevPane) => self.cycle_pane(-1),

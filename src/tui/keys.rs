@@ -65,10 +65,12 @@ pub enum Action {
     /// Keep only alerts with the value under the cursor, or drop them.
     FilterIn,
     FilterOut,
+    /// The command palette.
+    Palette,
 }
 
 /// A key, with Control held or not. Shift is part of the character.
-type Key = (KeyCode, bool);
+pub type Key = (KeyCode, bool);
 
 const fn plain(c: char) -> Key {
     (KeyCode::Char(c), false)
@@ -430,6 +432,13 @@ const GLOBAL_KEYS: &[Binding] = &[
     bind(None, &[plain('?')], "?", Action::Help, "this help"),
     bind(
         None,
+        &[plain(':')],
+        ":",
+        Action::Palette,
+        "commands, found by name",
+    ),
+    bind(
+        None,
         &[plain('q'), ctrl('c')],
         "q, Ctrl-C",
         Action::Quit,
@@ -480,6 +489,14 @@ pub fn action_of(pane: Pane, key: KeyEvent) -> Option<Action> {
     let pressed = (key.code, key.modifiers.contains(KeyModifiers::CONTROL));
     bindings()
         .filter(|b| b.pane.is_none_or(|p| p == pane))
+        .find(|b| b.keys.contains(&pressed))
+        .map(|b| b.action)
+}
+
+/// What a key does in exactly `pane` (`None`: the keys of every pane).
+pub fn lookup(pane: Option<Pane>, pressed: Key) -> Option<Action> {
+    bindings()
+        .filter(|b| b.pane == pane)
         .find(|b| b.keys.contains(&pressed))
         .map(|b| b.action)
 }

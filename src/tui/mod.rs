@@ -6,13 +6,17 @@
 pub mod app;
 pub mod checklist;
 mod clipboard;
+pub mod config;
 mod evidence;
 pub mod filter;
+pub mod keymap;
 pub mod keys;
 mod listing;
+mod palette;
 mod pivot;
 pub mod rules_pane;
 mod terminal;
+pub mod theme;
 pub mod timeline;
 pub mod tree;
 mod triage;
@@ -42,6 +46,7 @@ pub struct Options {
     pub load: LoadOptions,
     pub now: Option<DateTime<Utc>>,
     pub case: Store,
+    pub settings: config::Settings,
 }
 
 /// How long to wait for a key before looking at the engine's updates.
@@ -62,13 +67,20 @@ pub fn run(opts: Options) -> Result<()> {
         .enable_all()
         .build()
         .context("starting the engine's runtime")?;
-    let theme = view::Theme::from_env();
+    let theme = opts.settings.theme.clone();
     let mut app = App::new(opts.rules.clone(), opts.load.limits, opts.case);
     app.rule_errors = opts.rule_errors;
+    app.keymap = opts.settings.keymap;
     // Asking for read-only needs no reminder beyond the tab bar's; any
     // other reason nothing will be saved must be seen.
     if let Some(why) = app.case.read_only.clone().filter(|w| w != "read-only") {
         app.message = Some(format!("case not saved: {why}"));
+    } else if let Some(first) = opts.settings.problems.first() {
+        let more = opts.settings.problems.len() - 1;
+        app.message = Some(match more {
+            0 => format!("settings: {first}"),
+            n => format!("settings: {first} (and {n} more)"),
+        });
     }
     let mut guard = terminal::Guard::enter().context("taking over the terminal")?;
     guard.term.draw(|f| view::draw(f, &mut app, &theme))?;
@@ -136,7 +148,7 @@ pub fn run(opts: Options) -> Result<()> {
                         app.prompt_key(k);
                         app.settle();
                     }
-                    Event::Key(k) => match keys::action_of(app.pane, k) {
+                    Event::Key(k) => match app.keymap.action_of(app.pane, k) {
                         Some(a) => app.act(a),
                         // Help closes on any key, bound or not.
                         None => app.help = false,

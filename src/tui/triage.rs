@@ -17,6 +17,8 @@ pub enum Prompt {
     Search { text: String },
     /// The filter menu, open until Esc or Enter.
     Filter,
+    /// The command palette: what is typed, and which command is chosen.
+    Palette { text: String, at: usize },
     /// Which reason to close these alerts with.
     Classify { ids: Vec<String> },
     /// A line of text: a note for alerts (closing them when `close` is
@@ -34,6 +36,7 @@ impl Prompt {
         match self {
             Prompt::Search { .. } => "Search alerts (rule, account, address)".into(),
             Prompt::Filter => "Filter alerts".into(),
+            Prompt::Palette { .. } => "Commands".into(),
             Prompt::Classify { ids } => format!("Close {} with which reason?", alerts(ids.len())),
             Prompt::Note {
                 ids, step: Some(_), ..
@@ -182,6 +185,7 @@ impl App {
         };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match prompt {
+            Prompt::Palette { text, at } => self.palette_key(key, text, at),
             Prompt::Search { mut text } => {
                 match key.code {
                     KeyCode::Esc => text.clear(),

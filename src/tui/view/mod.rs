@@ -10,67 +10,17 @@ mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
 
 use super::app::{App, Pane, Prompt};
-use super::keys;
 use crate::case::Classification;
 
 /// The smallest terminal the panes are laid out for.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-/// Colours, or none (`NO_COLOR`): then emphasis is bold and reverse only.
-#[derive(Debug, Clone, Copy)]
-pub struct Theme {
-    pub color: bool,
-}
-
-impl Theme {
-    pub fn from_env() -> Theme {
-        Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        }
-    }
-
-    fn fg(&self, c: Color) -> Style {
-        if self.color {
-            Style::default().fg(c)
-        } else {
-            Style::default()
-        }
-    }
-
-    pub fn selected(&self) -> Style {
-        Style::default().add_modifier(Modifier::REVERSED)
-    }
-
-    pub fn header(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
-    }
-
-    pub fn dim(&self) -> Style {
-        self.fg(Color::DarkGray)
-    }
-
-    /// A field or value that made the rule match.
-    pub fn matched(&self) -> Style {
-        self.fg(Color::Yellow)
-            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
-    }
-
-    pub fn severity(&self, s: crate::rules::rule::Severity) -> Style {
-        use crate::rules::rule::Severity::*;
-        match s {
-            Critical => self.fg(Color::Magenta).add_modifier(Modifier::BOLD),
-            High => self.fg(Color::Red).add_modifier(Modifier::BOLD),
-            Medium => self.fg(Color::Yellow),
-            Low => self.fg(Color::Blue),
-        }
-    }
-}
+pub use super::theme::Theme;
 
 pub fn draw(f: &mut Frame<'_>, app: &mut App, theme: &Theme) {
     let area = f.area();
@@ -114,6 +64,32 @@ fn draw_prompt(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Prompt, theme: 
     let mut lines: Vec<Line<'static>> = Vec::new();
     let f = &app.filters;
     match p {
+        Prompt::Palette { text, at } => {
+            lines.push(Line::from(format!(": {}█", crate::text::sanitize(text))));
+            let commands = app.commands(text);
+            let shown = (area.height as usize).saturating_sub(5).clamp(1, 14);
+            let first = at.saturating_sub(shown - 1);
+            for (i, c) in commands.iter().enumerate().skip(first).take(shown) {
+                let line = Line::from(format!(
+                    "  {:<18} {:<44} {}",
+                    c.name,
+                    crate::text::clip(&c.help, 44),
+                    c.keys
+                ));
+                lines.push(if i == *at {
+                    line.style(theme.selected())
+                } else {
+                    line
+                });
+            }
+            lines.push(Line::styled(
+                format!(
+                    "  {} commands   Up/Down choose   Enter run   Esc close",
+                    commands.len()
+                ),
+                theme.dim(),
+            ));
+        }
         Prompt::Search { text } => {
             lines.push(Line::from(format!("/ {}█", crate::text::sanitize(text))));
             lines.push(Line::styled(
@@ -179,7 +155,7 @@ fn draw_prompt(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Prompt, theme: 
         }
     }
     let h = (lines.len() as u16 + 2).min(area.height);
-    let w = area.width.saturating_sub(4).min(76);
+    let w = area.width.saturating_sub(4).min(92);
     // The search sits at the bottom so the list it narrows stays in view.
     let y = match p {
         Prompt::Search { .. } | Prompt::Filter => area.y + area.height - h,
@@ -257,7 +233,10 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_help(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let rows: Vec<Row<'_>> = keys::help(app.pane)
+    let rows: Vec<Row<'_>> = app
+        .keymap
+        .help(app.pane)
+        .into_iter()
         .map(|(k, what)| Row::new([k, what]))
         .collect();
     let h = (rows.len() as u16 + 2).min(area.height);
