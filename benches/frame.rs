@@ -11,6 +11,8 @@
 //! VIGIL_BENCH_EVENTS=200000 VIGIL_BENCH_ALERTS=20000 cargo bench --bench frame
 //! ```
 
+// Shared with the other benches, which use more of it.
+#[allow(dead_code)]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -53,7 +55,11 @@ fn event_batches(n: u64) -> Vec<LocatedBatch> {
     let mut first = Some(names);
     let mut batch = Vec::with_capacity(4096);
     for i in 0..n {
-        let user = if i % 10 == 0 { 0 } else { (i % u64::from(USERS)) as u32 };
+        let user = if i % 10 == 0 {
+            0
+        } else {
+            (i % u64::from(USERS)) as u32
+        };
         batch.push(Located {
             loc: RecordLoc {
                 source: 0,
@@ -98,7 +104,12 @@ fn alert(i: u64, events: u64) -> Alert {
         id: format!("{i:016x}"),
         rule_id: format!("rule-{}", i % 20),
         rule_name: format!("Bench Rule {} on Azure Storage", i % 20),
-        severity: [Severity::Low, Severity::Medium, Severity::High, Severity::Critical][(i % 4) as usize],
+        severity: [
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ][(i % 4) as usize],
         risk_score: 21 + (i % 4) as u32 * 26,
         first: time,
         last: time,
@@ -217,13 +228,8 @@ fn main() {
                     ])
                 })
                 .collect();
-            term.draw(|f| {
-                f.render_widget(
-                    Table::new(rows, [Constraint::Length(10); 5]),
-                    f.area(),
-                )
-            })
-            .unwrap();
+            term.draw(|f| f.render_widget(Table::new(rows, [Constraint::Length(10); 5]), f.area()))
+                .unwrap();
         });
     }
     yard.samples.sort();
@@ -235,13 +241,14 @@ fn main() {
     );
     loading.report("frame while loading (updates + draw)", yardstick);
 
-    let mut key = |app: &mut App, term: &mut Terminal<TestBackend>, a: Action, figs: &mut Figures| {
-        figs.time(|| {
-            app.act(a);
-            app.settle();
-            term.draw(|f| view::draw(f, app, &theme)).unwrap();
-        });
-    };
+    let key =
+        |app: &mut App, term: &mut Terminal<TestBackend>, a: Action, figs: &mut Figures| {
+            figs.time(|| {
+                app.act(a);
+                app.settle();
+                term.draw(|f| view::draw(f, app, &theme)).unwrap();
+            });
+        };
 
     let mut idle = Figures::new();
     for _ in 0..200 {
@@ -254,7 +261,11 @@ fn main() {
 
     let mut scroll = Figures::new();
     for i in 0..500 {
-        let a = if i % 50 == 49 { Action::PageDown } else { Action::Down };
+        let a = if i % 50 == 49 {
+            Action::PageDown
+        } else {
+            Action::Down
+        };
         key(&mut app, &mut term, a, &mut scroll);
     }
     key(&mut app, &mut term, Action::Bottom, &mut scroll);
@@ -299,12 +310,23 @@ fn main() {
     );
     let mut tl = Figures::new();
     for i in 0..300 {
-        let a = if i % 30 == 29 { Action::PageDown } else { Action::Down };
+        let a = if i % 30 == 29 {
+            Action::PageDown
+        } else {
+            Action::Down
+        };
         key(&mut app, &mut term, a, &mut tl);
     }
     tl.report("key to frame: move in the timeline", yardstick);
     let mut zoom = Figures::new();
-    for a in [Action::ZoomIn, Action::ZoomIn, Action::ZoomOut, Action::Unzoom, Action::CycleSource, Action::CycleSource] {
+    for a in [
+        Action::ZoomIn,
+        Action::ZoomIn,
+        Action::ZoomOut,
+        Action::Unzoom,
+        Action::CycleSource,
+        Action::CycleSource,
+    ] {
         key(&mut app, &mut term, a, &mut zoom);
     }
     zoom.report("key to frame: zoom or filter the timeline", yardstick);

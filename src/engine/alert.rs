@@ -183,6 +183,21 @@ impl Default for Fnv {
     }
 }
 
+/// FNV as the hasher of in-memory maps keyed by short strings and
+/// numbers the program made itself: much cheaper per key than the
+/// standard library's, and those keys are not chosen by an attacker.
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        Fnv::write(self, bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
 fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }

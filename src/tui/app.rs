@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::checklist::Checklist;
+use super::columns::{AlertCols, Texts};
+use super::events::Events;
 pub use super::evidence::{Drill, Item};
 pub use super::filter::{Filters, ListRow};
 use super::keymap::Keymap;
@@ -14,7 +16,7 @@ use super::rules_pane::RulesPane;
 use super::timeline::Timeline;
 pub use super::triage::Prompt;
 use crate::case::Store;
-use crate::engine::{Alert, Located, Progress, RuleSummary, Summary, Update};
+use crate::engine::{Alert, Progress, RuleSummary, Summary, Update};
 use crate::ingest::{Limits, SourceInfo};
 use crate::model::SourceKind;
 use crate::rules::Rule;
@@ -100,6 +102,13 @@ pub struct App {
     /// Alerts withdrawn or forgotten: kept, so indices stay valid, but
     /// never listed.
     pub(super) hidden: HashSet<usize>,
+    /// Alerts that arrived since the list was last built.
+    pub(super) arrived: Vec<usize>,
+    /// Each alert's text for the search, in lower case.
+    pub(super) search_texts: Vec<String>,
+    /// Each alert's sort, filter and group columns.
+    pub(super) cols: Vec<AlertCols>,
+    pub(super) texts: Texts,
     /// Events located per kind of log, by `SourceKind as usize`.
     pub kind_counts: [u64; SourceKind::ALL.len()],
     /// Indices of the alerts the filters keep, in display order.
@@ -131,7 +140,7 @@ pub struct App {
     pub(super) sources: HashMap<u32, Arc<SourceInfo>>,
     /// Every event of the first pass, in input order: sorted by file,
     /// then by ordinal within it.
-    pub events: Vec<Located>,
+    pub events: Events,
     /// The strings the events' columns number, from the engine; entry 0
     /// is the empty string.
     pub names: Vec<Box<str>>,
@@ -157,6 +166,10 @@ impl App {
             alerts: Vec::new(),
             by_id: HashMap::new(),
             hidden: HashSet::new(),
+            arrived: Vec::new(),
+            search_texts: Vec::new(),
+            cols: Vec::new(),
+            texts: Texts::default(),
             kind_counts: [0; SourceKind::ALL.len()],
             order: Vec::new(),
             rows: Vec::new(),
@@ -179,7 +192,7 @@ impl App {
             done: None,
             started: Instant::now(),
             sources: HashMap::new(),
-            events: Vec::new(),
+            events: Events::default(),
             names: vec!["".into()],
             limits,
             case,
@@ -193,15 +206,26 @@ impl App {
     }
 
     pub fn apply(&mut self, u: Update) {
-        // Only alerts change the order: progress and event batches arrive
-        // every frame of a load and must not re-sort the list.
-        let reorders = matches!(u, Update::Alert(_) | Update::Withdrawn(_));
         match u {
             Update::Progress(p) => self.progress = p,
             Update::Alert(a) => match self.by_id.get(&a.id) {
-                Some(&i) => self.alerts[i] = a,
+                Some(&i) => {
+                    // More hits move an alert only in orders by what
+                    // hits change.
+                    if matches!(self.sort, Column::Count | Column::Last | Column::First) {
+                        self.order_stale = true;
+                    }
+                    self.search_texts[i] = super::filter::search_text(&a);
+                    self.cols[i] = AlertCols::of(&a, &mut self.texts);
+                    self.events.mark(i, &a);
+                    self.alerts[i] = a;
+                }
                 None => {
                     self.by_id.insert(a.id.clone(), self.alerts.len());
+                    self.arrived.push(self.alerts.len());
+                    self.search_texts.push(super::filter::search_text(&a));
+                    self.cols.push(AlertCols::of(&a, &mut self.texts));
+                    self.events.mark(self.alerts.len(), &a);
                     self.alerts.push(a);
                 }
             },
@@ -210,6 +234,7 @@ impl App {
                     // Indices into `alerts` stay valid: the alert leaves
                     // the display order only.
                     self.hidden.insert(i);
+                    self.order_stale = true;
                 }
             }
             Update::Rule(s) => match self.rule_summaries.iter_mut().find(|r| r.index == s.index) {
@@ -228,7 +253,6 @@ impl App {
             }
             Update::Done(s) => self.done = Some(s),
         }
-        self.order_stale |= reorders;
     }
 
     /// Brings what is derived from the alerts and events up to date
@@ -240,6 +264,8 @@ impl App {
         }
         if std::mem::take(&mut self.order_stale) {
             self.relist();
+        } else if !self.arrived.is_empty() {
+            self.insert_arrived();
         }
     }
 

@@ -4,10 +4,8 @@
 
 use std::collections::HashSet;
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
-
 use super::app::first_entity;
+use super::columns::AlertCols;
 use crate::case::{Case, Status};
 use crate::engine::Alert;
 use crate::model::SourceKind;
@@ -60,13 +58,13 @@ impl Grouping {
     }
 
     /// The group an alert falls in.
-    pub fn key(self, a: &Alert) -> String {
+    pub fn key(self, a: &Alert) -> &str {
         match self {
-            Grouping::None => String::new(),
-            Grouping::Rule => a.rule_name.clone(),
+            Grouping::None => "",
+            Grouping::Rule => &a.rule_name,
             Grouping::Account => match first_entity(a, "account") {
-                "" => "(no account)".to_string(),
-                upn => upn.to_string(),
+                "" => "(no account)",
+                upn => upn,
             },
         }
     }
@@ -191,18 +189,20 @@ impl Filters {
     }
 
     /// Whether the list shows an alert. `source` is the kind of its first
-    /// evidence event, when known.
+    /// evidence event, when known; `text` what the search looks through,
+    /// in lower case.
     pub fn keeps(
         &self,
         a: &Alert,
+        c: &AlertCols,
         case: &Case,
         source: Option<SourceKind>,
-        matcher: &SkimMatcherV2,
+        text: &str,
     ) -> bool {
-        if self.severity.is_some_and(|s| a.severity < s) {
+        if self.severity.is_some_and(|s| c.severity < s) {
             return false;
         }
-        if !self.status.keeps(case.status(&a.id)) {
+        if self.status != StatusFilter::Any && !self.status.keeps(case.status(&a.id)) {
             return false;
         }
         if self.rule.as_ref().is_some_and(|r| *r != a.rule_id) {
@@ -223,17 +223,12 @@ impl Filters {
                 return false;
             }
         }
-        if !self.search.is_empty() {
-            let text = search_text(a);
-            if matcher.fuzzy_match(&text, &self.search).is_none() {
-                return false;
-            }
-        }
-        true
+        // The search is typed in lower case; see the prompt.
+        self.search.is_empty() || in_order(text, &self.search)
     }
 }
 
-/// What the fuzzy search looks through for one alert.
+/// What the fuzzy search looks through for one alert, in lower case.
 pub fn search_text(a: &Alert) -> String {
     format!(
         "{} {} {}",
@@ -241,6 +236,36 @@ pub fn search_text(a: &Alert) -> String {
         first_entity(a, "account"),
         first_entity(a, "ip")
     )
+    .to_lowercase()
+}
+
+/// Whether every character of `needle` appears in `hay` in order: the
+/// condition for a fuzzy match, checked without scoring it. Scoring is
+/// only needed for the cells on screen.
+pub fn in_order(hay: &str, needle: &str) -> bool {
+    // An ASCII byte never occurs inside a multi-byte character, so an
+    // ASCII search can hop from byte to byte.
+    if needle.is_ascii() {
+        let mut rest = hay.as_bytes();
+        for b in needle.bytes().filter(|b| !b.is_ascii_whitespace()) {
+            match memchr::memchr(b, rest) {
+                Some(at) => rest = &rest[at + 1..],
+                None => return false,
+            }
+        }
+        return true;
+    }
+    let mut want = needle.chars().filter(|c| !c.is_whitespace()).peekable();
+    for c in hay.chars() {
+        match want.peek() {
+            None => return true,
+            Some(&w) if w == c => {
+                want.next();
+            }
+            Some(_) => {}
+        }
+    }
+    want.peek().is_none()
 }
 
 #[cfg(test)]
@@ -265,6 +290,14 @@ mod tests {
                 None
             ]
         );
+    }
+
+    #[test]
+    fn letters_in_order_match_as_a_fuzzy_search_does() {
+        assert!(in_order("azure key vault modified", "kvmod"));
+        assert!(in_order("azure key vault modified", "key vault"));
+        assert!(!in_order("azure key vault modified", "vk"));
+        assert!(in_order("anything", ""));
     }
 
     #[test]

@@ -551,8 +551,17 @@ mod tests {
             action_of(Pane::Drill, press(KeyCode::Char('s'), false)),
             None
         );
+        // n is a note in the list and the next event in the evidence.
         assert_eq!(
             action_of(Pane::Alerts, press(KeyCode::Char('n'), false)),
+            Some(Action::Note)
+        );
+        assert_eq!(
+            action_of(Pane::Drill, press(KeyCode::Char('n'), false)),
+            Some(Action::NextEvidence)
+        );
+        assert_eq!(
+            action_of(Pane::Rules, press(KeyCode::Char('x'), false)),
             None
         );
         assert_eq!(

@@ -6,7 +6,9 @@
 pub mod app;
 pub mod checklist;
 mod clipboard;
+mod columns;
 pub mod config;
+pub mod events;
 mod evidence;
 pub mod filter;
 pub mod keymap;

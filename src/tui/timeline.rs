@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use super::events::Events;
+use crate::engine::alert::FnvBuild;
 use crate::engine::{Alert, Located, Sym};
 use crate::model::SourceKind;
 
@@ -50,13 +52,17 @@ pub struct Timeline {
     /// Every event of the entity, as indices into the console's events,
     /// ordered by time (events without one last).
     all: Vec<usize>,
-    /// How many of the console's events have been looked at.
+    /// How many of the entity's events have been taken in.
     scanned: usize,
-    /// Alerts by evidence event (file, ordinal), for marking lines.
-    marks: HashMap<(u32, u64), usize>,
+    /// Alerts there were at the last rebuild: more may mark more lines.
     marked_alerts: usize,
     /// The lines shown, after filters.
     pub lines: Vec<Line>,
+    /// See [`Timeline::counted`]; kept with the lines, not worked out
+    /// per frame.
+    counted: Vec<i64>,
+    /// The filters and event count `counted` was worked out for.
+    counted_for: Option<(Option<SourceKind>, Option<Sym>, usize)>,
     pub selected: usize,
     pub offset: usize,
     pub source: Option<SourceKind>,
@@ -79,9 +85,10 @@ impl Timeline {
             sym,
             all: Vec::new(),
             scanned: 0,
-            marks: HashMap::new(),
             marked_alerts: 0,
             lines: Vec::new(),
+            counted: Vec::new(),
+            counted_for: None,
             selected: 0,
             offset: 0,
             source: None,
@@ -93,22 +100,13 @@ impl Timeline {
 
     /// Takes in events and alerts that arrived since the last call and
     /// rebuilds the lines if anything changed, keeping the selected event.
-    pub fn refresh(&mut self, events: &[Located], alerts: &[Alert]) {
-        let grew = self.scanned < events.len();
-        for (i, l) in events.iter().enumerate().skip(self.scanned) {
-            if self.subject.of(l) == self.sym {
-                self.all.push(i);
-            }
-        }
-        self.scanned = events.len();
+    pub fn refresh(&mut self, events: &Events, alerts: &[Alert]) {
+        let mine = events.of(self.subject, self.sym);
+        let grew = self.scanned < mine.len();
+        self.all
+            .extend(mine[self.scanned..].iter().map(|&i| i as usize));
+        self.scanned = mine.len();
         let marked = self.marked_alerts < alerts.len();
-        for (i, a) in alerts.iter().enumerate().skip(self.marked_alerts) {
-            for ev in &a.evidence {
-                self.marks
-                    .entry((ev.event.source, ev.event.index))
-                    .or_insert(i);
-            }
-        }
         self.marked_alerts = alerts.len();
         if grew {
             let key = |&i: &usize| {
@@ -128,17 +126,46 @@ impl Timeline {
     }
 
     /// Applies the filters again, keeping the selected event selected.
-    pub fn rebuild(&mut self, events: &[Located]) {
+    pub fn rebuild(&mut self, events: &Events) {
         let keep = self.lines.get(self.selected).map(|l| l.event);
         self.lines.clear();
+        // The histogram's counts depend on the kind and operation filters
+        // only, not on the range: zooming keeps them.
+        let counts_for = (self.source, self.operation, self.all.len());
+        let recount = self.counted_for != Some(counts_for);
+        if recount {
+            self.counted.clear();
+            for &i in &self.all {
+                let l = &events[i];
+                let kept = self.source.is_none_or(|s| s == l.kind)
+                    && self.operation.is_none_or(|o| o == l.operation);
+                if kept && l.time_ms != i64::MIN {
+                    self.counted.push(l.time_ms);
+                }
+            }
+            self.counted_for = Some(counts_for);
+        }
+        // `all` is in time order (timeless events last), so a range is
+        // one stretch of it.
+        let span = match self.range {
+            Some((a, b)) => {
+                let from = self.all.partition_point(|&i| events[i].time_ms < a);
+                let to = self.all.partition_point(|&i| {
+                    let t = events[i].time_ms;
+                    t != i64::MIN && t <= b
+                });
+                from..to.max(from)
+            }
+            None => 0..self.all.len(),
+        };
         // Sign-in records sharing a correlation id are one sign-in.
-        let mut signins: HashMap<u64, usize> = HashMap::new();
-        for &i in &self.all {
+        let mut signins: HashMap<u64, usize, FnvBuild> = HashMap::default();
+        for &i in &self.all[span] {
             let l = &events[i];
             if !self.shows(l) {
                 continue;
             }
-            let alert = self.marks.get(&(l.loc.source, l.loc.index)).copied();
+            let alert = events.alert_of(l);
             if l.kind == SourceKind::SignIn && l.correlation != 0 {
                 if let Some(&at) = signins.get(&l.correlation) {
                     let line = &mut self.lines[at];
@@ -168,17 +195,14 @@ impl Timeline {
                 .is_none_or(|(a, b)| l.time_ms >= a && l.time_ms <= b)
     }
 
-    /// Events of the entity with the source and operation filters, but
-    /// whatever the range: what the histogram counts.
-    pub fn counted<'a>(&'a self, events: &'a [Located]) -> impl Iterator<Item = &'a Located> + 'a {
-        self.all.iter().map(|&i| &events[i]).filter(|l| {
-            self.source.is_none_or(|s| s == l.kind)
-                && self.operation.is_none_or(|o| o == l.operation)
-        })
+    /// Times of the entity's events with the source and operation
+    /// filters, but whatever the range: what the histogram counts.
+    pub fn counted(&self) -> &[i64] {
+        &self.counted
     }
 
     /// The first and last event times of the entity.
-    pub fn span(&self, events: &[Located]) -> Option<(i64, i64)> {
+    pub fn span(&self, events: &Events) -> Option<(i64, i64)> {
         let mut times = self
             .all
             .iter()
@@ -193,7 +217,7 @@ impl Timeline {
     }
 
     /// Selects the line of the first event at or after `t`.
-    pub fn select_time(&mut self, events: &[Located], t: i64) {
+    pub fn select_time(&mut self, events: &Events, t: i64) {
         self.selected = self
             .lines
             .iter()
@@ -223,7 +247,7 @@ impl Timeline {
 
     /// Halves (`zoom_in`) or doubles the time range around the selected
     /// event.
-    pub fn zoom(&mut self, events: &[Located], zoom_in: bool) {
+    pub fn zoom(&mut self, events: &Events, zoom_in: bool) {
         let Some((first, last)) = self.span(events) else {
             return;
         };
@@ -246,7 +270,7 @@ impl Timeline {
 
     /// Shows only one kind of source, cycling through those the entity
     /// has, then all of them again.
-    pub fn cycle_source(&mut self, events: &[Located]) {
+    pub fn cycle_source(&mut self, events: &Events) {
         let kinds: Vec<SourceKind> = SourceKind::ALL
             .into_iter()
             .filter(|k| self.all.iter().any(|&i| events[i].kind == *k))
@@ -263,7 +287,7 @@ impl Timeline {
 
     /// Shows only the selected event's operation, or every operation
     /// again.
-    pub fn toggle_operation(&mut self, events: &[Located]) {
+    pub fn toggle_operation(&mut self, events: &Events) {
         self.operation = match (self.operation, self.selected_event()) {
             (Some(_), _) | (None, None) => None,
             (None, Some(i)) => Some(events[i].operation).filter(|o| !o.is_none()),
@@ -354,13 +378,14 @@ mod tests {
 
     #[test]
     fn records_of_one_sign_in_are_one_line_with_their_count_and_time_orders_lines() {
-        let events = vec![
+        let mut events = Events::default();
+        events.extend([
             event(0, 3_000, 7),
             event(1, 1_000, 7),
             event(2, 2_000, 0),
             event(3, 2_500, 9),
             event(4, i64::MIN, 0),
-        ];
+        ]);
         let mut t = Timeline::new(Subject::Upn, Sym(1));
         t.refresh(&events, &[]);
         let shown: Vec<(usize, u32)> = t.lines.iter().map(|l| (l.event, l.count)).collect();

@@ -194,16 +194,24 @@ impl App {
                         text.pop();
                         self.prompt = Some(Prompt::Search { text: text.clone() });
                     }
+                    // Kept in lower case: the search ignores case.
                     KeyCode::Char(c) if !ctrl && !c.is_control() && text.len() < 200 => {
-                        text.push(c);
+                        text.extend(c.to_lowercase());
                         self.prompt = Some(Prompt::Search { text: text.clone() });
                     }
                     _ => self.prompt = Some(Prompt::Search { text: text.clone() }),
                 }
                 if text != self.filters.search {
+                    // A longer search keeps a subset of what the shorter
+                    // one kept, already in order: no need to sort again.
+                    let narrower = text.starts_with(self.filters.search.as_str());
                     self.filters.search = text;
                     self.selected = 0;
-                    self.order_changed();
+                    if narrower {
+                        self.narrow();
+                    } else {
+                        self.order_changed();
+                    }
                 }
             }
             Prompt::Filter => {

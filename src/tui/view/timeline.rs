@@ -111,7 +111,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let mut hist_lines = Vec::new();
     let mut hist_title = " Activity ".to_string();
     if let Some(span) = t.span(events) {
-        let h = histogram(t.counted(events).map(|l| l.time_ms), span, inner);
+        let h = histogram(t.counted().iter().copied(), span, inner);
         let lit = t.range.or_else(|| {
             let on_screen = &t.lines[t.offset..end];
             let first = on_screen.first().map(|l| events[l.event].time_ms)?;
