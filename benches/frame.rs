@@ -241,14 +241,13 @@ fn main() {
     );
     loading.report("frame while loading (updates + draw)", yardstick);
 
-    let key =
-        |app: &mut App, term: &mut Terminal<TestBackend>, a: Action, figs: &mut Figures| {
-            figs.time(|| {
-                app.act(a);
-                app.settle();
-                term.draw(|f| view::draw(f, app, &theme)).unwrap();
-            });
-        };
+    let key = |app: &mut App, term: &mut Terminal<TestBackend>, a: Action, figs: &mut Figures| {
+        figs.time(|| {
+            app.act(a);
+            app.settle();
+            term.draw(|f| view::draw(f, app, &theme)).unwrap();
+        });
+    };
 
     let mut idle = Figures::new();
     for _ in 0..200 {
