@@ -309,7 +309,7 @@ fn the_checklist_shows_the_guide_by_section_with_field_values_from_the_evidence(
     };
     assert!(at("Possible investigation steps") < at("False positive analysis"));
     assert!(at("False positive analysis") < at("Response and remediation"));
-    assert!(all.contains("0 of 9 steps done"), "{all}");
+    assert!(all.contains("0 of 11 steps done"), "{all}");
     // The selected step is shown whole, with the values its fields take
     // in this alert's events.
     assert!(all.contains("= megan.ross@contoso-lab.com"), "{all}");
@@ -327,7 +327,7 @@ fn the_checklist_shows_the_guide_by_section_with_field_values_from_the_evidence(
     app.prompt_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     assert!(app.prompt.is_none());
     let all = lines(&render(&mut app, 100, 30)).join("\n");
-    assert!(all.contains("1 of 9 steps done"), "{all}");
+    assert!(all.contains("1 of 11 steps done"), "{all}");
     assert!(all.contains("[x] Identify the caller"), "{all}");
     assert!(all.contains("note: seen in the CAB log"), "{all}");
     // The next step is unchecked; from the first, t follows the caller.
@@ -572,4 +572,59 @@ fn a_theme_colours_what_it_names_and_no_color_keeps_only_emphasis() {
     assert!(buf[(2, 0)].modifier.contains(Modifier::BOLD));
     let err = Theme::find("neon", None).unwrap_err();
     assert!(err.contains("neon"), "{err}");
+}
+
+#[test]
+fn a_guides_query_runs_over_the_loaded_events_and_enter_shows_its_hits() {
+    let mut app = demo_app();
+    select_rule(&mut app, "Azure Key Vault Modified");
+    let alert = app.selected_alert().unwrap().clone();
+    app.act(Action::Checklist);
+    // Down to the first query step.
+    for _ in 0..20 {
+        let list = app.checklist.as_ref().unwrap();
+        if list.current().is_some_and(|s| s.investigate.is_some()) {
+            break;
+        }
+        app.act(Action::Down);
+    }
+    let all = lines(&render(&mut app, 140, 40)).join("\n");
+    assert!(
+        all.contains("Everything from the caller's address in the two hours before the change  ▶ "),
+        "{all}"
+    );
+    let hits = match &app.checklist.as_ref().unwrap().current().unwrap().hits {
+        Some(Ok(h)) => h.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(!hits.is_empty());
+    let end = alert.last.unwrap().timestamp_millis();
+    for &i in &hits {
+        let e = &app.events[i];
+        assert!(e.time_ms <= end && e.time_ms >= end - 2 * 3_600_000);
+        assert_eq!(&*app.names[e.ip.0 as usize], "185.220.101.47");
+    }
+    app.act(Action::Open);
+    assert_eq!(app.pane, Pane::Timeline);
+    let all = lines(&render(&mut app, 140, 40)).join("\n");
+    assert!(
+        all.contains("Everything from the caller's address"),
+        "{all}"
+    );
+    assert_eq!(app.timeline.as_ref().unwrap().lines.len(), hits.len());
+
+    // The second query: the caller's sign-ins, an AND of account and log.
+    app.act(Action::Go(Pane::Checklist));
+    app.act(Action::Down);
+    let step = app.checklist.as_ref().unwrap().current().unwrap();
+    let hits = match &step.hits {
+        Some(Ok(h)) => h.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(!hits.is_empty());
+    for &i in &hits {
+        let e = &app.events[i];
+        assert_eq!(e.kind, vigil::model::SourceKind::SignIn);
+        assert_eq!(&*app.names[e.upn.0 as usize], "megan.ross@contoso-lab.com");
+    }
 }

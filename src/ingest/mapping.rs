@@ -347,6 +347,20 @@ impl Mapping {
         }
     }
 
+    /// The canonical field (`upn`, `ip`, `operation` ...) that `name`,
+    /// in any shape's vocabulary, is a source of.
+    pub fn canonical_of(&self, name: &str) -> Option<&'static str> {
+        let canon = self
+            .canonical
+            .iter()
+            .find(|(_, paths)| paths.iter().any(|p| p == name))
+            .map(|((c, _), _)| *c)?;
+        Canon::ALL
+            .iter()
+            .find(|(c, _)| *c == canon)
+            .map(|(_, n)| *n)
+    }
+
     /// Normalises an outcome word or code.
     pub fn outcome(&self, kind: SourceKind, v: &str) -> Outcome {
         let v = v.trim().to_ascii_lowercase();

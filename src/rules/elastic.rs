@@ -16,6 +16,8 @@ struct TomlFile {
     #[serde(default)]
     metadata: Option<Metadata>,
     rule: RawRule,
+    #[serde(default)]
+    transform: Option<super::investigate::Transform>,
 }
 
 #[derive(Deserialize, Default)]
@@ -191,7 +193,8 @@ pub fn from_toml(file: &str, text: &str) -> Result<Rule, Located> {
         located(file, text, at, e.message().trim().to_string())
     })?;
     let maturity = parsed.metadata.unwrap_or_default().maturity;
-    let mut rule = build(file, parsed.rule, maturity);
+    let listed = parsed.transform.map(|t| t.investigate).unwrap_or_default();
+    let mut rule = build(file, parsed.rule, maturity, &listed);
     // Literal strings ('''...''') stand verbatim in the file, so the query's
     // offset there turns query positions into file lines and columns.
     let offset = (!rule.query.is_empty())
@@ -216,12 +219,17 @@ pub fn from_json(file: &str, line: usize, v: &Value) -> Result<Option<Rule>, Loc
         message: e.to_string(),
         excerpt: String::new(),
     })?;
-    let mut rule = build(file, raw, None);
+    let mut rule = build(file, raw, None, &[]);
     finish(&mut rule, "", None);
     Ok(Some(rule))
 }
 
-fn build(file: &str, r: RawRule, maturity: Option<String>) -> Rule {
+fn build(
+    file: &str,
+    r: RawRule,
+    maturity: Option<String>,
+    listed: &[super::investigate::Investigation],
+) -> Rule {
     let kind = match r.ty.as_str() {
         "query" => Kind::Query,
         "threshold" => match r.threshold {
@@ -270,7 +278,8 @@ fn build(file: &str, r: RawRule, maturity: Option<String>) -> Rule {
                 .collect(),
         })
         .collect();
-    let guide = guide::parse(r.note.as_deref().unwrap_or("")).with_setup(r.setup.as_deref());
+    let guide =
+        guide::parse_with(r.note.as_deref().unwrap_or(""), listed).with_setup(r.setup.as_deref());
     Rule {
         file: file.to_string(),
         rule_id: r.rule_id,

@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use super::investigate::{self, Investigation};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SectionKind {
@@ -19,6 +21,8 @@ pub enum SectionKind {
 pub struct Step {
     pub text: String,
     pub fields: Vec<String>,
+    /// An interactive query the step carries, or why it cannot be read.
+    pub investigate: Option<Result<Investigation, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -132,6 +136,12 @@ fn is_field_like(s: &str) -> bool {
 /// Splits a Markdown guide into sections at its headings; list items
 /// (`-`, `*`, `1.`) become steps, continuation lines join their item.
 pub fn parse(note: &str) -> Guide {
+    parse_with(note, &[])
+}
+
+/// [`parse`], with the rule's own investigation queries for the steps
+/// that name them (`$investigate_0` ...).
+pub fn parse_with(note: &str, listed: &[Investigation]) -> Guide {
     let mut sections: Vec<Section> = Vec::new();
     let mut current: Option<Section> = None;
     for line in note.lines() {
@@ -166,6 +176,7 @@ pub fn parse(note: &str) -> Guide {
                 sec.steps.push(Step {
                     text: text.trim().to_string(),
                     fields: Vec::new(),
+                    investigate: None,
                 })
             }
             _ if trimmed.is_empty() => {}
@@ -188,7 +199,18 @@ pub fn parse(note: &str) -> Guide {
     }
     for s in &mut sections {
         for step in &mut s.steps {
+            let (text, found) = investigate::extract(&step.text, listed);
+            step.text = text;
             step.fields = fields_in(&step.text);
+            // A query's placeholders are fields the step needs values of.
+            if let Some(Ok(inv)) = &found {
+                for f in inv.placeholders() {
+                    if !step.fields.contains(&f) {
+                        step.fields.push(f);
+                    }
+                }
+            }
+            step.investigate = found;
         }
     }
     Guide { sections }

@@ -9,6 +9,7 @@ pub mod esql;
 pub mod fields;
 pub mod guide;
 pub mod index;
+pub mod investigate;
 pub mod kql;
 pub mod kusto;
 pub mod lex;

@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 
 use super::app::{App, Pane};
+use super::investigate::Hits;
 use super::keys::Action;
 use super::triage::Prompt;
 use crate::case::step_id;
 use crate::ingest::Mapping;
 use crate::rules::guide::SectionKind;
+use crate::rules::investigate::Investigation;
 
 /// Evidence events read for a checklist's field values: each is read
 /// again from its file.
@@ -29,6 +31,10 @@ pub struct Step {
     pub id: String,
     pub text: String,
     pub fields: Vec<String>,
+    /// The step's interactive query, or why it cannot be read.
+    pub investigate: Option<Result<Investigation, String>>,
+    /// The query's hits over the loaded events, or why it cannot run.
+    pub hits: Option<Hits>,
 }
 
 pub struct Checklist {
@@ -109,6 +115,8 @@ impl App {
                         id: step_id(&sec.title, &st.text),
                         text: st.text.clone(),
                         fields: st.fields.clone(),
+                        investigate: st.investigate.clone(),
+                        hits: None,
                     }));
                 }
             }
@@ -125,6 +133,18 @@ impl App {
             values: BTreeMap::new(),
         };
         list.values = self.field_values(alert, &list);
+        // Each query runs once, when the checklist opens.
+        let mut rows = std::mem::take(&mut list.rows);
+        for row in &mut rows {
+            if let Row::Step(step) = row {
+                step.hits = match &step.investigate {
+                    Some(Ok(inv)) => Some(self.investigate(inv, &list.values, alert)),
+                    Some(Err(why)) => Some(Err(why.clone())),
+                    None => None,
+                };
+            }
+        }
+        list.rows = rows;
         self.checklist = Some(list);
         self.pane = Pane::Checklist;
     }
@@ -221,11 +241,27 @@ impl App {
         self.save(format!("{done} of {total} steps done"));
     }
 
-    /// The timeline of the first value of the step's fields that is an
+    /// The hits of the step's query in a timeline; for a step without
+    /// one, the timeline of the first value of its fields that is an
     /// account, address or resource.
     fn step_timeline(&mut self) {
         let Some(list) = &self.checklist else { return };
         let Some(step) = list.current() else { return };
+        if let Some(hits) = &step.hits {
+            match hits {
+                Ok(hits) => {
+                    let label = match &step.investigate {
+                        Some(Ok(inv)) => inv.label.clone(),
+                        _ => step.text.clone(),
+                    };
+                    let t = super::timeline::Timeline::of_events(label, hits.clone(), &self.events);
+                    self.timeline = Some(t);
+                    self.pane = Pane::Timeline;
+                }
+                Err(why) => self.message = Some(format!("this query cannot run here: {why}")),
+            }
+            return;
+        }
         let values: Vec<String> = step
             .fields
             .iter()

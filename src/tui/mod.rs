@@ -11,6 +11,7 @@ pub mod config;
 pub mod events;
 mod evidence;
 pub mod filter;
+mod investigate;
 pub mod keymap;
 pub mod keys;
 mod listing;

@@ -73,6 +73,9 @@ pub struct Timeline {
     /// Put the selected line mid-screen at the next frame, so a jump to a
     /// time shows what came before it and what followed.
     pub center: bool,
+    /// What the timeline shows when it is not one entity's: a query's
+    /// hits.
+    pub title: Option<String>,
 }
 
 /// Zooming never narrows the range below this.
@@ -95,17 +98,44 @@ impl Timeline {
             operation: None,
             range: None,
             center: false,
+            title: None,
         }
+    }
+
+    /// A timeline of given events (positions among the console's), as
+    /// a query's hits.
+    pub fn of_events(title: String, mut hits: Vec<usize>, events: &Events) -> Timeline {
+        let mut t = Timeline::new(Subject::Upn, Sym::NONE);
+        hits.sort_by_key(|&i| {
+            let l = &events[i];
+            let time = if l.time_ms == i64::MIN {
+                i64::MAX
+            } else {
+                l.time_ms
+            };
+            (time, l.loc.source, l.loc.index)
+        });
+        t.all = hits;
+        t.title = Some(title);
+        t.rebuild(events);
+        t
     }
 
     /// Takes in events and alerts that arrived since the last call and
     /// rebuilds the lines if anything changed, keeping the selected event.
     pub fn refresh(&mut self, events: &Events, alerts: &[Alert]) {
-        let mine = events.of(self.subject, self.sym);
+        // A query's hits are fixed; an entity's grow as events arrive.
+        let mine = match self.title {
+            Some(_) => &[][..],
+            None => events.of(self.subject, self.sym),
+        };
         let grew = self.scanned < mine.len();
-        self.all
-            .extend(mine[self.scanned..].iter().map(|&i| i as usize));
-        self.scanned = mine.len();
+        self.all.extend(
+            mine[self.scanned.min(mine.len())..]
+                .iter()
+                .map(|&i| i as usize),
+        );
+        self.scanned = self.scanned.max(mine.len());
         let marked = self.marked_alerts < alerts.len();
         self.marked_alerts = alerts.len();
         if grew {

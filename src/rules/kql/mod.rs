@@ -1,7 +1,7 @@
 //! The Kibana Query Language (`language = "kuery"` in Elastic rules).
 
 pub mod ast;
-mod datemath;
+pub mod datemath;
 pub mod eval;
 pub mod explain;
 pub mod parser;

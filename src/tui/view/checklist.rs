@@ -92,8 +92,13 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                     "[ ]"
                 };
                 let note = s.map(|x| x.note.as_str()).filter(|n| !n.is_empty());
+                let query = match &step.hits {
+                    Some(Ok(h)) => format!("  ▶ {} events (Enter shows them)", h.len()),
+                    Some(Err(why)) => format!("  ▶ cannot run here: {why}"),
+                    None => String::new(),
+                };
                 let text = format!(
-                    "{mark} {}{}",
+                    "{mark} {}{}{query}",
                     step.text.replace('\n', " "),
                     if note.is_some() { "  ✎" } else { "" }
                 );

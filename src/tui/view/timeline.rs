@@ -207,9 +207,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let title = Line::from(vec![
         Span::styled(" Timeline ", theme.header()),
         Span::raw(format!(
-            "{} {}  {} of {}{} ",
-            t.subject.name(),
-            clip(&subject, 48),
+            "{}  {} of {}{} ",
+            match &t.title {
+                Some(title) => clip(title, 60),
+                None => format!("{} {}", t.subject.name(), clip(&subject, 48)),
+            },
             if t.lines.is_empty() {
                 0
             } else {
