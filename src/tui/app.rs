@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::checklist::Checklist;
 use super::columns::{AlertCols, Texts};
 use super::events::Events;
-pub use super::evidence::{Drill, Item};
+pub use super::evidence::{Drill, Item, ReadJob};
 pub use super::filter::{Filters, ListRow};
 use super::keymap::Keymap;
 use super::keys::Action;
@@ -157,6 +157,11 @@ pub struct App {
     pub checklist: Option<Checklist>,
     pub rules_pane: RulesPane,
     pub keymap: Keymap,
+    /// Read events in the background ([`App::read_jobs`], for the
+    /// console's loop to run), not on the spot.
+    pub background_reads: bool,
+    pub read_jobs: Vec<ReadJob>,
+    pub(super) read_token: u64,
 }
 
 impl App {
@@ -202,6 +207,9 @@ impl App {
             checklist: None,
             rules_pane: RulesPane::default(),
             keymap: Keymap::default(),
+            background_reads: false,
+            read_jobs: Vec::new(),
+            read_token: 0,
         }
     }
 

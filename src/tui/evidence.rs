@@ -5,7 +5,10 @@
 use super::app::{App, Pane};
 use super::keys::Action;
 use super::tree::{self, Tree};
+use std::sync::Arc;
+
 use crate::engine::Matched;
+use crate::ingest::{Limits, RecordLoc, SourceInfo};
 
 /// One event of a drill-down, and where it is for the title.
 #[derive(Debug, Clone)]
@@ -35,6 +38,25 @@ pub struct Drill {
     pub from: Pane,
     /// The items are an alert's evidence, not one event opened alone.
     pub of_alert: bool,
+    /// The read under way for the shown event, if any.
+    pub reading: Option<u64>,
+}
+
+/// One event to read again from its file and lay out as a tree.
+pub struct ReadJob {
+    pub token: u64,
+    pub info: Arc<SourceInfo>,
+    pub loc: RecordLoc,
+    pub limits: Limits,
+    pub matched: Vec<Matched>,
+}
+
+impl ReadJob {
+    pub fn run(self) -> (u64, Result<Tree, String>) {
+        let doc = crate::ingest::reparse(&self.info, &self.loc, &self.limits)
+            .map(|v| Tree::new(tree::lines(&v, &self.matched)));
+        (self.token, doc)
+    }
 }
 
 impl Drill {
@@ -83,6 +105,7 @@ impl App {
             scroll: 0,
             from: self.pane,
             of_alert: true,
+            reading: None,
         });
         self.load_evidence();
         self.pane = Pane::Drill;
@@ -112,6 +135,7 @@ impl App {
             scroll: 0,
             from: self.pane,
             of_alert: false,
+            reading: None,
         });
         self.load_evidence();
         self.pane = Pane::Drill;
@@ -220,29 +244,57 @@ impl App {
         }
     }
 
-    /// Reads the shown event again from its file.
+    /// Reads the shown event again from its file: at once in tests, off
+    /// the UI thread in the console, where a record deep in a large
+    /// compressed file takes a while to reach.
     fn load_evidence(&mut self) {
         let Some(drill) = &self.drill else { return };
-        let empty: &[Matched] = &[];
-        let matched = drill.alert.map_or(empty, |a| &self.alerts[a].matched);
-        let doc = drill.items.get(drill.at).map(|it| {
-            self.read_event(it.source, it.index)
-                .map(|v| Tree::new(tree::lines(&v, matched)))
+        let Some(it) = drill.items.get(drill.at) else {
+            return;
+        };
+        let job = self.event_at(it.source, it.index).and_then(|pos| {
+            let info = self.sources.get(&it.source)?.clone();
+            Some(ReadJob {
+                token: 0,
+                info,
+                loc: self.events[pos].loc,
+                limits: self.limits,
+                matched: drill
+                    .alert
+                    .map(|a| self.alerts[a].matched.clone())
+                    .unwrap_or_default(),
+            })
         });
-        if let Some(d) = &mut self.drill {
-            d.doc = doc;
+        let Some(mut job) = job else {
+            if let Some(d) = &mut self.drill {
+                d.doc = Some(Err("this event is not indexed yet".into()));
+            }
+            return;
+        };
+        if !self.background_reads {
+            let (_, doc) = job.run();
+            if let Some(d) = &mut self.drill {
+                d.doc = Some(doc);
+            }
+            return;
         }
+        self.read_token += 1;
+        job.token = self.read_token;
+        if let Some(d) = &mut self.drill {
+            d.doc = None;
+            d.reading = Some(job.token);
+        }
+        self.read_jobs.push(job);
     }
 
-    fn read_event(&self, source: u32, index: u64) -> Result<serde_json::Value, String> {
-        let pos = self
-            .event_at(source, index)
-            .ok_or_else(|| "this event is not indexed yet".to_string())?;
-        let info = self
-            .sources
-            .get(&source)
-            .ok_or_else(|| "its file is not known yet".to_string())?;
-        crate::ingest::reparse(info, &self.events[pos].loc, &self.limits)
+    /// A read finished; shown if its event is still the one wanted.
+    pub fn read_done(&mut self, token: u64, doc: Result<Tree, String>) {
+        if let Some(d) = &mut self.drill {
+            if d.reading == Some(token) {
+                d.reading = None;
+                d.doc = Some(doc);
+            }
+        }
     }
 
     /// Where an event (file, ordinal) is among the located events: they

@@ -74,6 +74,8 @@ pub fn run(opts: Options) -> Result<()> {
     let mut app = App::new(opts.rules.clone(), opts.load.limits, opts.case);
     app.rule_errors = opts.rule_errors;
     app.keymap = opts.settings.keymap;
+    app.background_reads = true;
+    let (read_tx, read_rx) = std::sync::mpsc::channel();
     // Asking for read-only needs no reminder beyond the tab bar's; any
     // other reason nothing will be saved must be seen.
     if let Some(why) = app.case.read_only.clone().filter(|w| w != "read-only") {
@@ -121,6 +123,16 @@ pub fn run(opts: Options) -> Result<()> {
             };
             let _ctx = runtime.enter();
             reruns.push((rule, engine::background::spawn_rule(&rerun, rule)));
+            dirty = true;
+        }
+        for job in app.read_jobs.drain(..) {
+            let tx = read_tx.clone();
+            runtime.spawn_blocking(move || {
+                let _ = tx.send(job.run());
+            });
+        }
+        while let Ok((token, doc)) = read_rx.try_recv() {
+            app.read_done(token, doc);
             dirty = true;
         }
         reruns.retain_mut(|(rule, run)| {

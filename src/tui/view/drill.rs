@@ -152,7 +152,10 @@ fn draw_event(f: &mut Frame<'_>, body: Rect, app: &mut App, theme: &Theme) {
                     styled(tree, drill.scroll.min(end), end, drill.cursor, theme)
                 }
                 Some(Err(e)) => vec![Line::from(format!("Cannot show it: {}", sanitize(e)))],
-                None => vec![Line::from("…")],
+                None => vec![Line::styled(
+                    "reading the event from its file…",
+                    theme.dim(),
+                )],
             };
             (title, lines)
         }
