@@ -426,6 +426,39 @@ fn keys_and_a_theme_from_the_config_directory_apply_and_a_bad_line_is_reported()
 }
 
 #[test]
+fn a_hang_up_or_a_kill_gives_the_terminal_back_and_releases_the_case() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("case.json");
+    let case_arg = case.to_string_lossy().to_string();
+    for signal in ["-HUP", "-TERM"] {
+        let mut c = Console::start(&["--case", &case_arg], 120, 30);
+        c.wait_for("Severity");
+        let lock = dir.path().join("case.json.lock");
+        assert!(lock.exists(), "the case is locked while open");
+        let pid = c.child.process_id().expect("a pid").to_string();
+        let killed = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while c.child.try_wait().ok().flatten().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "{signal} did not end the console"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let raw = c.raw.lock().unwrap().clone();
+        assert!(
+            raw.windows(8).any(|w| w == b"\x1b[?1049l"),
+            "{signal}: the terminal was not restored"
+        );
+        assert!(!lock.exists(), "{signal}: the lock was left behind");
+    }
+}
+
+#[test]
 fn a_terminal_too_small_says_so() {
     let c = Console::start(&[], 60, 20);
     c.wait_for("at least 80x24");

@@ -28,6 +28,7 @@ pub mod view;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -104,7 +105,17 @@ pub fn run(opts: Options) -> Result<()> {
     };
     // Rules running again, each with its own channel.
     let mut reruns: Vec<(usize, engine::background::Running)> = Vec::new();
+    // A hang-up (the SSH session dropped) or a polite kill ends the
+    // console as q does: the terminal is given back and the case lock
+    // released. Decisions are already on disk: each is saved as it is made.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone()).context("watching for signals")?;
+    }
     loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         let mut dirty = false;
         for _ in 0..UPDATES_PER_FRAME {
             match running.updates.try_recv() {
