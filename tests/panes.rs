@@ -167,7 +167,7 @@ fn enter_shows_the_rule_and_the_evidence_with_matched_values_marked() {
 fn the_help_lists_the_keys_of_the_pane_in_use() {
     let mut app = demo_app();
     app.act(Action::Help);
-    let all = lines(&render(&mut app, 80, 24)).join("\n");
+    let all = lines(&render(&mut app, 120, 40)).join("\n");
     assert!(all.contains("sort by the next/previous column"), "{all}");
     assert!(all.contains("open the alert's evidence"), "{all}");
     app.act(Action::Down);
@@ -627,4 +627,17 @@ fn a_guides_query_runs_over_the_loaded_events_and_enter_shows_its_hits() {
         assert_eq!(e.kind, vigil::model::SourceKind::SignIn);
         assert_eq!(&*app.names[e.upn.0 as usize], "megan.ross@contoso-lab.com");
     }
+}
+
+#[test]
+fn the_help_shows_every_key_of_the_pane_even_at_80x24() {
+    let mut app = demo_app();
+    app.act(Action::Help);
+    let text = lines(&render(&mut app, 80, 24));
+    let all = text.join("\n");
+    for (keys, _) in app.keymap.help(Pane::Alerts) {
+        assert!(all.contains(keys.as_str()), "{keys} missing:\n{all}");
+    }
+    assert!(all.contains("Tab/Shift-Tab"), "{all}");
+    assert!(text[0].contains("? help"), "{}", text[0]);
 }

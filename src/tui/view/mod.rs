@@ -181,8 +181,17 @@ fn draw_prompt(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Prompt, theme: 
 
 fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::styled(" Vigil ", theme.header())];
+    // Short names when the full ones would push the help hint off a
+    // narrow terminal.
+    let short = area.width < 90;
     for (n, pane) in Pane::ALL.into_iter().enumerate() {
-        let name = format!("{} {}", n + 1, pane.title());
+        let title = match (short, pane) {
+            (true, Pane::Drill) => "Evid.",
+            (true, Pane::Timeline) => "Time",
+            (true, Pane::Checklist) => "Check",
+            _ => pane.title(),
+        };
+        let name = format!("{} {title}", n + 1);
         let style = if app.pane == pane {
             theme.selected()
         } else {
@@ -194,7 +203,14 @@ fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     if app.case.read_only.is_some() {
         spans.push(Span::styled(" read-only", theme.header()));
     }
-    spans.push(Span::styled("  ? help  q quit", theme.dim()));
+    // "q quit" gives way first on a narrow terminal; "? help" stays.
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let hint = if used + 16 <= area.width as usize {
+        "  ? help  q quit"
+    } else {
+        "  ? help"
+    };
+    spans.push(Span::styled(hint, theme.dim()));
     f.render_widget(Line::from(spans), area);
 }
 
@@ -233,26 +249,56 @@ fn draw_status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_help(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let rows: Vec<Row<'_>> = app
-        .keymap
-        .help(app.pane)
-        .into_iter()
-        .map(|(k, what)| Row::new([k, what]))
+    let help = app.keymap.help(app.pane);
+    let rows_fit = area.height.saturating_sub(2) as usize;
+    // When one column of keys is taller than the pane, two sit side by
+    // side, each description cut to fit: every key stays in view.
+    let halves = if help.len() <= rows_fit { 1 } else { 2 };
+    let per_half = help.len().div_ceil(halves);
+    let w = if halves == 1 { 72 } else { 120 }.min(area.width);
+    let key_w = help
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(8)
+        .min(20);
+    let what_w = ((w as usize).saturating_sub(2) / halves).saturating_sub(key_w + 2);
+    let rows: Vec<Row<'_>> = (0..per_half)
+        .map(|r| {
+            let mut cells = Vec::new();
+            for h in 0..halves {
+                match help.get(h * per_half + r) {
+                    Some((k, what)) => {
+                        cells.push(crate::text::clip(k, key_w));
+                        cells.push(crate::text::clip(what, what_w));
+                    }
+                    None => cells.extend([String::new(), String::new()]),
+                }
+            }
+            Row::new(cells)
+        })
         .collect();
     let h = (rows.len() as u16 + 2).min(area.height);
-    let w = 64.min(area.width);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
     };
+    let widths: Vec<Constraint> = (0..halves)
+        .flat_map(|_| {
+            [
+                Constraint::Length(key_w as u16),
+                Constraint::Length(what_w as u16),
+            ]
+        })
+        .collect();
     f.render_widget(Clear, r);
     f.render_widget(
-        Table::new(rows, [Constraint::Length(22), Constraint::Min(10)]).block(
+        Table::new(rows, widths).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(" Keys (any key closes) ")
+                .title(" Keys (any key closes; : finds commands by name) ")
                 .title_style(theme.header()),
         ),
         r,
