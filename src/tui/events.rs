@@ -96,22 +96,6 @@ impl Events {
         self.chunks.iter().flatten()
     }
 
-    /// The events from `start` on, with their positions.
-    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = (usize, &Located)> + '_ {
-        let first = start / CHUNK;
-        self.chunks
-            .iter()
-            .enumerate()
-            .skip(first)
-            .flat_map(move |(n, c)| {
-                let skip = if n == first { start % CHUNK } else { 0 };
-                c.iter()
-                    .enumerate()
-                    .skip(skip)
-                    .map(move |(i, l)| (n * CHUNK + i, l))
-            })
-    }
-
     /// Binary search over events ordered by `f`, as a slice's.
     pub fn binary_search_by(
         &self,
@@ -176,8 +160,6 @@ mod tests {
         assert_eq!(find(CHUNK as u64 * 2), Ok(CHUNK));
         assert_eq!(find(CHUNK as u64 * 2 + 1), Err(CHUNK + 1));
         assert_eq!(find(u64::MAX), Err(e.len()));
-        let from: Vec<usize> = e.iter_from(CHUNK - 1).map(|(i, _)| i).take(3).collect();
-        assert_eq!(from, vec![CHUNK - 1, CHUNK, CHUNK + 1]);
         assert_eq!(e.iter().count(), e.len());
     }
 }

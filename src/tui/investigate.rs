@@ -159,7 +159,7 @@ impl App {
                         _ => None,
                     });
             let candidates: Box<dyn Iterator<Item = usize>> = match narrow {
-                Some((subject, v)) => match self.sym_of_exact(v) {
+                Some((subject, v)) => match self.sym_of(v) {
                     Some(sym) => Box::new(self.events.of(subject, sym).iter().map(|&i| i as usize)),
                     None => Box::new(std::iter::empty()),
                 },
@@ -178,15 +178,5 @@ impl App {
         hits.sort_unstable();
         hits.dedup();
         Ok(hits)
-    }
-
-    /// The number of a string among the events' columns, compared without
-    /// case.
-    fn sym_of_exact(&self, lower: &str) -> Option<Sym> {
-        self.names
-            .iter()
-            .position(|n| n.to_lowercase() == lower)
-            .filter(|&i| i > 0)
-            .map(|i| Sym(i as u32))
     }
 }

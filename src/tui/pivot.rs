@@ -65,19 +65,13 @@ impl App {
         let Some(sym) = self.sym_of(value) else {
             return false;
         };
-        let Some(l) = self
-            .events
-            .iter()
-            .find(|l| l.upn == sym || l.ip == sym || l.resource == sym)
+        // The entity's own lists say which column holds it, without a
+        // pass over the events.
+        let Some(subject) = [Subject::Upn, Subject::Ip, Subject::Resource]
+            .into_iter()
+            .find(|&s| !self.events.of(s, sym).is_empty())
         else {
             return false;
-        };
-        let subject = if l.upn == sym {
-            Subject::Upn
-        } else if l.ip == sym {
-            Subject::Ip
-        } else {
-            Subject::Resource
         };
         self.open_timeline(subject, sym, focus, range);
         true
@@ -85,7 +79,7 @@ impl App {
 
     /// The number of a string among the events' columns. Accounts and
     /// resource ids are kept in lower case, addresses without a port.
-    fn sym_of(&self, value: &str) -> Option<Sym> {
+    pub(super) fn sym_of(&self, value: &str) -> Option<Sym> {
         if value.is_empty() {
             return None;
         }

@@ -25,14 +25,6 @@ impl Subject {
             Subject::Resource => "resource",
         }
     }
-
-    pub fn of(self, l: &Located) -> Sym {
-        match self {
-            Subject::Upn => l.upn,
-            Subject::Ip => l.ip,
-            Subject::Resource => l.resource,
-        }
-    }
 }
 
 /// One line of the timeline: an event, or the several records of one
