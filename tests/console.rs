@@ -458,6 +458,57 @@ fn a_hang_up_or_a_kill_gives_the_terminal_back_and_releases_the_case() {
     }
 }
 
+/// A left click at a screen cell (0-based), pressed and released, as a
+/// terminal reports it in SGR mouse mode.
+fn click(col: usize, row: usize) -> Vec<u8> {
+    format!(
+        "\x1b[<0;{};{}M\x1b[<0;{};{}m",
+        col + 1,
+        row + 1,
+        col + 1,
+        row + 1
+    )
+    .into_bytes()
+}
+
+#[test]
+fn with_the_mouse_on_a_click_selects_and_opens_an_alert_and_a_tab_opens_its_pane() {
+    let mut c = Console::start(&["--mouse"], 140, 36);
+    let screen = c.wait_for("alerts; detection took");
+    let row = screen
+        .lines()
+        .position(|l| l.contains("Azure Key Vault Modified"))
+        .unwrap_or_else(|| panic!("not listed:\n{screen}"));
+    // The first click selects, the second on the same row opens.
+    c.keys(&click(10, row));
+    std::thread::sleep(Duration::from_millis(150));
+    c.keys(&click(10, row));
+    let screen = c.wait_for("Evidence 1 of");
+    assert!(screen.contains("Azure Key Vault Modified"), "{screen}");
+    let tabs = screen.lines().next().unwrap_or_default().to_string();
+    let at = tabs.find("5 Rules").expect("a rules tab");
+    c.keys(&click(tabs[..at].chars().count() + 2, 0));
+    c.wait_for("files not loaded");
+    let raw = c.raw.lock().unwrap().clone();
+    assert!(
+        raw.windows(8).any(|w| w == b"\x1b[?1000h"),
+        "mouse reports were not asked for"
+    );
+    c.quit();
+}
+
+#[test]
+fn without_the_mouse_flag_the_terminal_keeps_its_text_selection() {
+    let c = Console::start(&[], 100, 30);
+    c.wait_for("alerts; detection took");
+    let raw = c.raw.lock().unwrap().clone();
+    assert!(
+        !raw.windows(8).any(|w| w == b"\x1b[?1000h"),
+        "mouse reports taken without being asked"
+    );
+    c.quit();
+}
+
 #[test]
 fn a_terminal_too_small_says_so() {
     let c = Console::start(&[], 60, 20);

@@ -297,6 +297,35 @@ fn a_value_in_the_evidence_pivots_to_its_timeline_and_folds() {
 }
 
 #[test]
+fn the_checklist_answers_at_once_and_fills_in_values_and_query_hits_when_the_read_returns() {
+    let mut app = demo_app();
+    app.background_reads = true;
+    select_rule(&mut app, "Azure Key Vault Modified");
+    app.act(Action::Checklist);
+    assert_eq!(app.pane, Pane::Checklist);
+    let all = lines(&render(&mut app, 100, 30)).join("\n");
+    assert!(all.contains("= reading the alert's events…"), "{all}");
+    assert!(!all.contains("megan.ross@contoso-lab.com"), "{all}");
+    // Keys are answered while the read is out.
+    app.act(Action::Down);
+    app.act(Action::Up);
+    let jobs: Vec<_> = app.read_jobs.drain(..).collect();
+    assert_eq!(jobs.len(), 1);
+    for job in jobs {
+        app.read_done(job.run());
+    }
+    let all = lines(&render(&mut app, 100, 30)).join("\n");
+    assert!(all.contains("= megan.ross@contoso-lab.com"), "{all}");
+    assert!(!all.contains("reading the alert's events"), "{all}");
+    let list = app.checklist.as_ref().unwrap();
+    let ran = list.steps().filter(|s| s.hits.is_some()).count();
+    assert_eq!(
+        ran, 2,
+        "both of the rule's queries run once the values are in"
+    );
+}
+
+#[test]
 fn the_checklist_shows_the_guide_by_section_with_field_values_from_the_evidence() {
     let mut app = demo_app();
     select_rule(&mut app, "Azure Key Vault Modified");
@@ -640,4 +669,44 @@ fn the_help_shows_every_key_of_the_pane_even_at_80x24() {
     }
     assert!(all.contains("Tab/Shift-Tab"), "{all}");
     assert!(text[0].contains("? help"), "{}", text[0]);
+}
+
+#[test]
+fn the_wheel_moves_three_rows_and_a_click_selects_the_row_under_it() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = demo_app();
+    app.act(Action::Top);
+    let buf = render(&mut app, 120, 30);
+    let mouse = |kind, column, row| MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.mouse(mouse(MouseEventKind::ScrollDown, 5, 10));
+    assert_eq!(app.selected, 3);
+    app.mouse(mouse(MouseEventKind::ScrollUp, 5, 10));
+    assert_eq!(app.selected, 0);
+    // The sixth alert row on screen is the sixth in the list.
+    let shown = lines(&buf);
+    let header = shown.iter().position(|l| l.contains("Severity")).unwrap();
+    let sixth = &shown[header + 6];
+    app.mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        5,
+        header as u16 + 6,
+    ));
+    assert_eq!(app.selected, 5);
+    let name = &app.selected_alert().unwrap().rule_name;
+    assert!(
+        sixth.contains(&name[..20.min(name.len())]),
+        "{sixth} / {name}"
+    );
+    assert_eq!(app.pane, Pane::Alerts);
+    app.mouse(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        5,
+        header as u16 + 6,
+    ));
+    assert_eq!(app.pane, Pane::Drill);
 }

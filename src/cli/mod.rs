@@ -47,6 +47,10 @@ pub struct Cli {
     /// the config directory's `themes/`), or a path.
     #[arg(long)]
     pub theme: Option<String>,
+    /// Take mouse reports: the wheel scrolls, a click selects. Off by
+    /// default, as it takes text selection away from the terminal.
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -297,7 +301,7 @@ fn open_console(cli: Cli) -> Result<()> {
         load: cli.limits.options(),
         now,
         case: crate::case::Store::open(case, cli.read_only),
-        settings: crate::tui::config::load(cli.theme.as_deref()),
+        settings: crate::tui::config::load(cli.theme.as_deref(), cli.mouse),
     })
 }
 

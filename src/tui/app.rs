@@ -160,7 +160,9 @@ pub struct App {
     /// Read events in the background ([`App::read_jobs`], for the
     /// console's loop to run), not on the spot.
     pub background_reads: bool,
-    pub read_jobs: Vec<ReadJob>,
+    pub read_jobs: Vec<super::jobs::Job>,
+    /// Where the last frame put what the mouse can click.
+    pub regions: super::mouse::Regions,
     pub(super) read_token: u64,
 }
 
@@ -209,6 +211,7 @@ impl App {
             keymap: Keymap::default(),
             background_reads: false,
             read_jobs: Vec::new(),
+            regions: Default::default(),
             read_token: 0,
         }
     }

@@ -7,18 +7,12 @@ use std::collections::BTreeMap;
 
 use super::app::{App, Pane};
 use super::investigate::Hits;
+use super::jobs::{EVIDENCE_READ, Job, ValuesJob};
 use super::keys::Action;
 use super::triage::Prompt;
 use crate::case::step_id;
-use crate::ingest::Mapping;
 use crate::rules::guide::SectionKind;
 use crate::rules::investigate::Investigation;
-
-/// Evidence events read for a checklist's field values: each is read
-/// again from its file.
-const EVIDENCE_READ: usize = 20;
-/// Distinct values kept per field.
-const VALUES_KEPT: usize = 8;
 
 #[derive(Debug, Clone)]
 pub enum Row {
@@ -46,6 +40,8 @@ pub struct Checklist {
     pub offset: usize,
     /// Values of the fields the steps name, in the alert's evidence.
     pub values: BTreeMap<String, Vec<String>>,
+    /// The read of the evidence under way for those values, if any.
+    pub reading: Option<u64>,
 }
 
 impl Checklist {
@@ -125,69 +121,84 @@ impl App {
             .iter()
             .position(|r| matches!(r, Row::Step(_)))
             .unwrap_or(0);
-        let mut list = Checklist {
+        self.checklist = Some(Checklist {
             alert,
             rows,
             selected,
             offset: 0,
             values: BTreeMap::new(),
+            reading: None,
+        });
+        self.pane = Pane::Checklist;
+        self.read_field_values();
+    }
+
+    /// Reads the alert's first evidence events for the values of the
+    /// fields its steps name: at once in tests, off the UI thread in the
+    /// console. The step queries wait for them, as their placeholders do.
+    fn read_field_values(&mut self) {
+        let Some(list) = &self.checklist else { return };
+        let mut fields: Vec<String> = list
+            .steps()
+            .flat_map(|s| &s.fields)
+            .filter(|f| !f.ends_with('*'))
+            .cloned()
+            .collect();
+        fields.sort();
+        fields.dedup();
+        let events = self.alerts[list.alert]
+            .evidence
+            .iter()
+            .take(EVIDENCE_READ)
+            .filter_map(|ev| {
+                let pos = self.event_at(ev.event.source, ev.event.index)?;
+                let info = self.sources.get(&ev.event.source)?.clone();
+                Some((info, self.events[pos].loc, self.events[pos].kind))
+            })
+            .collect();
+        let mut job = ValuesJob {
+            token: 0,
+            events,
+            fields,
+            limits: self.limits,
         };
-        list.values = self.field_values(alert, &list);
-        // Each query runs once, when the checklist opens.
-        let mut rows = std::mem::take(&mut list.rows);
-        for row in &mut rows {
+        if !self.background_reads || job.fields.is_empty() {
+            let values = job.run();
+            self.values_done(values);
+            return;
+        }
+        self.read_token += 1;
+        job.token = self.read_token;
+        if let Some(list) = &mut self.checklist {
+            list.reading = Some(job.token);
+        }
+        self.read_jobs.push(Job::Values(job));
+    }
+
+    /// The field values arrived: shown, and each step's query run with
+    /// them, once.
+    pub(super) fn values_read(&mut self, token: u64, values: BTreeMap<String, Vec<String>>) {
+        if self.checklist.as_ref().and_then(|l| l.reading) == Some(token) {
+            self.values_done(values);
+        }
+    }
+
+    fn values_done(&mut self, values: BTreeMap<String, Vec<String>>) {
+        let Some(mut list) = self.checklist.take() else {
+            return;
+        };
+        list.reading = None;
+        list.values = values;
+        for row in &mut list.rows {
             if let Row::Step(step) = row {
                 step.hits = match &step.investigate {
-                    Some(Ok(inv)) => Some(self.investigate(inv, &list.values, alert)),
+                    Some(Ok(inv)) => Some(self.investigate(inv, &list.values, list.alert)),
                     Some(Err(why)) => Some(Err(why.clone())),
                     None => None,
                 };
             }
         }
-        list.rows = rows;
         self.checklist = Some(list);
-        self.pane = Pane::Checklist;
-    }
-
-    /// The values the steps' fields take in the alert's first evidence
-    /// events, found under any shape's name for the field.
-    fn field_values(&self, alert: usize, list: &Checklist) -> BTreeMap<String, Vec<String>> {
-        let mut fields: Vec<&String> = list
-            .steps()
-            .flat_map(|s| &s.fields)
-            .filter(|f| !f.ends_with('*'))
-            .collect();
-        fields.sort();
-        fields.dedup();
-        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        if fields.is_empty() {
-            return out;
-        }
-        let mapping = Mapping::builtin();
-        for ev in self.alerts[alert].evidence.iter().take(EVIDENCE_READ) {
-            let Some(pos) = self.event_at(ev.event.source, ev.event.index) else {
-                continue;
-            };
-            let Some(info) = self.sources.get(&ev.event.source) else {
-                continue;
-            };
-            let Ok(doc) = crate::ingest::reparse(info, &self.events[pos].loc, &self.limits) else {
-                continue;
-            };
-            let kind = self.events[pos].kind;
-            for f in &fields {
-                for v in mapping.lookup(&doc, kind, f) {
-                    let Some(text) = crate::ingest::doc::scalar_text(&v) else {
-                        continue;
-                    };
-                    let vals = out.entry((*f).clone()).or_default();
-                    if vals.len() < VALUES_KEPT && !vals.contains(&text) {
-                        vals.push(text);
-                    }
-                }
-            }
-        }
-        out
     }
 
     pub(super) fn act_checklist(&mut self, action: Action) {

@@ -1,5 +1,6 @@
 //! The analyst's settings, from the config directory (`directories`
-//! finds it: `~/.config/vigil` on Linux): `config.toml` names a theme,
+//! finds it: `~/.config/vigil` on Linux): `config.toml` names a theme and
+//! may turn the mouse on,
 //! `keys.toml` adds keys, `themes/NAME.toml` holds themes of their own.
 //! A setting that cannot be used is reported and the console opens with
 //! the default in its place.
@@ -14,6 +15,8 @@ use super::theme::{self, Theme};
 pub struct Settings {
     pub theme: Theme,
     pub keymap: Keymap,
+    /// Mouse reports wanted (see [`super::mouse`]).
+    pub mouse: bool,
     /// What could not be used, each with its file and line.
     pub problems: Vec<String>,
 }
@@ -22,15 +25,16 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     theme: Option<String>,
+    mouse: Option<bool>,
 }
 
 pub fn config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "vigil").map(|d| d.config_dir().to_path_buf())
 }
 
-/// Settings from the config directory, with `theme` (a flag) over the
-/// file's choice.
-pub fn load(theme: Option<&str>) -> Settings {
+/// Settings from the config directory, with the flags (`theme`, `mouse`)
+/// over the file's choices.
+pub fn load(theme: Option<&str>, mouse: bool) -> Settings {
     let dir = config_dir();
     let mut problems = Vec::new();
     let mut config = ConfigFile::default();
@@ -65,6 +69,7 @@ pub fn load(theme: Option<&str>) -> Settings {
     Settings {
         theme: chosen,
         keymap,
+        mouse: mouse || config.mouse.unwrap_or(false),
         problems,
     }
 }

@@ -3,6 +3,7 @@
 //! its file and shown as a foldable tree with a cursor on one line.
 
 use super::app::{App, Pane};
+use super::jobs::{Finished, Job};
 use super::keys::Action;
 use super::tree::{self, Tree};
 use std::sync::Arc;
@@ -284,16 +285,21 @@ impl App {
             d.doc = None;
             d.reading = Some(job.token);
         }
-        self.read_jobs.push(job);
+        self.read_jobs.push(Job::Event(job));
     }
 
-    /// A read finished; shown if its event is still the one wanted.
-    pub fn read_done(&mut self, token: u64, doc: Result<Tree, String>) {
-        if let Some(d) = &mut self.drill {
-            if d.reading == Some(token) {
-                d.reading = None;
-                d.doc = Some(doc);
+    /// A read finished; shown if what it read is still what is wanted.
+    pub fn read_done(&mut self, done: Finished) {
+        match done {
+            Finished::Event(token, doc) => {
+                if let Some(d) = &mut self.drill {
+                    if d.reading == Some(token) {
+                        d.reading = None;
+                        d.doc = Some(doc);
+                    }
+                }
             }
+            Finished::Values(token, values) => self.values_read(token, values),
         }
     }
 

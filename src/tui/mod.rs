@@ -12,9 +12,11 @@ pub mod events;
 mod evidence;
 pub mod filter;
 mod investigate;
+pub mod jobs;
 pub mod keymap;
 pub mod keys;
 mod listing;
+pub mod mouse;
 mod palette;
 mod pivot;
 pub mod rules_pane;
@@ -88,7 +90,8 @@ pub fn run(opts: Options) -> Result<()> {
             n => format!("settings: {first} (and {n} more)"),
         });
     }
-    let mut guard = terminal::Guard::enter().context("taking over the terminal")?;
+    let mut guard =
+        terminal::Guard::enter(opts.settings.mouse).context("taking over the terminal")?;
     guard.term.draw(|f| view::draw(f, &mut app, &theme))?;
 
     let plan = Plan {
@@ -142,8 +145,8 @@ pub fn run(opts: Options) -> Result<()> {
                 let _ = tx.send(job.run());
             });
         }
-        while let Ok((token, doc)) = read_rx.try_recv() {
-            app.read_done(token, doc);
+        while let Ok(done) = read_rx.try_recv() {
+            app.read_done(done);
             dirty = true;
         }
         reruns.retain_mut(|(rule, run)| {
@@ -179,6 +182,7 @@ pub fn run(opts: Options) -> Result<()> {
                         // Help closes on any key, bound or not.
                         None => app.help = false,
                     },
+                    Event::Mouse(m) => app.mouse(m),
                     Event::Resize(..) => guard.term.autoresize()?,
                     _ => {}
                 }

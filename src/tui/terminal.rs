@@ -4,6 +4,7 @@
 
 use std::io::{self, Stdout};
 
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -20,11 +21,18 @@ pub struct Guard {
 
 fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    // Turning mouse reports off when they were never on is harmless, and
+    // a panic hook cannot know which it was.
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 impl Guard {
-    pub fn enter() -> io::Result<Guard> {
+    pub fn enter(mouse: bool) -> io::Result<Guard> {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore();
@@ -32,9 +40,12 @@ impl Guard {
         }));
         enable_raw_mode()?;
         let mut out = io::stdout();
-        // No mouse capture: nothing uses the mouse yet, and capturing it
-        // would take text selection away from the analyst's terminal.
-        if let Err(e) = execute!(out, EnterAlternateScreen) {
+        let entered = if mouse {
+            execute!(out, EnterAlternateScreen, EnableMouseCapture)
+        } else {
+            execute!(out, EnterAlternateScreen)
+        };
+        if let Err(e) = entered {
             restore();
             return Err(e);
         }

@@ -118,6 +118,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let height = area.height.saturating_sub(3) as usize;
     app.scroll_to_selection(height);
     let end = (app.offset + height).min(app.rows.len());
+    app.regions.alerts = Some(crate::tui::mouse::Rows {
+        top: area.y + 2,
+        height: height as u16,
+        first: app.offset,
+    });
     let shown = columns(area.width);
     let narrow = area.width < 100;
     let search = app.filters.search.as_str();

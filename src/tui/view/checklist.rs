@@ -95,6 +95,9 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                 let query = match &step.hits {
                     Some(Ok(h)) => format!("  ▶ {} events (Enter shows them)", h.len()),
                     Some(Err(why)) => format!("  ▶ cannot run here: {why}"),
+                    None if list.reading.is_some() && step.investigate.is_some() => {
+                        "  ▶ reading the alert's events…".to_string()
+                    }
                     None => String::new(),
                 };
                 let text = format!(
@@ -118,7 +121,10 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                 }
                 for field in &step.fields {
                     let values = list.values.get(field).map_or_else(
-                        || "not in this alert's events".to_string(),
+                        || match list.reading {
+                            Some(_) => "reading the alert's events…".to_string(),
+                            None => "not in this alert's events".to_string(),
+                        },
                         |v| {
                             v.iter()
                                 .map(|x| sanitize(x).into_owned())

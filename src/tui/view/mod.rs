@@ -41,6 +41,7 @@ pub fn draw(f: &mut Frame<'_>, app: &mut App, theme: &Theme) {
         Constraint::Length(1),
     ])
     .areas(area);
+    app.regions = Default::default();
     draw_tabs(f, tabs, app, theme);
     match app.pane {
         Pane::Alerts => alerts::draw(f, body, app, theme),
@@ -179,7 +180,7 @@ fn draw_prompt(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Prompt, theme: 
     );
 }
 
-fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let mut spans = vec![Span::styled(" Vigil ", theme.header())];
     // Short names when the full ones would push the help hint off a
     // narrow terminal.
@@ -198,7 +199,12 @@ fn draw_tabs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             theme.dim()
         };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" {name} "), style));
+        let x = area.x + spans.iter().map(|s| s.width() as u16).sum::<u16>();
+        let label = format!(" {name} ");
+        app.regions
+            .tabs
+            .push((x, x + label.chars().count() as u16 - 1, pane));
+        spans.push(Span::styled(label, style));
     }
     if app.case.read_only.is_some() {
         spans.push(Span::styled(" read-only", theme.header()));
