@@ -57,9 +57,10 @@ pub struct Options {
 
 /// How long to wait for a key before looking at the engine's updates.
 const TICK: Duration = Duration::from_millis(50);
-/// Updates applied per frame at most, so a flood of alerts never holds a
-/// key press back.
-const UPDATES_PER_FRAME: usize = 10_000;
+/// Time spent applying updates before a frame is drawn, so a flood of
+/// alerts never holds a key press back; checked every few updates.
+const UPDATE_BUDGET: Duration = Duration::from_millis(12);
+const UPDATES_BETWEEN_CHECKS: usize = 256;
 
 pub fn run(opts: Options) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -120,13 +121,16 @@ pub fn run(opts: Options) -> Result<()> {
             break;
         }
         let mut dirty = false;
-        for _ in 0..UPDATES_PER_FRAME {
-            match running.updates.try_recv() {
-                Ok(u) => {
-                    app.apply(u);
-                    dirty = true;
+        let began = std::time::Instant::now();
+        'drain: while began.elapsed() < UPDATE_BUDGET {
+            for _ in 0..UPDATES_BETWEEN_CHECKS {
+                match running.updates.try_recv() {
+                    Ok(u) => {
+                        app.apply(u);
+                        dirty = true;
+                    }
+                    Err(_) => break 'drain,
                 }
-                Err(_) => break,
             }
         }
         if let Some(rule) = app.rules_pane.rerun.take() {
