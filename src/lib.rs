@@ -16,6 +16,7 @@ pub mod case;
 pub mod cli;
 pub mod detect;
 pub mod engine;
+pub mod exceptions;
 pub mod ingest;
 pub mod model;
 pub mod rules;

@@ -65,6 +65,14 @@ struct RawRule {
     new_terms_fields: Vec<String>,
     history_window_start: Option<String>,
     alert_suppression: Option<RawSuppression>,
+    #[serde(default)]
+    exceptions_list: Vec<RawListRef>,
+}
+
+/// A rule's reference to a shared exception list.
+#[derive(Deserialize)]
+struct RawListRef {
+    list_id: String,
 }
 
 fn default_severity() -> String {
@@ -166,7 +174,7 @@ struct RawSuppression {
     missing_fields_strategy: Option<String>,
 }
 
-fn located(file: &str, text: &str, at: usize, message: String) -> Located {
+pub(crate) fn located(file: &str, text: &str, at: usize, message: String) -> Located {
     let before = &text[..at.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -321,6 +329,7 @@ fn build(
         }),
         trigger: None,
         entities: Vec::new(),
+        exception_lists: r.exceptions_list.into_iter().map(|l| l.list_id).collect(),
         maturity,
         status: Status::Ok,
     }

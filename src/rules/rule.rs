@@ -191,6 +191,8 @@ pub struct Rule {
     pub trigger: Option<Trigger>,
     /// Sentinel entity mappings: which result columns are which entities.
     pub entities: Vec<super::sentinel::EntityMapping>,
+    /// The `list_id`s of the exception lists an Elastic rule uses.
+    pub exception_lists: Vec<String>,
     pub maturity: Option<String>,
     pub status: Status,
 }

@@ -197,6 +197,7 @@ pub fn from_yaml(file: &str, text: &str) -> Result<Rule, Located> {
         setup: None,
         guide: Guide::default(),
         threat,
+        exception_lists: Vec::new(),
         suppression: None,
         trigger: s(&y, "triggerOperator").map(|op| Trigger {
             op,
