@@ -96,8 +96,8 @@ impl Exception {
     pub fn applies_to(&self, rule: &Rule) -> bool {
         match &self.scope {
             Scope::All => true,
-            Scope::Rules(ids) => ids.iter().any(|r| *r == rule.rule_id),
-            Scope::ByList => rule.exception_lists.iter().any(|l| *l == self.list),
+            Scope::Rules(ids) => ids.contains(&rule.rule_id),
+            Scope::ByList => rule.exception_lists.contains(&self.list),
         }
     }
 
