@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::engine::{self, Alert, Plan, Summary};
+use crate::exceptions::{self, Exception};
 use crate::ingest::LoadOptions;
 use crate::rules::load;
 use crate::rules::rule::Located;
@@ -45,26 +46,67 @@ pub fn load_rules(paths: &[PathBuf]) -> (Vec<Arc<crate::rules::Rule>>, Vec<Locat
     (rules, errors)
 }
 
-pub fn run(
-    rule_paths: &[PathBuf],
-    logs: &[PathBuf],
-    format: HuntFormat,
-    now: Option<DateTime<Utc>>,
-    opts: &LoadOptions,
-) -> Result<()> {
-    let paths = if rule_paths.is_empty() {
+/// Exceptions for a run: from the folders named, or else from an
+/// `exceptions/` folder in each rule folder.
+pub struct Excepted {
+    pub in_force: Vec<Exception>,
+    /// Exceptions past their expiry, not applied.
+    pub expired: Vec<Exception>,
+    pub errors: Vec<Located>,
+}
+
+pub fn load_exceptions(named: &[PathBuf], rule_paths: &[PathBuf]) -> Excepted {
+    let places: Vec<PathBuf> = if named.is_empty() {
+        rule_paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .map(|p| p.join("exceptions"))
+            .collect()
+    } else {
+        named.to_vec()
+    };
+    let mut all = Vec::new();
+    let mut errors = Vec::new();
+    for p in &places {
+        let loaded = exceptions::file::load(p);
+        all.extend(loaded.exceptions);
+        errors.extend(loaded.errors);
+    }
+    let (in_force, expired) = exceptions::in_force(all, Utc::now());
+    Excepted {
+        in_force,
+        expired,
+        errors,
+    }
+}
+
+pub struct HuntArgs<'a> {
+    pub rule_paths: &'a [PathBuf],
+    pub exceptions: &'a [PathBuf],
+    pub logs: &'a [PathBuf],
+    pub format: HuntFormat,
+    pub now: Option<DateTime<Utc>>,
+    pub opts: &'a LoadOptions,
+}
+
+pub fn run(args: HuntArgs<'_>) -> Result<()> {
+    let paths = if args.rule_paths.is_empty() {
         vec![bundled_rules_dir()]
     } else {
-        rule_paths.to_vec()
+        args.rule_paths.to_vec()
     };
     let (rules, rule_errors) = load_rules(&paths);
+    let excepted = load_exceptions(args.exceptions, &paths);
+    let format = args.format;
     let plan = Plan {
         rules,
-        logs: logs.to_vec(),
-        load: opts.clone(),
-        now,
+        logs: args.logs.to_vec(),
+        load: args.opts.clone(),
+        now: args.now,
         only: None,
         locate: false,
+        compare: !excepted.in_force.is_empty(),
+        exceptions: Arc::new(excepted.in_force.clone()),
     };
     let summary = engine::run(&plan, &Arc::new(AtomicBool::new(false)), &mut |_| {});
     let mut out = BufWriter::new(io::stdout().lock());
@@ -83,7 +125,98 @@ pub fn run(
         _ => {}
     }
     eprint!("{}", render_summary(&summary, &rule_errors));
+    eprint!("{}", render_exceptions(&summary, &plan, &excepted));
     Ok(())
+}
+
+/// What each exception did: the events it kept from each rule and the
+/// alerts that fire only without it; then those not applied, and why.
+pub fn render_exceptions(s: &Summary, plan: &Plan, ex: &Excepted) -> String {
+    let mut out = String::new();
+    if ex.in_force.is_empty() && ex.expired.is_empty() && ex.errors.is_empty() {
+        return out;
+    }
+    let suppressed: usize = s.suppressed.len();
+    out.push_str(&format!(
+        "exceptions: {} in force, {} expired, {} not loaded; {} alerts suppressed\n",
+        ex.in_force.len(),
+        ex.expired.len(),
+        ex.errors.len(),
+        suppressed
+    ));
+    for r in &s.exceptions {
+        let events: u64 = r.rules.iter().map(|(_, n)| n).sum();
+        out.push_str(&format!(
+            "  {}  {}: matched {events} events of {} rules; {} alerts suppressed\n",
+            sanitize(&r.id),
+            clip(&r.name, 60),
+            r.rules.len(),
+            r.alerts.len()
+        ));
+        // Rules whose alerts it changed by name; the others summed up.
+        let (mut agg, mut agg_events, mut each, mut each_events) = (0, 0, 0, 0);
+        for (rule, n) in &r.rules {
+            let rs = &s.rules[*rule];
+            let without = rs.without_exceptions.unwrap_or(rs.alerts);
+            if without == rs.alerts {
+                if rs.aggregates {
+                    agg += 1;
+                    agg_events += n;
+                } else {
+                    each += 1;
+                    each_events += n;
+                }
+                continue;
+            }
+            out.push_str(&format!(
+                "      {}: {n} events it matches kept out; alerts {without} without exceptions, {} with\n",
+                clip(&rs.name, 60),
+                rs.alerts
+            ));
+        }
+        if agg + each > 0 {
+            out.push_str(&format!(
+                "      alerts unchanged: {agg_events} events kept out of {agg} rules that \
+                 count or join events, {each_events} out of {each} that judge each event\n"
+            ));
+        }
+        for id in &r.alerts {
+            if let Some(a) = s.suppressed.iter().find(|a| &a.id == id) {
+                let first = |k| a.entities_of(k).next().unwrap_or("-");
+                out.push_str(&format!(
+                    "      suppressed {id}  {}  {}  {}  count {}\n",
+                    time(a.first),
+                    clip(first("account"), 40),
+                    clip(first("ip"), 15),
+                    a.count
+                ));
+            }
+        }
+    }
+    for e in &ex.expired {
+        out.push_str(&format!(
+            "  expired, not applied: {}  {} (expired {})\n",
+            sanitize(&e.id),
+            clip(&e.name, 60),
+            time(e.expires)
+        ));
+    }
+    for e in &ex.errors {
+        out.push_str(&format!("  not loaded: {}\n", clip(&e.to_string(), 200)));
+    }
+    let unknown: Vec<&Exception> = plan
+        .exceptions
+        .iter()
+        .filter(|e| !plan.rules.iter().any(|r| e.applies_to(r)))
+        .collect();
+    for e in unknown {
+        out.push_str(&format!(
+            "  applies to no loaded rule: {}  {}\n",
+            sanitize(&e.id),
+            clip(&e.name, 60)
+        ));
+    }
+    out
 }
 
 fn time(t: Option<DateTime<Utc>>) -> String {

@@ -1,6 +1,7 @@
 //! The headless front-end: command-line parsing and the commands that run
 //! without a terminal, so the engine can be scripted, tested and benchmarked.
 
+pub mod exceptions_cmd;
 pub mod hunt;
 pub mod inspect;
 pub mod rules_check;
@@ -51,6 +52,10 @@ pub struct Cli {
     /// default, as it takes text selection away from the terminal.
     #[arg(long)]
     pub mouse: bool,
+    /// Exception files or folders (default: `exceptions/` in each rule
+    /// folder).
+    #[arg(long = "exceptions", value_name = "PATH")]
+    pub exceptions: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -162,8 +167,18 @@ pub enum Command {
         /// The time `now` stands for (default: the latest event in the logs).
         #[arg(long)]
         now: Option<String>,
+        /// Exception files or folders (default: `exceptions/` in each rule
+        /// folder); the summary says what each one suppressed.
+        #[arg(long = "exceptions", value_name = "PATH")]
+        exceptions: Vec<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
+    },
+    /// Work with exception files: check them, export them for Kibana or
+    /// Sentinel, import a Kibana export.
+    Exceptions {
+        #[command(subcommand)]
+        command: exceptions_cmd::Command,
     },
     /// Work with rule files.
     Rules {
@@ -288,7 +303,11 @@ fn open_console(cli: Cli) -> Result<()> {
     } else {
         cli.rules
     };
-    let (rules, rule_errors) = hunt::load_rules(&rule_paths);
+    let (rules, mut rule_errors) = hunt::load_rules(&rule_paths);
+    let excepted = hunt::load_exceptions(&cli.exceptions, &rule_paths);
+    // Exception files that do not load are shown with the rule files
+    // that do not.
+    rule_errors.extend(excepted.errors);
     let case = match cli.case {
         Some(p) => p,
         None => crate::case::store::default_path(&logs)
@@ -302,6 +321,7 @@ fn open_console(cli: Cli) -> Result<()> {
         now,
         case: crate::case::Store::open(case, cli.read_only),
         settings: crate::tui::config::load(cli.theme.as_deref(), cli.mouse),
+        exceptions: excepted.in_force,
     })
 }
 
@@ -344,11 +364,20 @@ fn run_other(command: Command) -> Result<()> {
             logs,
             format,
             now,
+            exceptions,
             limits,
         } => {
             let now = search::now_flag(now.as_deref())?;
-            hunt::run(&rules, &logs, format, now, &limits.options())
+            hunt::run(hunt::HuntArgs {
+                rule_paths: &rules,
+                exceptions: &exceptions,
+                logs: &logs,
+                format,
+                now,
+                opts: &limits.options(),
+            })
         }
+        Command::Exceptions { command } => exceptions_cmd::run(command),
         Command::Search { .. } | Command::Rules { .. } => unreachable!("handled by run"),
         Command::Inspect {
             logs,

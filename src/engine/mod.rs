@@ -26,6 +26,7 @@ use alert::{Finding, Grouper};
 use evaluate::{Evaluation, EventView};
 pub use located::{Located, LocatedBatch, Sym};
 
+use crate::exceptions::Exception;
 use crate::ingest::{self, FileReport, LoadOptions, Mapping, SourceInfo};
 use crate::rules::rule::{Parsed, Rule, Status};
 
@@ -44,6 +45,13 @@ pub struct Plan {
     /// they are in ([`Update::Source`]), for a console that reads events
     /// again on demand.
     pub locate: bool,
+    /// Exceptions in force: an event one of them matches is not offered
+    /// to the rules in its scope.
+    pub exceptions: Arc<Vec<Exception>>,
+    /// Also run each rule that has exceptions without them, unseen, to
+    /// tell which alerts the exceptions take away
+    /// ([`Summary::suppressed`]).
+    pub compare: bool,
 }
 
 /// Events reported per [`Update::Located`].
@@ -75,6 +83,27 @@ pub struct RuleSummary {
     /// The rule's rows came out of time order, so it was evaluated again
     /// over a second pass that kept them all.
     pub second_pass: bool,
+    /// Events exceptions kept from the rule.
+    pub excepted: u64,
+    /// The rule counts, groups or joins events rather than judging each
+    /// alone: an event kept from it can change an alert without removing
+    /// it.
+    pub aggregates: bool,
+    /// Alerts the rule gives without its exceptions, when compared.
+    pub without_exceptions: Option<usize>,
+}
+
+/// What one exception did in a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionReport {
+    pub id: String,
+    pub name: String,
+    /// Events it kept from each rule (index into the plan's rules), for
+    /// the rules where it kept any.
+    pub rules: Vec<(usize, u64)>,
+    /// Ids of the alerts that fire only without the exceptions, of the
+    /// rules it kept events from (when compared).
+    pub alerts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +119,10 @@ pub struct Summary {
     pub elapsed_ms: u64,
     /// From the start of the run to the first alert sent.
     pub first_alert_ms: Option<u64>,
+    /// One report per exception in force, in the plan's order.
+    pub exceptions: Vec<ExceptionReport>,
+    /// Alerts that fire only without the exceptions (when compared).
+    pub suppressed: Vec<Alert>,
 }
 
 pub enum Update {
@@ -125,6 +158,31 @@ struct Slot {
     sampled: Duration,
     /// Alerts of an earlier evaluation, withdrawn unless found again.
     withdrawn: Vec<String>,
+    /// The exceptions that apply (indices into the plan's), and the
+    /// events each kept from the rule.
+    exceptions: Vec<usize>,
+    dropped: Vec<u64>,
+    /// Runs without exceptions to compare: finds alerts, sends none.
+    shadow: bool,
+}
+
+/// Which exceptions match the event being offered, each worked out once
+/// however many rules it applies to.
+struct Excepting<'p> {
+    list: &'p [Exception],
+    /// Per exception: not yet known, no, or yes.
+    memo: Vec<Option<bool>>,
+}
+
+impl Excepting<'_> {
+    fn next_event(&mut self) {
+        self.memo.iter_mut().for_each(|m| *m = None);
+    }
+
+    fn holds(&mut self, i: usize, view: &EventView<'_, '_>) -> bool {
+        *self.memo[i]
+            .get_or_insert_with(|| self.list[i].matches(&view.ev.doc, view.ev.kind, view.mapping))
+    }
 }
 
 fn status_of(rule: &Rule) -> (&'static str, Option<String>) {
@@ -171,7 +229,11 @@ impl Sender<'_> {
         let paths = &self.paths;
         let path_of = |s: u32| paths.get(s as usize).cloned().unwrap_or_default();
         for f in found {
-            if let Some(a) = slot.grouper.add(f, &path_of) {
+            let added = slot.grouper.add(f, &path_of);
+            if slot.shadow {
+                continue;
+            }
+            if let Some(a) = added {
                 let a = a.clone();
                 self.first_alert
                     .get_or_insert_with(|| self.started.elapsed());
@@ -188,10 +250,22 @@ impl Sender<'_> {
         }
     }
 
-    /// Offers one event to every slot.
-    fn offer(&mut self, slots: &mut [Slot], view: &EventView<'_, '_>, timed: bool) {
+    /// Offers one event to every slot whose exceptions let it through.
+    fn offer(
+        &mut self,
+        slots: &mut [Slot],
+        view: &EventView<'_, '_>,
+        timed: bool,
+        ex: &mut Excepting<'_>,
+    ) {
         let mut found = Vec::new();
+        ex.next_event();
         for slot in slots {
+            let kept = slot.exceptions.iter().position(|&e| ex.holds(e, view));
+            if let Some(k) = kept {
+                slot.dropped[k] += 1;
+                continue;
+            }
             let t0 = timed.then(Instant::now);
             slot.eval.offer(&slot.rule, view, &mut found);
             if let Some(t0) = t0 {
@@ -248,8 +322,31 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
             alerts: 0,
             micros: 0,
             second_pass: false,
+            excepted: 0,
+            without_exceptions: None,
+            aggregates: eval
+                .as_ref()
+                .is_some_and(|e| !matches!(e, Evaluation::Query { .. })),
         });
         if let Some(eval) = eval {
+            let exceptions: Vec<usize> = (0..plan.exceptions.len())
+                .filter(|&e| plan.exceptions[e].applies_to(rule))
+                .collect();
+            if plan.compare && !exceptions.is_empty() {
+                if let Some(twin) = Evaluation::new(rule, provisional, stream_cap) {
+                    slots.push(Slot {
+                        index: i,
+                        rule: rule.clone(),
+                        eval: twin,
+                        grouper: Grouper::new(rule),
+                        sampled: Duration::ZERO,
+                        withdrawn: Vec::new(),
+                        exceptions: Vec::new(),
+                        dropped: Vec::new(),
+                        shadow: true,
+                    });
+                }
+            }
             slots.push(Slot {
                 index: i,
                 rule: rule.clone(),
@@ -257,9 +354,16 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
                 grouper: Grouper::new(rule),
                 sampled: Duration::ZERO,
                 withdrawn: Vec::new(),
+                dropped: vec![0; exceptions.len()],
+                exceptions,
+                shadow: false,
             });
         }
     }
+    let mut excepting = Excepting {
+        list: &plan.exceptions,
+        memo: vec![None; plan.exceptions.len()],
+    };
 
     let bytes = Arc::new(AtomicU64::new(0));
     let opts = LoadOptions {
@@ -306,7 +410,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
                 out.located(&mut located);
             }
         }
-        out.offer(&mut slots, &view, events % SAMPLE == 0);
+        out.offer(&mut slots, &view, events % SAMPLE == 0, &mut excepting);
         if events % 1024 == 0 && last_progress.elapsed() >= PROGRESS_EVERY {
             last_progress = Instant::now();
             out.located(&mut located);
@@ -337,7 +441,12 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
                 Some(Slot {
                     eval,
                     grouper: Grouper::new(&s.rule),
-                    withdrawn: s.grouper.ids(),
+                    withdrawn: if s.shadow {
+                        Vec::new()
+                    } else {
+                        s.grouper.ids()
+                    },
+                    dropped: vec![0; s.exceptions.len()],
                     ..s
                 })
             })
@@ -349,19 +458,38 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         let mut n = 0u64;
         pipeline::load(&plan.logs, &opts, &mut |ev| {
             n += 1;
-            out.offer(&mut redo, &EventView::new(&ev, mapping), n % SAMPLE == 0);
+            let view = EventView::new(&ev, mapping);
+            out.offer(&mut redo, &view, n % SAMPLE == 0, &mut excepting);
         });
         slots.extend(redo);
-        slots.sort_by_key(|s| s.index);
+        // A rule's twin without exceptions comes just before it.
+        slots.sort_by_key(|s| (s.index, !s.shadow));
     }
 
     let mut alerts = Vec::new();
+    let mut reports: Vec<ExceptionReport> = plan
+        .exceptions
+        .iter()
+        .map(|e| ExceptionReport {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            rules: Vec::new(),
+            alerts: Vec::new(),
+        })
+        .collect();
+    let mut suppressed = Vec::new();
+    // Alerts of the rule's twin without exceptions, met just before it.
+    let mut twin: Option<(usize, Vec<Alert>)> = None;
     for mut slot in slots {
         let t0 = Instant::now();
         let eval = std::mem::replace(&mut slot.eval, Evaluation::Done);
         if !cancel.load(Ordering::Relaxed) {
             let findings = eval.finish(&slot.rule, earliest, now);
             out.findings(&mut slot, findings);
+        }
+        if slot.shadow {
+            twin = Some((slot.index, slot.grouper.into_alerts()));
+            continue;
         }
         for id in std::mem::take(&mut slot.withdrawn) {
             if !slot.grouper.has(&id) {
@@ -371,6 +499,23 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         let s = &mut summaries[slot.index];
         s.micros = (slot.sampled * SAMPLE as u32 + t0.elapsed()).as_micros() as u64;
         s.alerts = slot.grouper.len();
+        s.excepted = slot.dropped.iter().sum();
+        let gone: Vec<Alert> = match twin.take() {
+            Some((i, all)) if i == slot.index => {
+                s.without_exceptions = Some(all.len());
+                all.into_iter()
+                    .filter(|a| !slot.grouper.has(&a.id))
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        for (k, &e) in slot.exceptions.iter().enumerate() {
+            if slot.dropped[k] > 0 {
+                reports[e].rules.push((slot.index, slot.dropped[k]));
+                reports[e].alerts.extend(gone.iter().map(|a| a.id.clone()));
+            }
+        }
+        suppressed.extend(gone);
         (out.send)(Update::Rule(s.clone()));
         alerts.extend(slot.grouper.into_alerts());
     }
@@ -392,6 +537,8 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         cancelled,
         elapsed_ms: started.elapsed().as_millis() as u64,
         first_alert_ms: out.first_alert.map(|d| d.as_millis() as u64),
+        exceptions: reports,
+        suppressed,
     };
     (out.send)(Update::Done(Box::new(summary.clone())));
     summary

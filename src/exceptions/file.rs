@@ -223,7 +223,9 @@ fn build(r: RawException) -> Result<Exception, Problem> {
         .collect::<Result<Vec<_>, _>>()?;
     let name = r.name.into_inner();
     Ok(Exception {
-        id: r.id.unwrap_or_else(|| new_id(&name)),
+        // A hand-written exception with no id gets one from what it says,
+        // the same on every load.
+        id: r.id.unwrap_or_else(|| stable_id(&name, &entries)),
         list: r.list.unwrap_or_else(|| DEFAULT_LIST.to_string()),
         name,
         comment: r.comment,
@@ -318,6 +320,15 @@ pub fn new_id(name: &str) -> String {
     let now = Utc::now();
     h.write(&now.timestamp_nanos_opt().unwrap_or_default().to_le_bytes());
     h.write(&std::process::id().to_le_bytes());
+    format!("vigil-{:016x}", h.finish())
+}
+
+fn stable_id(name: &str, entries: &[Entry]) -> String {
+    let mut h = crate::engine::alert::Fnv::new();
+    h.write(name.as_bytes());
+    for e in entries {
+        h.write(e.describe().as_bytes());
+    }
     format!("vigil-{:016x}", h.finish())
 }
 

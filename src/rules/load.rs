@@ -31,7 +31,9 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) {
             let hidden = p
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if !hidden {
+            // Exceptions live beside the rules, in a folder of their own.
+            let exceptions = p.is_dir() && p.file_name().is_some_and(|n| n == "exceptions");
+            if !hidden && !exceptions {
                 walk(&p, out);
             }
         }

@@ -53,6 +53,8 @@ pub struct Options {
     pub now: Option<DateTime<Utc>>,
     pub case: Store,
     pub settings: config::Settings,
+    /// Exceptions in force, applied as the rules run.
+    pub exceptions: Vec<crate::exceptions::Exception>,
 }
 
 /// How long to wait for a key before looking at the engine's updates.
@@ -102,6 +104,8 @@ pub fn run(opts: Options) -> Result<()> {
         now: opts.now,
         only: None,
         locate: true,
+        exceptions: Arc::new(opts.exceptions),
+        compare: false,
     };
     let mut running = {
         let _ctx = runtime.enter();
