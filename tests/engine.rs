@@ -63,7 +63,7 @@ async fn drain(mut running: vigil::engine::background::Running, cancel_on_progre
                 seen.alerts.remove(&id);
             }
             Update::Rule(_) => pass_over = true,
-            Update::Source(_) | Update::Located(_) => {}
+            Update::Source(_) | Update::Located(_) | Update::Suppressed(_) => {}
             Update::Done(s) => seen.done = Some(*s),
         }
     }

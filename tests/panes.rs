@@ -30,6 +30,7 @@ fn app_over(logs: &str) -> App {
         ..Plan::default()
     };
     let mut app = App::new(rules, Limits::default(), vigil::case::Store::in_memory());
+    app.plan = Some(plan.clone());
     let mut updates = Vec::new();
     engine::run(&plan, &Arc::new(AtomicBool::new(false)), &mut |u| {
         updates.push(u)
@@ -709,4 +710,109 @@ fn the_wheel_moves_three_rows_and_a_click_selects_the_row_under_it() {
         header as u16 + 6,
     ));
     assert_eq!(app.pane, Pane::Drill);
+}
+
+/// Selects the alert of `rule` whose address is `ip`.
+fn select_alert_of(app: &mut App, rule: &str, ip: &str) {
+    app.act(Action::Top);
+    for _ in 0..app.rows.len() {
+        let a = app.selected_alert().unwrap();
+        if a.rule_name == rule && a.entities_of("ip").any(|x| x == ip) {
+            return;
+        }
+        app.act(Action::Down);
+    }
+    panic!("no {rule} alert from {ip}");
+}
+
+/// Moves the evidence cursor to the first line whose path ends so.
+fn cursor_to(app: &mut App, path_end: &str) {
+    app.act(Action::Top);
+    for _ in 0..400 {
+        let line = app.drill.as_ref().unwrap().current().unwrap();
+        if line.path.ends_with(path_end) && line.raw.is_some() {
+            return;
+        }
+        app.act(Action::Down);
+    }
+    panic!("no {path_end} in the event");
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.prompt_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.prompt_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+#[test]
+fn an_exception_from_the_evidence_previews_what_it_closes_then_saves_and_closes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo_app();
+    app.case = vigil::case::Store::open(dir.path().join("case.json"), false);
+    app.exceptions_dir = Some(dir.path().join("exceptions"));
+    select_alert_of(
+        &mut app,
+        "Azure Storage Account Key Regenerated",
+        "20.50.2.10",
+    );
+    let id = app.selected_alert().unwrap().id.clone();
+    app.act(Action::Open);
+    cursor_to(&mut app, "appid");
+    app.act(Action::Except);
+    let all = lines(&render(&mut app, 120, 36)).join("\n");
+    assert!(all.contains("New exception"), "{all}");
+    assert!(
+        all.contains("‹is› 8e1c5d3a-2f4b-4c6d-9e8f-0a1b2c3d4e5f"),
+        "{all}"
+    );
+    assert!(
+        all.contains("this rule: Azure Storage Account Key Regenerated"),
+        "{all}"
+    );
+    assert!(all.contains("Preview: would close 1 alert;"), "{all}");
+    assert!(all.contains(&id), "{all}");
+    // Esc keeps the draft; e on the address adds it as a second condition.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.prompt.is_none());
+    cursor_to(&mut app, "source.ip");
+    app.act(Action::Except);
+    let d = app.draft.as_ref().unwrap();
+    assert_eq!(d.conditions.len(), 2);
+    // The comment is typed on its row; the operator changes with arrows
+    // and the preview follows.
+    press(&mut app, KeyCode::Right);
+    let all = lines(&render(&mut app, 120, 36)).join("\n");
+    assert!(all.contains("‹is not› 20.50.2.10"), "{all}");
+    assert!(all.contains("Preview: would close 0 alerts;"), "{all}");
+    press(&mut app, KeyCode::Left);
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Down);
+    }
+    typed(&mut app, "runbook KR-12 rotates keys nightly");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.prompt.is_none());
+    let msg = app.message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("exception saved") && msg.contains("1 alerts closed"),
+        "{msg}"
+    );
+    // Written as a file that loads back, with both conditions.
+    let loaded = vigil::exceptions::file::load(&dir.path().join("exceptions"));
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    assert_eq!(loaded.exceptions.len(), 1);
+    assert_eq!(loaded.exceptions[0].entries.len(), 2);
+    assert_eq!(
+        loaded.exceptions[0].comment,
+        "runbook KR-12 rotates keys nightly"
+    );
+    // The alert is closed in the case and marked as excepted in the list.
+    let state = app.case.case.get(&id).unwrap();
+    assert_eq!(state.status, vigil::case::Status::Closed);
+    app.pane = Pane::Alerts;
+    let all = lines(&render(&mut app, 160, 40)).join("\n");
+    assert!(all.contains("excepted BP"), "{all}");
 }

@@ -80,6 +80,19 @@ pub fn load_exceptions(named: &[PathBuf], rule_paths: &[PathBuf]) -> Excepted {
     }
 }
 
+/// Where the console writes new exceptions: the folder named by
+/// `--exceptions`, else `exceptions/` in the first rule folder.
+pub fn exceptions_dir(named: &[PathBuf], rule_paths: &[PathBuf]) -> Option<PathBuf> {
+    match named.first() {
+        Some(p) if !p.is_file() => Some(p.clone()),
+        Some(_) => None,
+        None => rule_paths
+            .iter()
+            .find(|p| p.is_dir())
+            .map(|p| p.join("exceptions")),
+    }
+}
+
 pub struct HuntArgs<'a> {
     pub rule_paths: &'a [PathBuf],
     pub exceptions: &'a [PathBuf],

@@ -322,6 +322,7 @@ fn open_console(cli: Cli) -> Result<()> {
         case: crate::case::Store::open(case, cli.read_only),
         settings: crate::tui::config::load(cli.theme.as_deref(), cli.mouse),
         exceptions: excepted.in_force,
+        exceptions_dir: hunt::exceptions_dir(&cli.exceptions, &rule_paths),
     })
 }
 

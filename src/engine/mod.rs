@@ -133,6 +133,9 @@ pub enum Update {
     /// An alert sent earlier that a second, exact evaluation of its rule
     /// did not find again (its rule's rows were out of time order).
     Withdrawn(String),
+    /// An alert the rule gives only without its exceptions: they keep it
+    /// from firing (sent when the plan compares).
+    Suppressed(Alert),
     Rule(RuleSummary),
     /// A file being read, sent again when more of its tables are known.
     Source(Arc<SourceInfo>),
@@ -514,6 +517,9 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
                 reports[e].rules.push((slot.index, slot.dropped[k]));
                 reports[e].alerts.extend(gone.iter().map(|a| a.id.clone()));
             }
+        }
+        for a in &gone {
+            (out.send)(Update::Suppressed(a.clone()));
         }
         suppressed.extend(gone);
         (out.send)(Update::Rule(s.clone()));

@@ -136,6 +136,20 @@ pub struct App {
     pub progress: Progress,
     pub rule_summaries: Vec<RuleSummary>,
     pub done: Option<Box<Summary>>,
+    /// The exception being drafted, kept when the builder closes.
+    pub draft: Option<super::except::Draft>,
+    /// Exceptions in force, and where new ones are written (none: kept
+    /// for the session only).
+    pub exceptions: Vec<crate::exceptions::Exception>,
+    pub exceptions_dir: Option<std::path::PathBuf>,
+    /// A preview the console's loop is to run.
+    pub preview_run: Option<super::except::RunRequest>,
+    /// Rules to run again with the exceptions in force.
+    pub apply_run: Option<Vec<usize>>,
+    /// What the engine was asked to run, for previews and runs again.
+    pub plan: Option<crate::engine::Plan>,
+    /// Ids of alerts that fire only without the exceptions in force.
+    pub excepted: std::collections::HashSet<String>,
     pub started: Instant,
     pub(super) sources: HashMap<u32, Arc<SourceInfo>>,
     /// Every event of the first pass, in input order: sorted by file,
@@ -211,6 +225,13 @@ impl App {
             keymap: Keymap::default(),
             background_reads: false,
             read_jobs: Vec::new(),
+            excepted: Default::default(),
+            draft: None,
+            exceptions: Vec::new(),
+            exceptions_dir: None,
+            preview_run: None,
+            apply_run: None,
+            plan: None,
             regions: Default::default(),
             read_token: 0,
         }
@@ -240,6 +261,12 @@ impl App {
                     self.alerts.push(a);
                 }
             },
+            Update::Suppressed(a) => {
+                // Listed, marked as kept from firing by an exception, so
+                // the decisions on it stay in view.
+                self.excepted.insert(a.id.clone());
+                self.apply(Update::Alert(a));
+            }
             Update::Withdrawn(id) => {
                 if let Some(i) = self.by_id.remove(&id) {
                     // Indices into `alerts` stay valid: the alert leaves
@@ -372,6 +399,7 @@ impl App {
             Action::Bottom => self.selected = self.rows.len().saturating_sub(1),
             Action::SortNext => self.sort_by(1),
             Action::SortPrev => self.sort_by(-1),
+            Action::Except => self.except_from_alert(),
             Action::Reverse => {
                 self.descending = !self.descending;
                 self.order_stale = true;

@@ -171,6 +171,7 @@ impl App {
             }
             Action::Copy => self.copy_value(),
             Action::Mark => self.mark_evidence(),
+            Action::Except => self.except_from_value(),
             Action::FilterIn | Action::FilterOut => {
                 let Some(value) = drill.current().and_then(|l| l.raw.clone()) else {
                     self.message = Some("move to a value to filter on it".into());

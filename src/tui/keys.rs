@@ -55,6 +55,9 @@ pub enum Action {
     Check,
     /// Mark the evidence event shown as relevant, or unmark it.
     Mark,
+    /// Open the exception builder, or add the value under the cursor to
+    /// the draft.
+    Except,
     /// Turn a rule off or on.
     Toggle,
     Rerun,
@@ -184,6 +187,13 @@ const ALERT_KEYS: &[Binding] = &[
     ),
     bind(
         ALERTS,
+        &[plain('e')],
+        "e",
+        Action::Except,
+        "exception from the alert (its address), with a preview",
+    ),
+    bind(
+        ALERTS,
         &[code(KeyCode::Enter), plain('l')],
         "Enter, l",
         Action::Open,
@@ -302,6 +312,13 @@ const DRILL_KEYS: &[Binding] = &[
         "m",
         Action::Mark,
         "mark the event as evidence, or unmark it",
+    ),
+    bind(
+        DRILL,
+        &[plain('e')],
+        "e",
+        Action::Except,
+        "exception on this value (again: add it to the draft)",
     ),
     bind(
         DRILL,

@@ -10,6 +10,7 @@ mod columns;
 pub mod config;
 pub mod events;
 mod evidence;
+pub mod except;
 pub mod filter;
 mod investigate;
 pub mod jobs;
@@ -55,6 +56,8 @@ pub struct Options {
     pub settings: config::Settings,
     /// Exceptions in force, applied as the rules run.
     pub exceptions: Vec<crate::exceptions::Exception>,
+    /// Where exceptions made in the console are written.
+    pub exceptions_dir: Option<PathBuf>,
 }
 
 /// How long to wait for a key before looking at the engine's updates.
@@ -81,6 +84,8 @@ pub fn run(opts: Options) -> Result<()> {
     app.rule_errors = opts.rule_errors;
     app.keymap = opts.settings.keymap;
     app.background_reads = true;
+    app.exceptions = opts.exceptions.clone();
+    app.exceptions_dir = opts.exceptions_dir;
     let (read_tx, read_rx) = std::sync::mpsc::channel();
     // Asking for read-only needs no reminder beyond the tab bar's; any
     // other reason nothing will be saved must be seen.
@@ -104,15 +109,19 @@ pub fn run(opts: Options) -> Result<()> {
         now: opts.now,
         only: None,
         locate: true,
+        // Alerts the exceptions keep from firing are still listed, marked.
+        compare: !opts.exceptions.is_empty(),
         exceptions: Arc::new(opts.exceptions),
-        compare: false,
     };
+    app.plan = Some(plan.clone());
     let mut running = {
         let _ctx = runtime.enter();
         engine::background::spawn(plan.clone())
     };
-    // Rules running again, each with its own channel.
-    let mut reruns: Vec<(usize, engine::background::Running)> = Vec::new();
+    // Rules running again, each run with its own channel.
+    let mut reruns: Vec<(Vec<usize>, engine::background::Running)> = Vec::new();
+    // The exception builder's preview, replaced when the draft changes.
+    let mut preview: Option<(u64, engine::background::Running)> = None;
     // A hang-up (the SSH session dropped) or a polite kill ends the
     // console as q does: the terminal is given back and the case lock
     // released. Decisions are already on disk: each is saved as it is made.
@@ -137,15 +146,53 @@ pub fn run(opts: Options) -> Result<()> {
                 }
             }
         }
-        if let Some(rule) = app.rules_pane.rerun.take() {
-            app.begin_rerun(rule);
+        let again = app
+            .rules_pane
+            .rerun
+            .take()
+            .map(|r| vec![r])
+            .or_else(|| app.apply_run.take());
+        if let Some(only) = again {
+            for &r in &only {
+                app.begin_rerun(r);
+            }
             let rerun = Plan {
                 locate: false,
+                only: Some(only.clone()),
+                compare: !app.exceptions.is_empty(),
+                exceptions: Arc::new(app.exceptions.clone()),
                 ..plan.clone()
             };
             let _ctx = runtime.enter();
-            reruns.push((rule, engine::background::spawn_rule(&rerun, rule)));
+            reruns.push((only, engine::background::spawn(rerun)));
             dirty = true;
+        }
+        if let Some(req) = app.preview_run.take() {
+            if let Some((_, old)) = preview.take() {
+                old.cancel();
+            }
+            let run = Plan {
+                locate: false,
+                only: Some(req.only),
+                compare: true,
+                exceptions: Arc::new(req.exceptions),
+                ..plan.clone()
+            };
+            let _ctx = runtime.enter();
+            preview = Some((req.token, engine::background::spawn(run)));
+        }
+        if let Some((token, run)) = &mut preview {
+            let mut ended = false;
+            while let Ok(u) = run.updates.try_recv() {
+                if let engine::Update::Done(s) = u {
+                    app.preview_done(*token, &s);
+                    ended = true;
+                    dirty = true;
+                }
+            }
+            if ended {
+                preview = None;
+            }
         }
         for job in app.read_jobs.drain(..) {
             let tx = read_tx.clone();
@@ -157,14 +204,16 @@ pub fn run(opts: Options) -> Result<()> {
             app.read_done(done);
             dirty = true;
         }
-        reruns.retain_mut(|(rule, run)| {
+        reruns.retain_mut(|(rules, run)| {
             while let Ok(u) = run.updates.try_recv() {
                 dirty = true;
                 match u {
                     // The first run's summary stands; this one only ends
-                    // the rule's run.
+                    // the rules' run.
                     engine::Update::Done(_) => {
-                        app.rerun_done(*rule);
+                        for &r in rules.iter() {
+                            app.rerun_done(r);
+                        }
                         return false;
                     }
                     u => app.apply(u),
@@ -213,6 +262,9 @@ pub fn run(opts: Options) -> Result<()> {
     running.cancel();
     for (_, r) in &reruns {
         r.cancel();
+    }
+    if let Some((_, p)) = &preview {
+        p.cancel();
     }
     drop(guard);
     // Rules waiting for the end of their input stop at the next event;

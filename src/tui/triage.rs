@@ -29,6 +29,8 @@ pub enum Prompt {
         close: Option<Classification>,
         text: String,
     },
+    /// The exception builder over the draft in `App::draft`.
+    Exception,
 }
 
 impl Prompt {
@@ -51,6 +53,7 @@ impl Prompt {
                 c.name()
             ),
             Prompt::Note { ids, .. } => format!("Note on {}", alerts(ids.len())),
+            Prompt::Exception => "New exception".into(),
         }
     }
 }
@@ -186,6 +189,7 @@ impl App {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match prompt {
             Prompt::Palette { text, at } => self.palette_key(key, text, at),
+            Prompt::Exception => self.draft_key(key),
             Prompt::Search { mut text } => {
                 match key.code {
                     KeyCode::Esc => text.clear(),

@@ -75,9 +75,16 @@ fn fit(text: &str, width: usize) -> String {
 /// Status, close reason and checklist progress in a few letters:
 /// `open 2/7`, `closed TP`.
 fn status_text(app: &App, a: &crate::engine::Alert) -> String {
+    let excepted = app.excepted.contains(&a.id);
     let Some(s) = app.case.case.get(&a.id) else {
-        return "open".into();
+        return if excepted { "excepted" } else { "open" }.into();
     };
+    if excepted {
+        return match s.classification {
+            Some(c) => format!("excepted {}", c.short()),
+            None => "excepted".into(),
+        };
+    }
     let mut text = s.status.name().to_string();
     if let Some(c) = s.classification {
         text = format!("{text} {}", c.short());

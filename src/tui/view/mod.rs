@@ -5,6 +5,7 @@
 mod alerts;
 mod checklist;
 mod drill;
+mod except;
 mod rules;
 mod timeline;
 
@@ -154,9 +155,17 @@ fn draw_prompt(frame: &mut Frame<'_>, area: Rect, app: &App, p: &Prompt, theme: 
                 theme.dim(),
             ));
         }
+        Prompt::Exception => {
+            lines = except::lines(app, area.width.saturating_sub(4).min(110) as usize, theme);
+        }
     }
     let h = (lines.len() as u16 + 2).min(area.height);
-    let w = area.width.saturating_sub(4).min(92);
+    let widest = if matches!(p, Prompt::Exception) {
+        110
+    } else {
+        92
+    };
+    let w = area.width.saturating_sub(4).min(widest);
     // The search sits at the bottom so the list it narrows stays in view.
     let y = match p {
         Prompt::Search { .. } | Prompt::Filter => area.y + area.height - h,

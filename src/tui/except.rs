@@ -1,0 +1,540 @@
+//! The exception builder: from an alert, or from a value in its evidence,
+//! a draft exception the analyst shapes from the keyboard. Before it is
+//! saved, the rules it touches run again with it, unseen, and the builder
+//! shows which alerts it would close and how many events it would keep
+//! from them. Saved, it is written as a file of its own, applied at once
+//! (the rules run again with it) and, if asked, closes those alerts.
+//! A draft left with Esc is kept: nothing typed is lost.
+
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::App;
+use super::triage::Prompt;
+use crate::case::{Classification, Status};
+use crate::engine::Summary;
+use crate::exceptions::{Entry, Exception, Op, Scope, file};
+
+/// Longest value, comment or date typed, in characters.
+const MAX_TEXT: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpChoice {
+    Is,
+    IsNot,
+    IsOneOf,
+    Matches,
+    Exists,
+    DoesNotExist,
+}
+
+impl OpChoice {
+    const ALL: [OpChoice; 6] = [
+        OpChoice::Is,
+        OpChoice::IsNot,
+        OpChoice::IsOneOf,
+        OpChoice::Matches,
+        OpChoice::Exists,
+        OpChoice::DoesNotExist,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OpChoice::Is => "is",
+            OpChoice::IsNot => "is not",
+            OpChoice::IsOneOf => "is one of",
+            OpChoice::Matches => "matches",
+            OpChoice::Exists => "exists",
+            OpChoice::DoesNotExist => "does not exist",
+        }
+    }
+
+    pub fn takes_value(self) -> bool {
+        !matches!(self, OpChoice::Exists | OpChoice::DoesNotExist)
+    }
+
+    fn cycle(self, by: isize) -> OpChoice {
+        let at = Self::ALL.iter().position(|&o| o == self).unwrap_or(0) as isize;
+        Self::ALL[(at + by).rem_euclid(Self::ALL.len() as isize) as usize]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub field: String,
+    pub op: OpChoice,
+    /// For `is one of`, values separated by commas.
+    pub value: String,
+}
+
+/// What the preview run found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Preview {
+    /// Not run yet, or the draft changed since.
+    Stale,
+    Running(u64),
+    Ready {
+        /// Alerts it would take away: (id, rule name, account).
+        alerts: Vec<(String, String, String)>,
+        /// Events it matches, and of how many rules.
+        events: u64,
+        rules: usize,
+        /// Of those events, the ones kept from rules that count or join.
+        aggregated: u64,
+    },
+    Invalid(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The alert it was started from (index into the alerts).
+    pub alert: Option<usize>,
+    /// That alert's rule (index into the rules).
+    pub rule: Option<usize>,
+    pub conditions: Vec<Condition>,
+    pub all_rules: bool,
+    pub close: bool,
+    pub comment: String,
+    /// A date (YYYY-MM-DD) or time after which it no longer applies.
+    pub expires: String,
+    /// The row with the cursor: conditions first, then scope, close,
+    /// expiry and comment.
+    pub row: usize,
+    pub preview: Preview,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Condition(usize),
+    Scope,
+    Close,
+    Expires,
+    Comment,
+}
+
+impl Draft {
+    pub fn rows(&self) -> Vec<Row> {
+        let mut r: Vec<Row> = (0..self.conditions.len()).map(Row::Condition).collect();
+        r.extend([Row::Scope, Row::Close, Row::Expires, Row::Comment]);
+        r
+    }
+
+    pub fn current(&self) -> Row {
+        let rows = self.rows();
+        rows[self.row.min(rows.len() - 1)]
+    }
+
+    /// The exception the draft stands for, or what is missing.
+    pub fn build(&self, rules: &[std::sync::Arc<crate::rules::Rule>]) -> Result<Exception, String> {
+        if self.conditions.is_empty() {
+            return Err("add a condition: e on a value in the evidence".into());
+        }
+        let mut entries = Vec::new();
+        for c in &self.conditions {
+            let v = c.value.trim().to_string();
+            if c.op.takes_value() && v.is_empty() {
+                return Err(format!("{} {} what?", c.field, c.op.name()));
+            }
+            let op = match c.op {
+                OpChoice::Is => Op::Is(v),
+                OpChoice::IsNot => Op::IsNot(v),
+                OpChoice::IsOneOf => Op::IsOneOf(
+                    v.split(',')
+                        .map(|x| x.trim().to_string())
+                        .filter(|x| !x.is_empty())
+                        .collect(),
+                ),
+                OpChoice::Matches => Op::Matches(v),
+                OpChoice::Exists => Op::Exists,
+                OpChoice::DoesNotExist => Op::DoesNotExist,
+            };
+            entries.push(Entry {
+                field: c.field.clone(),
+                op,
+            });
+        }
+        let expires = match self.expires.trim() {
+            "" => None,
+            t => Some(
+                crate::model::parse_time(t)
+                    .or_else(|| crate::model::parse_time(&format!("{t}T00:00:00Z")))
+                    .ok_or_else(|| format!("expires `{t}`: write a date, 2027-03-01"))?,
+            ),
+        };
+        let scope = match (self.all_rules, self.rule) {
+            (false, Some(r)) => Scope::Rules(vec![rules[r].rule_id.clone()]),
+            _ => Scope::All,
+        };
+        let name = match (self.rule, self.comment.trim()) {
+            (_, c) if !c.is_empty() => crate::text::clip(c, 60),
+            (Some(r), _) => format!("Exception to {}", rules[r].name),
+            (None, _) => "Exception".to_string(),
+        };
+        Ok(Exception {
+            id: file::new_id(&name),
+            list: file::DEFAULT_LIST.into(),
+            name,
+            comment: self.comment.trim().to_string(),
+            created_by: std::env::var("USER").unwrap_or_default(),
+            created_at: Utc::now(),
+            expires,
+            scope,
+            close_alerts: self.close,
+            entries,
+        })
+    }
+}
+
+/// A preview or an applied exception the console's loop is to run: the
+/// rules (indices) and the exceptions to run them with.
+pub struct RunRequest {
+    pub token: u64,
+    pub only: Vec<usize>,
+    pub exceptions: Vec<Exception>,
+}
+
+impl App {
+    /// `e`: a draft from the alert selected, or a condition on the value
+    /// under the cursor added to the draft for its alert.
+    pub(super) fn except_from_alert(&mut self) {
+        let Some(&super::app::ListRow::Alert(i)) = self.rows.get(self.selected) else {
+            self.message = Some("select an alert to make an exception for".into());
+            return;
+        };
+        if self.draft.as_ref().is_none_or(|d| d.alert != Some(i)) {
+            let a = &self.alerts[i];
+            let rule = self.rules.iter().position(|r| r.rule_id == a.rule_id);
+            // The alert's address is the usual first condition; the
+            // evidence offers every other field.
+            let conditions = a
+                .entities_of("ip")
+                .next()
+                .map(|ip| Condition {
+                    field: "source.ip".into(),
+                    op: OpChoice::Is,
+                    value: ip.to_string(),
+                })
+                .into_iter()
+                .collect();
+            self.draft = Some(new_draft(Some(i), rule, conditions));
+        }
+        self.open_draft();
+    }
+
+    pub(super) fn except_from_value(&mut self) {
+        let Some(drill) = &self.drill else { return };
+        let Some(line) = drill.current() else { return };
+        let (Some(value), path) = (line.raw.clone(), line.path.clone()) else {
+            self.message = Some("move to a value to make an exception on it".into());
+            return;
+        };
+        let alert = drill.alert;
+        let cond = Condition {
+            field: path,
+            op: OpChoice::Is,
+            value,
+        };
+        match &mut self.draft {
+            Some(d) if d.alert == alert => {
+                if !d.conditions.iter().any(|c| c.field == cond.field) {
+                    d.conditions.push(cond);
+                    d.preview = Preview::Stale;
+                }
+                d.row = d.conditions.len() - 1;
+            }
+            _ => {
+                let rule = alert.and_then(|a| {
+                    let id = &self.alerts[a].rule_id;
+                    self.rules.iter().position(|r| &r.rule_id == id)
+                });
+                self.draft = Some(new_draft(alert, rule, vec![cond]));
+            }
+        }
+        self.open_draft();
+    }
+
+    fn open_draft(&mut self) {
+        self.prompt = Some(Prompt::Exception);
+        self.request_preview();
+    }
+
+    /// Asks for the draft to be run, when it changed; at once in tests.
+    pub(super) fn request_preview(&mut self) {
+        let Some(d) = &self.draft else { return };
+        if d.preview != Preview::Stale {
+            return;
+        }
+        let exception = match d.build(&self.rules) {
+            Ok(e) => e,
+            Err(why) => {
+                if let Some(d) = &mut self.draft {
+                    d.preview = Preview::Invalid(why);
+                }
+                return;
+            }
+        };
+        let only = self.rules_of(&exception);
+        // The exceptions in force go with it, so what it adds is its own.
+        let mut exceptions = self.exceptions.clone();
+        exceptions.push(exception);
+        self.read_token += 1;
+        let token = self.read_token;
+        if let Some(d) = &mut self.draft {
+            d.preview = Preview::Running(token);
+        }
+        self.preview_run = Some(RunRequest {
+            token,
+            only,
+            exceptions,
+        });
+        if !self.background_reads {
+            if let (Some(req), Some(plan)) = (self.preview_run.take(), self.plan.clone()) {
+                let plan = crate::engine::Plan {
+                    only: Some(req.only),
+                    exceptions: std::sync::Arc::new(req.exceptions),
+                    compare: true,
+                    locate: false,
+                    ..plan
+                };
+                let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let s = crate::engine::run(&plan, &cancel, &mut |_| {});
+                self.preview_done(req.token, &s);
+            }
+        }
+    }
+
+    fn rules_of(&self, e: &Exception) -> Vec<usize> {
+        (0..self.rules.len())
+            .filter(|&i| e.applies_to(&self.rules[i]))
+            .collect()
+    }
+
+    /// The preview run ended; shown if the draft is still the one run.
+    pub fn preview_done(&mut self, token: u64, s: &Summary) {
+        let Some(d) = &mut self.draft else { return };
+        if d.preview != Preview::Running(token) {
+            return;
+        }
+        let Some(report) = s.exceptions.last() else {
+            d.preview = Preview::Invalid("the run gave no report".into());
+            return;
+        };
+        let aggregated = report
+            .rules
+            .iter()
+            .filter(|(r, _)| s.rules[*r].aggregates)
+            .map(|(_, n)| n)
+            .sum();
+        d.preview = Preview::Ready {
+            alerts: s
+                .suppressed
+                .iter()
+                .filter(|a| !self.excepted.contains(&a.id))
+                .map(|a| {
+                    (
+                        a.id.clone(),
+                        a.rule_name.clone(),
+                        a.entities_of("account").next().unwrap_or("-").to_string(),
+                    )
+                })
+                .collect(),
+            events: report.rules.iter().map(|(_, n)| n).sum(),
+            rules: report.rules.len(),
+            aggregated,
+        };
+    }
+
+    /// A key while the builder is open.
+    pub(super) fn draft_key(&mut self, key: KeyEvent) {
+        let Some(mut d) = self.draft.take() else {
+            return;
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let rows = d.rows().len();
+        let row = d.current();
+        let mut changed = false;
+        let mut keep_open = true;
+        match key.code {
+            KeyCode::Esc => {
+                keep_open = false;
+                self.message = Some("draft kept: e opens it again".into());
+            }
+            KeyCode::Char('d') if ctrl => {
+                self.message = Some("draft discarded".into());
+                self.prompt = None;
+                return;
+            }
+            KeyCode::Enter => {
+                self.draft = Some(d);
+                self.save_draft();
+                return;
+            }
+            KeyCode::Down | KeyCode::Tab => d.row = (d.row + 1) % rows,
+            KeyCode::Up | KeyCode::BackTab => d.row = (d.row + rows - 1) % rows,
+            KeyCode::Left | KeyCode::Right => {
+                let by = if key.code == KeyCode::Left { -1 } else { 1 };
+                changed = true;
+                match row {
+                    Row::Condition(i) => d.conditions[i].op = d.conditions[i].op.cycle(by),
+                    Row::Scope => d.all_rules = !d.all_rules,
+                    Row::Close => d.close = !d.close,
+                    Row::Expires | Row::Comment => changed = false,
+                }
+            }
+            KeyCode::Delete => {
+                if let Row::Condition(i) = row {
+                    d.conditions.remove(i);
+                    d.row = d.row.min(d.rows().len() - 1);
+                    changed = true;
+                }
+            }
+            KeyCode::Backspace => {
+                if let Some(t) = text_of(&mut d, row) {
+                    changed = t.pop().is_some();
+                }
+            }
+            KeyCode::Char('u') if ctrl => {
+                if let Some(t) = text_of(&mut d, row) {
+                    t.clear();
+                    changed = true;
+                }
+            }
+            KeyCode::Char(' ') if matches!(row, Row::Scope | Row::Close) => {
+                match row {
+                    Row::Scope => d.all_rules = !d.all_rules,
+                    _ => d.close = !d.close,
+                }
+                changed = true;
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                if let Some(t) = text_of(&mut d, row) {
+                    if t.chars().count() < MAX_TEXT {
+                        t.push(c);
+                        // A comment or a date changes no result.
+                        changed = matches!(row, Row::Condition(_));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if changed {
+            d.preview = Preview::Stale;
+        }
+        self.draft = Some(d);
+        if keep_open {
+            self.prompt = Some(Prompt::Exception);
+            self.request_preview();
+        }
+    }
+
+    /// Saves the draft: a file in the exceptions folder, applied at once;
+    /// the alerts it takes away are closed if the draft says so.
+    fn save_draft(&mut self) {
+        let Some(d) = self.draft.take() else { return };
+        let exception = match d.build(&self.rules) {
+            Ok(e) => e,
+            Err(why) => {
+                self.message = Some(why);
+                self.draft = Some(d);
+                self.prompt = Some(Prompt::Exception);
+                return;
+            }
+        };
+        let written = match (&self.exceptions_dir, &self.case.read_only) {
+            (Some(dir), None) => match file::save(dir, &exception) {
+                Ok(p) => format!("saved to {}", p.display()),
+                Err(e) => {
+                    // Nothing typed is lost: the draft stays.
+                    self.message = Some(format!("NOT SAVED: {}: {e}", dir.display()));
+                    self.draft = Some(d);
+                    self.prompt = Some(Prompt::Exception);
+                    return;
+                }
+            },
+            (None, _) => "for this session only: no exceptions folder".into(),
+            (_, Some(why)) => format!("for this session only ({why})"),
+        };
+        let closing: Vec<String> = match (&d.preview, exception.close_alerts) {
+            (Preview::Ready { alerts, .. }, true) => alerts.iter().map(|a| a.0.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let only = self.rules_of(&exception);
+        self.exceptions.push(exception.clone());
+        if !closing.is_empty() {
+            let note = format!("exception: {}", exception.name);
+            for id in &closing {
+                let s = self.case.case.entry(id);
+                s.status = Status::Closed;
+                s.classification = Some(Classification::BenignPositive);
+                if s.note.is_empty() {
+                    s.note = note.clone();
+                }
+            }
+            self.order_changed();
+        }
+        self.run_with_exceptions(only);
+        self.save(format!(
+            "exception saved, {written}; {} alerts closed",
+            closing.len()
+        ));
+    }
+}
+
+impl App {
+    /// Runs rules again with the exceptions in force: by the console's
+    /// loop in the background, at once in tests.
+    pub(super) fn run_with_exceptions(&mut self, only: Vec<usize>) {
+        if self.background_reads {
+            self.apply_run = Some(only);
+            return;
+        }
+        let Some(plan) = self.plan.clone() else {
+            return;
+        };
+        for &r in &only {
+            self.begin_rerun(r);
+        }
+        let plan = crate::engine::Plan {
+            only: Some(only.clone()),
+            exceptions: std::sync::Arc::new(self.exceptions.clone()),
+            compare: true,
+            locate: false,
+            ..plan
+        };
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut updates = Vec::new();
+        crate::engine::run(&plan, &cancel, &mut |u| updates.push(u));
+        for u in updates {
+            if !matches!(u, crate::engine::Update::Done(_)) {
+                self.apply(u);
+            }
+        }
+        for r in only {
+            self.rerun_done(r);
+        }
+        self.settle();
+    }
+}
+
+fn new_draft(alert: Option<usize>, rule: Option<usize>, conditions: Vec<Condition>) -> Draft {
+    Draft {
+        alert,
+        rule,
+        row: 0,
+        conditions,
+        all_rules: false,
+        close: true,
+        comment: String::new(),
+        expires: String::new(),
+        preview: Preview::Stale,
+    }
+}
+
+fn text_of(d: &mut Draft, row: Row) -> Option<&mut String> {
+    match row {
+        Row::Condition(i) => Some(&mut d.conditions[i].value),
+        Row::Expires => Some(&mut d.expires),
+        Row::Comment => Some(&mut d.comment),
+        Row::Scope | Row::Close => None,
+    }
+}
