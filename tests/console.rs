@@ -361,6 +361,97 @@ fn a_checked_step_and_a_closed_alert_are_still_there_after_a_restart() {
     c.quit();
 }
 
+/// Moves the alert list's selection to the first row showing all of
+/// `what`.
+fn select_row_with(c: &mut Console, what: &[&str]) {
+    c.keys(b"g");
+    std::thread::sleep(Duration::from_millis(200));
+    let screen = c.text();
+    let row = screen
+        .lines()
+        .position(|l| what.iter().all(|w| l.contains(w)))
+        .unwrap_or_else(|| panic!("no row with {what:?}:\n{screen}"));
+    let first = screen
+        .lines()
+        .position(|l| l.contains("Severity"))
+        .expect("a header row")
+        + 1;
+    for _ in first..row {
+        c.keys(b"j");
+    }
+}
+
+#[test]
+fn an_exception_made_from_the_evidence_closes_the_rotation_alert_and_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("case.json").to_string_lossy().to_string();
+    let exceptions = dir.path().join("exceptions");
+    let exc = exceptions.to_string_lossy().to_string();
+    let args = ["--case", case.as_str(), "--exceptions", exc.as_str()];
+    let rotation = ["Azure Storage Account Key Regenerated", "20.50.2.10"];
+
+    let mut c = Console::start(&args, 160, 45);
+    c.wait_for("alerts; detection took");
+    select_row_with(&mut c, &rotation);
+    c.keys(b"\r");
+    c.wait_for("Evidence 1 of");
+    // The automation identity's application id, in the event itself.
+    c.press_until(b"j", "identity.claims.appid ", 150);
+    c.keys(b"e");
+    let screen = c.wait_for("Preview: would close 1 alert;");
+    assert!(
+        screen.contains("this rule: Azure Storage Account Key Regenerated"),
+        "{screen}"
+    );
+    assert!(screen.contains("8e1c5d3a-2f4b-4c6d-9e8f-0a1b2c3d4e5f"), "{screen}");
+    // Down to the comment: the condition, scope, alerts, expiry, why.
+    c.keys(b"\x1b[B\x1b[B\x1b[B\x1b[B");
+    c.keys(b"nightly rotation, runbook KR-12");
+    c.wait_for("nightly rotation, runbook KR-12█");
+    c.keys(b"\r");
+    // Saved, then its rule runs again with it.
+    c.wait_for("ran again");
+    c.keys(b"1");
+    select_row_with(&mut c, &rotation);
+    let screen = c.wait_for("excepted BP");
+    let row = screen
+        .lines()
+        .find(|l| rotation.iter().all(|w| l.contains(w)))
+        .unwrap_or_default();
+    assert!(row.contains("excepted BP"), "{screen}");
+    c.quit();
+
+    let files: Vec<_> = std::fs::read_dir(&exceptions)
+        .expect("an exceptions folder")
+        .filter_map(Result::ok)
+        .collect();
+    assert_eq!(files.len(), 1, "one file per exception");
+    let text = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(text.contains("runbook KR-12"), "{text}");
+
+    // After a restart the exception applies from the start and the
+    // alert's state is where it was left.
+    let mut c = Console::start(&args, 160, 45);
+    let screen = c.wait_for("alerts; detection took");
+    let row = screen
+        .lines()
+        .find(|l| rotation.iter().all(|w| l.contains(w)))
+        .unwrap_or_default()
+        .to_string();
+    assert!(row.contains("excepted BP"), "{screen}");
+    c.quit();
+
+    // The command line agrees.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["hunt", "fixtures/demo", "--format", "ndjson", "--exceptions", &exc])
+        .output()
+        .expect("vigil hunt runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 in force, 0 expired, 0 not loaded; 1 alerts suppressed"), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 19);
+}
+
 #[test]
 fn a_rule_file_that_does_not_load_is_shown_where_it_breaks_and_a_rule_runs_again() {
     let dir = tempfile::tempdir().expect("temp dir");
