@@ -403,7 +403,10 @@ fn an_exception_made_from_the_evidence_closes_the_rotation_alert_and_survives_a_
         screen.contains("this rule: Azure Storage Account Key Regenerated"),
         "{screen}"
     );
-    assert!(screen.contains("8e1c5d3a-2f4b-4c6d-9e8f-0a1b2c3d4e5f"), "{screen}");
+    assert!(
+        screen.contains("8e1c5d3a-2f4b-4c6d-9e8f-0a1b2c3d4e5f"),
+        "{screen}"
+    );
     // Down to the comment: the condition, scope, alerts, expiry, why.
     c.keys(b"\x1b[B\x1b[B\x1b[B\x1b[B");
     c.keys(b"nightly rotation, runbook KR-12");
@@ -444,11 +447,21 @@ fn an_exception_made_from_the_evidence_closes_the_rotation_alert_and_survives_a_
     // The command line agrees.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["hunt", "fixtures/demo", "--format", "ndjson", "--exceptions", &exc])
+        .args([
+            "hunt",
+            "fixtures/demo",
+            "--format",
+            "ndjson",
+            "--exceptions",
+            &exc,
+        ])
         .output()
         .expect("vigil hunt runs");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("1 in force, 0 expired, 0 not loaded; 1 alerts suppressed"), "{err}");
+    assert!(
+        err.contains("1 in force, 0 expired, 0 not loaded; 1 alerts suppressed"),
+        "{err}"
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 19);
 }
 

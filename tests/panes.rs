@@ -816,3 +816,61 @@ fn an_exception_from_the_evidence_previews_what_it_closes_then_saves_and_closes_
     let all = lines(&render(&mut app, 160, 40)).join("\n");
     assert!(all.contains("excepted BP"), "{all}");
 }
+
+#[test]
+fn tuning_a_rule_shows_its_top_values_and_e_on_one_drafts_an_exception_with_a_preview() {
+    let mut app = demo_app();
+    app.act(Action::Go(Pane::Rules));
+    let at = app
+        .rules
+        .iter()
+        .position(|r| r.name == "Azure Storage Account Keys Listed")
+        .unwrap();
+    app.act(Action::Top);
+    for _ in 0..at {
+        app.act(Action::Down);
+    }
+    app.act(Action::Open);
+    let all = lines(&render(&mut app, 120, 40)).join("\n");
+    assert!(
+        all.contains("Tuning Azure Storage Account Keys Listed"),
+        "{all}"
+    );
+    assert!(
+        all.contains("Alerts: 3 without exceptions, 3 with them (0 kept from firing)"),
+        "{all}"
+    );
+    assert!(all.contains("No exception applies to it."), "{all}");
+    for column in ["account", "address", "resource", "operation"] {
+        assert!(
+            all.contains(&format!("  {column}\n")) || all.contains(&format!("│  {column} ")),
+            "{column}: {all}"
+        );
+    }
+    // The address the automation lists keys from is among them.
+    let t = app.tuning.as_ref().unwrap();
+    let at = t
+        .values
+        .iter()
+        .position(|v| v.value == "20.50.2.10")
+        .expect("the automation's address is a top value");
+    for _ in 0..at {
+        app.act(Action::Down);
+    }
+    app.act(Action::Except);
+    let d = app.draft.as_ref().expect("a draft");
+    assert_eq!(d.conditions.len(), 1);
+    assert_eq!(d.conditions[0].value, "20.50.2.10");
+    assert_eq!(d.conditions[0].field, "source.ip");
+    let all = lines(&render(&mut app, 120, 40)).join("\n");
+    assert!(all.contains("Preview: would close 1 alert;"), "{all}");
+    assert!(
+        all.contains("this rule: Azure Storage Account Keys Listed"),
+        "{all}"
+    );
+    // Esc keeps the draft and the tuning view.
+    app.prompt_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    app.act(Action::Back);
+    assert!(app.tuning.is_none());
+    assert_eq!(app.pane, Pane::Rules);
+}

@@ -136,6 +136,8 @@ pub struct App {
     pub progress: Progress,
     pub rule_summaries: Vec<RuleSummary>,
     pub done: Option<Box<Summary>>,
+    /// The rules pane's tuning view of one rule, when open.
+    pub tuning: Option<super::tuning::Tuning>,
     /// The exception being drafted, kept when the builder closes.
     pub draft: Option<super::except::Draft>,
     /// Exceptions in force, and where new ones are written (none: kept
@@ -227,6 +229,7 @@ impl App {
             read_jobs: Vec::new(),
             excepted: Default::default(),
             draft: None,
+            tuning: None,
             exceptions: Vec::new(),
             exceptions_dir: None,
             preview_run: None,
@@ -378,6 +381,7 @@ impl App {
             (Pane::Drill, a) => self.act_drill(a),
             (Pane::Timeline, a) => self.act_timeline(a),
             (Pane::Checklist, a) => self.act_checklist(a),
+            (Pane::Rules, a) if self.tuning.is_some() => self.act_tuning(a),
             (Pane::Rules, a) => self.act_rules(a),
         }
         self.settle();

@@ -301,6 +301,7 @@ impl App {
                 }
             }
             Finished::Values(token, values) => self.values_read(token, values),
+            Finished::Field(token, found) => self.field_read(token, found),
         }
     }
 

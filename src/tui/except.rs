@@ -516,7 +516,11 @@ impl App {
     }
 }
 
-fn new_draft(alert: Option<usize>, rule: Option<usize>, conditions: Vec<Condition>) -> Draft {
+pub(super) fn new_draft(
+    alert: Option<usize>,
+    rule: Option<usize>,
+    conditions: Vec<Condition>,
+) -> Draft {
     Draft {
         alert,
         rule,

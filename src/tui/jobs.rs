@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::evidence::ReadJob;
 use super::tree::Tree;
+use super::tuning::FieldJob;
 use crate::ingest::{Limits, Mapping, RecordLoc, SourceInfo};
 use crate::model::SourceKind;
 
@@ -19,11 +20,14 @@ pub const VALUES_KEPT: usize = 8;
 pub enum Job {
     Event(ReadJob),
     Values(ValuesJob),
+    Field(FieldJob),
 }
 
 pub enum Finished {
     Event(u64, Result<Tree, String>),
     Values(u64, BTreeMap<String, Vec<String>>),
+    /// The field holding a tuning value, and the value as written.
+    Field(u64, Option<(String, String)>),
 }
 
 impl Job {
@@ -34,6 +38,7 @@ impl Job {
                 Finished::Event(token, doc)
             }
             Job::Values(j) => Finished::Values(j.token, j.run()),
+            Job::Field(j) => Finished::Field(j.token, j.run()),
         }
     }
 }

@@ -424,10 +424,24 @@ const CHECKLIST_KEYS: &[Binding] = &[
 const RULES_KEYS: &[Binding] = &[
     bind(
         RULES,
-        &[plain(' '), plain('e')],
-        "Space, e",
+        &[plain(' ')],
+        "Space",
         Action::Toggle,
         "turn the rule off or on",
+    ),
+    bind(
+        RULES,
+        &[code(KeyCode::Enter)],
+        "Enter",
+        Action::Open,
+        "tune the rule: alerts with and without exceptions, top values",
+    ),
+    bind(
+        RULES,
+        &[plain('e')],
+        "e",
+        Action::Except,
+        "in tuning: exception on the value",
     ),
     bind(
         RULES,

@@ -26,6 +26,7 @@ pub mod theme;
 pub mod timeline;
 pub mod tree;
 mod triage;
+pub mod tuning;
 pub mod view;
 
 use std::io::IsTerminal;

@@ -128,6 +128,7 @@ impl App {
                     p.rerun = Some(i);
                 }
             }
+            Action::Open | Action::Except if p.selected < self.rules.len() => self.open_tuning(),
             Action::Back => self.pane = super::app::Pane::Alerts,
             _ => {}
         }

@@ -8,6 +8,7 @@ mod drill;
 mod except;
 mod rules;
 mod timeline;
+mod tuning;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -49,6 +49,10 @@ fn status_of(app: &App, i: usize) -> (String, String) {
 }
 
 pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+    if app.tuning.is_some() {
+        super::tuning::draw(f, area, app, theme);
+        return;
+    }
     let problems: Vec<String> = app
         .done
         .iter()
