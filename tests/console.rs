@@ -434,7 +434,7 @@ fn an_exception_made_from_the_evidence_closes_the_rotation_alert_and_survives_a_
 
     // After a restart the exception applies from the start and the
     // alert's state is where it was left.
-    let mut c = Console::start(&args, 160, 45);
+    let c = Console::start(&args, 160, 45);
     let screen = c.wait_for("alerts; detection took");
     let row = screen
         .lines()
