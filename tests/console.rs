@@ -614,6 +614,21 @@ fn without_the_mouse_flag_the_terminal_keeps_its_text_selection() {
 }
 
 #[test]
+fn w_writes_the_case_report_beside_the_case_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("case.json");
+    let case_arg = case.to_string_lossy().to_string();
+    let mut c = Console::start(&["--case", &case_arg], 140, 36);
+    c.wait_for("alerts; detection took");
+    c.keys(b"W");
+    c.wait_for("report written to");
+    c.quit();
+    let report = std::fs::read_to_string(dir.path().join("case.report.md")).expect("a report");
+    assert!(report.starts_with("# Case report"), "{report}");
+    assert!(report.contains("| all | 20 |"), "{report}");
+}
+
+#[test]
 fn a_terminal_too_small_says_so() {
     let c = Console::start(&[], 60, 20);
     c.wait_for("at least 80x24");

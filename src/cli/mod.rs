@@ -4,6 +4,7 @@
 pub mod exceptions_cmd;
 pub mod hunt;
 pub mod inspect;
+pub mod report;
 pub mod rules_check;
 pub mod search;
 
@@ -171,6 +172,30 @@ pub enum Command {
         /// folder); the summary says what each one suppressed.
         #[arg(long = "exceptions", value_name = "PATH")]
         exceptions: Vec<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Write the case over its logs: every alert with its status, reason
+    /// and note, checklist progress, evidence, and the exceptions in force.
+    Report {
+        /// Logs the case is about (default: the bundled demo scenario).
+        logs: Vec<PathBuf>,
+        #[arg(long)]
+        case: PathBuf,
+        /// Rule files or folders (default: the bundled rules).
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+        /// Exception files or folders (default: `exceptions/` in each rule
+        /// folder).
+        #[arg(long = "exceptions", value_name = "PATH")]
+        exceptions: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = report::ReportFormat::Md)]
+        format: report::ReportFormat,
+        #[arg(long)]
+        now: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -379,6 +404,25 @@ fn run_other(command: Command) -> Result<()> {
             })
         }
         Command::Exceptions { command } => exceptions_cmd::run(command),
+        Command::Report {
+            logs,
+            case,
+            rules,
+            exceptions,
+            format,
+            now,
+            out,
+            limits,
+        } => report::run(report::ReportArgs {
+            logs,
+            case,
+            rules,
+            exceptions,
+            format,
+            now: search::now_flag(now.as_deref())?,
+            out,
+            load: limits.options(),
+        }),
         Command::Search { .. } | Command::Rules { .. } => unreachable!("handled by run"),
         Command::Inspect {
             logs,

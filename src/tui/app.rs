@@ -368,6 +368,7 @@ impl App {
         match (self.pane, action) {
             (_, Action::Quit) => self.quit = true,
             (_, Action::Help) => self.help = true,
+            (_, Action::Report) => self.write_report(),
             (_, Action::Palette) => {
                 self.prompt = Some(Prompt::Palette {
                     text: String::new(),

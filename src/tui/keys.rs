@@ -58,6 +58,8 @@ pub enum Action {
     /// Open the exception builder, or add the value under the cursor to
     /// the draft.
     Except,
+    /// Write the case report beside the case file.
+    Report,
     /// Turn a rule off or on.
     Toggle,
     Rerun,
@@ -467,6 +469,13 @@ const GLOBAL_KEYS: &[Binding] = &[
         ":",
         Action::Palette,
         "commands, found by name",
+    ),
+    bind(
+        None,
+        &[plain('W')],
+        "W",
+        Action::Report,
+        "write the case report (Markdown, beside the case file)",
     ),
     bind(
         None,
