@@ -629,6 +629,66 @@ fn w_writes_the_case_report_beside_the_case_file() {
 }
 
 #[test]
+fn a_case_bundle_opens_with_the_same_alerts_and_states() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("case.json");
+    std::fs::write(
+        &case,
+        r#"{"version":1,"alerts":{"eaff80d03e317bfd":{"status":"closed","classification":"true_positive"}}}"#,
+    )
+    .unwrap();
+    let exc = dir.path().join("exceptions");
+    std::fs::create_dir(&exc).unwrap();
+    std::fs::write(
+        exc.join("rotation.toml"),
+        "[[exception]]\nname = \"rotation\"\nrules = [\"dddc2eed-292a-4386-afc5-c23093d9cea3\"]\n\
+         [[exception.entry]]\nfield = \"source.ip\"\noperator = \"is\"\nvalue = \"20.50.2.10\"\n",
+    )
+    .unwrap();
+    let bundle = dir.path().join("case.bundle.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["case", "export", "fixtures/demo", "--case"])
+        .arg(&case)
+        .arg("--exceptions")
+        .arg(&exc)
+        .arg("--out")
+        .arg(&bundle)
+        .output()
+        .expect("export runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bundle = bundle.to_string_lossy().to_string();
+    let into = dir.path().join("unpacked").to_string_lossy().to_string();
+    let c = Console::start(
+        &["case", "open", &bundle, "fixtures/demo", "--into", &into],
+        160,
+        40,
+    );
+    let screen = c.wait_for("alerts; detection took");
+    let row = |what: &[&str]| {
+        screen
+            .lines()
+            .find(|l| what.iter().all(|w| l.contains(w)))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        row(&["Azure Key Vault Modified", "megan.ross"]).contains("closed TP"),
+        "{screen}"
+    );
+    assert!(
+        row(&["Azure Storage Account Key Regenerated", "20.50.2.10"]).contains("excepted"),
+        "{screen}"
+    );
+    assert!(screen.contains("20 alerts"), "{screen}");
+    c.quit();
+}
+
+#[test]
 fn a_terminal_too_small_says_so() {
     let c = Console::start(&[], 60, 20);
     c.wait_for("at least 80x24");

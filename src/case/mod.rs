@@ -2,6 +2,7 @@
 //! reason, notes, checklist progress, marked evidence), kept against the
 //! alert's stable id so it survives a restart, a re-run and a hand-over.
 
+pub mod bundle;
 pub mod report;
 pub mod store;
 

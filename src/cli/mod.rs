@@ -1,6 +1,7 @@
 //! The headless front-end: command-line parsing and the commands that run
 //! without a terminal, so the engine can be scripted, tested and benchmarked.
 
+pub mod case_cmd;
 pub mod exceptions_cmd;
 pub mod hunt;
 pub mod inspect;
@@ -199,6 +200,12 @@ pub enum Command {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Carry a case to another analyst: export a bundle, verify logs
+    /// against it, open it.
+    Case {
+        #[command(subcommand)]
+        command: case_cmd::CaseCommand,
+    },
     /// Work with exception files: check them, export them for Kibana or
     /// Sentinel, import a Kibana export.
     Exceptions {
@@ -310,6 +317,10 @@ pub fn run(cli: Cli) -> Result<u8> {
             }
             Ok(u8::from(report.errors > 0))
         }
+        Command::Case { command } => match case_cmd::run(command)? {
+            case_cmd::Next::Exit(code) => Ok(code),
+            case_cmd::Next::Console(args) => open_console(Cli::parse_from(args)).map(|()| 0),
+        },
         other => run_other(other).map(|()| 0),
     }
 }
@@ -423,7 +434,9 @@ fn run_other(command: Command) -> Result<()> {
             out,
             load: limits.options(),
         }),
-        Command::Search { .. } | Command::Rules { .. } => unreachable!("handled by run"),
+        Command::Search { .. } | Command::Rules { .. } | Command::Case { .. } => {
+            unreachable!("handled by run")
+        }
         Command::Inspect {
             logs,
             format,
