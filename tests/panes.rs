@@ -874,3 +874,34 @@ fn tuning_a_rule_shows_its_top_values_and_e_on_one_drafts_an_exception_with_a_pr
     assert!(app.tuning.is_none());
     assert_eq!(app.pane, Pane::Rules);
 }
+
+#[test]
+fn the_builder_scope_reaches_every_rule_that_alerted_on_the_same_account() {
+    let mut app = demo_app();
+    select_alert_of(
+        &mut app,
+        "Azure Storage Account Key Regenerated",
+        "20.50.2.10",
+    );
+    app.act(Action::Open);
+    cursor_to(&mut app, "appid");
+    app.act(Action::Except);
+    // Down from the condition to the scope, then the next scope.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Right);
+    let all = lines(&render(&mut app, 130, 36)).join("\n");
+    assert!(
+        all.contains("the 2 rules with alerts on 3f9a1c2e-7b4d-4e8f-9a0b-1c2d3e4f5a6b"),
+        "{all}"
+    );
+    assert!(all.contains("Preview: would close 2 alerts;"), "{all}");
+    press(&mut app, KeyCode::Right);
+    let all = lines(&render(&mut app, 130, 36)).join("\n");
+    assert!(all.contains("‹all rules›"), "{all}");
+    press(&mut app, KeyCode::Right);
+    let all = lines(&render(&mut app, 130, 36)).join("\n");
+    assert!(
+        all.contains("this rule: Azure Storage Account Key Regenerated"),
+        "{all}"
+    );
+}

@@ -85,6 +85,13 @@ pub enum Preview {
     Invalid(String),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeChoice {
+    ThisRule,
+    Kin,
+    All,
+}
+
 #[derive(Debug, Clone)]
 pub struct Draft {
     /// The alert it was started from (index into the alerts).
@@ -92,7 +99,12 @@ pub struct Draft {
     /// That alert's rule (index into the rules).
     pub rule: Option<usize>,
     pub conditions: Vec<Condition>,
-    pub all_rules: bool,
+    /// Which rules it applies to: the alert's own, `kin` (the rules with
+    /// alerts on the same account or address), or all of them.
+    pub scope: ScopeChoice,
+    /// The rules that alerted on the alert's account (else its address),
+    /// with that value: what `ScopeChoice::Kin` means.
+    pub kin: Option<(String, Vec<usize>)>,
     pub close: bool,
     pub comment: String,
     /// A date (YYYY-MM-DD) or time after which it no longer applies.
@@ -113,6 +125,25 @@ pub enum Row {
 }
 
 impl Draft {
+    /// The scopes this draft can take, in the order arrows go through.
+    fn scopes(&self) -> Vec<ScopeChoice> {
+        let mut out = Vec::new();
+        if self.rule.is_some() {
+            out.push(ScopeChoice::ThisRule);
+        }
+        if self.kin.as_ref().is_some_and(|(_, k)| k.len() > 1) {
+            out.push(ScopeChoice::Kin);
+        }
+        out.push(ScopeChoice::All);
+        out
+    }
+
+    fn cycle_scope(&mut self, by: isize) {
+        let all = self.scopes();
+        let at = all.iter().position(|&s| s == self.scope).unwrap_or(0) as isize;
+        self.scope = all[(at + by).rem_euclid(all.len() as isize) as usize];
+    }
+
     pub fn rows(&self) -> Vec<Row> {
         let mut r: Vec<Row> = (0..self.conditions.len()).map(Row::Condition).collect();
         r.extend([Row::Scope, Row::Close, Row::Expires, Row::Comment]);
@@ -161,8 +192,11 @@ impl Draft {
                     .ok_or_else(|| format!("expires `{t}`: write a date, 2027-03-01"))?,
             ),
         };
-        let scope = match (self.all_rules, self.rule) {
-            (false, Some(r)) => Scope::Rules(vec![rules[r].rule_id.clone()]),
+        let scope = match (self.scope, self.rule, &self.kin) {
+            (ScopeChoice::ThisRule, Some(r), _) => Scope::Rules(vec![rules[r].rule_id.clone()]),
+            (ScopeChoice::Kin, _, Some((_, kin))) => {
+                Scope::Rules(kin.iter().map(|&r| rules[r].rule_id.clone()).collect())
+            }
             _ => Scope::All,
         };
         let name = match (self.rule, self.comment.trim()) {
@@ -253,7 +287,34 @@ impl App {
         self.open_draft();
     }
 
-    fn open_draft(&mut self) {
+    /// The rules with alerts on the same account as the draft's alert
+    /// (else the same address).
+    fn kin_of(&self, alert: usize) -> Option<(String, Vec<usize>)> {
+        let a = &self.alerts[alert];
+        let (kind, value) = ["account", "ip"]
+            .into_iter()
+            .find_map(|k| a.entities_of(k).next().map(|v| (k, v.to_string())))?;
+        let mut rules: Vec<usize> = self
+            .by_id
+            .values()
+            .map(|&i| &self.alerts[i])
+            .filter(|b| b.entities_of(kind).any(|v| v == value))
+            .filter_map(|b| self.rules.iter().position(|r| r.rule_id == b.rule_id))
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        Some((value, rules))
+    }
+
+    pub(super) fn open_draft(&mut self) {
+        if let Some(d) = &self.draft {
+            if d.kin.is_none() {
+                let kin = d.alert.and_then(|a| self.kin_of(a));
+                if let Some(d) = &mut self.draft {
+                    d.kin = kin;
+                }
+            }
+        }
         self.prompt = Some(Prompt::Exception);
         self.request_preview();
     }
@@ -376,7 +437,7 @@ impl App {
                 changed = true;
                 match row {
                     Row::Condition(i) => d.conditions[i].op = d.conditions[i].op.cycle(by),
-                    Row::Scope => d.all_rules = !d.all_rules,
+                    Row::Scope => d.cycle_scope(by),
                     Row::Close => d.close = !d.close,
                     Row::Expires | Row::Comment => changed = false,
                 }
@@ -401,7 +462,7 @@ impl App {
             }
             KeyCode::Char(' ') if matches!(row, Row::Scope | Row::Close) => {
                 match row {
-                    Row::Scope => d.all_rules = !d.all_rules,
+                    Row::Scope => d.cycle_scope(1),
                     _ => d.close = !d.close,
                 }
                 changed = true;
@@ -526,7 +587,8 @@ pub(super) fn new_draft(
         rule,
         row: 0,
         conditions,
-        all_rules: false,
+        scope: ScopeChoice::ThisRule,
+        kin: None,
         close: true,
         comment: String::new(),
         expires: String::new(),

@@ -298,7 +298,6 @@ impl App {
                 value,
             }],
         ));
-        self.prompt = Some(super::triage::Prompt::Exception);
-        self.request_preview();
+        self.open_draft();
     }
 }

@@ -8,7 +8,7 @@ use ratatui::text::Line;
 use super::Theme;
 use crate::text::{clip, sanitize};
 use crate::tui::app::App;
-use crate::tui::except::{Preview, Row};
+use crate::tui::except::{Preview, Row, ScopeChoice};
 
 /// Alerts named in the preview at most; the rest are counted.
 const NAMED: usize = 5;
@@ -52,8 +52,13 @@ pub fn lines(app: &App, width: usize, theme: &Theme) -> Vec<Line<'static>> {
             theme.dim(),
         ));
     }
-    let scope = match (d.all_rules, &rule) {
-        (false, Some(name)) => format!("this rule: {}", sanitize(name)),
+    let scope = match (d.scope, &rule, &d.kin) {
+        (ScopeChoice::ThisRule, Some(name), _) => format!("this rule: {}", sanitize(name)),
+        (ScopeChoice::Kin, _, Some((value, rules))) => format!(
+            "the {} rules with alerts on {}",
+            rules.len(),
+            sanitize(value)
+        ),
         _ => "all rules".to_string(),
     };
     let rows = [
