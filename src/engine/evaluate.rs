@@ -175,6 +175,23 @@ impl Evaluation {
         }
     }
 
+    /// Whether the rule would use the event at all, when that can be told
+    /// per event (a KQL query; for ES|QL, only that it surely would not);
+    /// `None` when only the rule's own pipeline can tell.
+    pub fn would_use(&self, rule: &Rule, v: &EventView<'_, '_>) -> Option<bool> {
+        match self {
+            Evaluation::Query { query, ctx } | Evaluation::Aggregate { query, ctx, .. } => {
+                Some(v.matching(rule, query, ctx).is_some())
+            }
+            // An event outside the indices FROM names is surely not used;
+            // within them, only the pipeline can tell.
+            Evaluation::Esql(w) => {
+                (!index::covers(&w.query.from.patterns, v.names())).then_some(false)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the rule must be evaluated again over a pass that keeps
     /// everything it reads.
     pub fn needs_second_pass(&self) -> bool {

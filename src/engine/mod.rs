@@ -264,10 +264,18 @@ impl Sender<'_> {
         let mut found = Vec::new();
         ex.next_event();
         for slot in slots {
-            let kept = slot.exceptions.iter().position(|&e| ex.holds(e, view));
-            if let Some(k) = kept {
-                slot.dropped[k] += 1;
-                continue;
+            if !slot.exceptions.is_empty() {
+                // An event a KQL rule would not match anyway is not one
+                // an exception kept from it: only those it would are
+                // counted (and the exception is not even asked).
+                if slot.eval.would_use(&slot.rule, view) == Some(false) {
+                    continue;
+                }
+                let kept = slot.exceptions.iter().position(|&e| ex.holds(e, view));
+                if let Some(k) = kept {
+                    slot.dropped[k] += 1;
+                    continue;
+                }
             }
             let t0 = timed.then(Instant::now);
             slot.eval.offer(&slot.rule, view, &mut found);
