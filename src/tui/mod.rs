@@ -4,10 +4,12 @@
 //! while the logs load.
 
 pub mod app;
+mod case_report;
 pub mod checklist;
 mod clipboard;
 mod columns;
 pub mod config;
+pub mod draft;
 pub mod events;
 mod evidence;
 pub mod except;

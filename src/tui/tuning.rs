@@ -289,7 +289,7 @@ impl App {
             return;
         };
         let rule = t.rule;
-        self.draft = Some(super::except::new_draft(
+        self.draft = Some(super::draft::new_draft(
             Some(v.example.0),
             Some(rule),
             vec![Condition {
