@@ -215,7 +215,9 @@ pub fn build(input: Inputs<'_>) -> Report {
 /// something to Markdown or HTML in the middle of a line escaped (the
 /// text never starts a line).
 pub fn md(s: &str) -> String {
-    let clean = crate::text::sanitize(s).replace(['\n', '\r'], " ");
+    // Line breaks go before sanitising, which would show them as `\n`.
+    let flat = s.replace(['\n', '\r'], " ");
+    let clean = crate::text::sanitize(&flat);
     let mut out = String::with_capacity(clean.len());
     for c in clean.chars() {
         match c {
