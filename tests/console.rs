@@ -412,8 +412,8 @@ fn an_exception_made_from_the_evidence_closes_the_rotation_alert_and_survives_a_
     c.keys(b"nightly rotation, runbook KR-12");
     c.wait_for("nightly rotation, runbook KR-12█");
     c.keys(b"\r");
-    // Saved, then its rule runs again with it.
-    c.wait_for("ran again");
+    // Saved, then its rule runs again with it and its alert is closed.
+    c.wait_for("exception applied: 1 alerts closed");
     c.keys(b"1");
     select_row_with(&mut c, &rotation);
     let screen = c.wait_for("excepted BP");

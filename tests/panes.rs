@@ -796,10 +796,7 @@ fn an_exception_from_the_evidence_previews_what_it_closes_then_saves_and_closes_
     press(&mut app, KeyCode::Enter);
     assert!(app.prompt.is_none());
     let msg = app.message.clone().unwrap_or_default();
-    assert!(
-        msg.contains("exception saved") && msg.contains("1 alerts closed"),
-        "{msg}"
-    );
+    assert_eq!(msg, "exception applied: 1 alerts closed");
     // Written as a file that loads back, with both conditions.
     let loaded = vigil::exceptions::file::load(&dir.path().join("exceptions"));
     assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
@@ -903,5 +900,52 @@ fn the_builder_scope_reaches_every_rule_that_alerted_on_the_same_account() {
     assert!(
         all.contains("this rule: Azure Storage Account Key Regenerated"),
         "{all}"
+    );
+}
+
+#[test]
+fn saving_before_the_preview_returns_still_closes_what_the_exception_suppresses() {
+    let mut app = demo_app();
+    app.background_reads = true;
+    select_alert_of(
+        &mut app,
+        "Azure Storage Account Key Regenerated",
+        "20.50.2.10",
+    );
+    let id = app.selected_alert().unwrap().id.clone();
+    app.act(Action::Open);
+    // The console's loop would read the event; here it is read at once.
+    for job in std::mem::take(&mut app.read_jobs) {
+        app.read_done(job.run());
+    }
+    cursor_to(&mut app, "appid");
+    app.act(Action::Except);
+    assert!(app.preview_run.is_some(), "the preview is left to the loop");
+    press(&mut app, KeyCode::Enter);
+    // The loop runs the rules again with the exception.
+    let only = app.apply_run.take().expect("a run with the exception");
+    for &r in &only {
+        app.begin_rerun(r);
+    }
+    let plan = Plan {
+        only: Some(only.clone()),
+        exceptions: Arc::new(app.exceptions.clone()),
+        compare: true,
+        ..app.plan.clone().unwrap()
+    };
+    let mut updates = Vec::new();
+    engine::run(&plan, &Arc::new(AtomicBool::new(false)), &mut |u| {
+        updates.push(u)
+    });
+    for u in updates {
+        if !matches!(u, Update::Done(_)) {
+            app.apply(u);
+        }
+    }
+    app.rules_ran_again(&only);
+    assert_eq!(app.case.case.status(&id), vigil::case::Status::Closed);
+    assert_eq!(
+        app.message.as_deref(),
+        Some("exception applied: 1 alerts closed (not saved: kept in memory only)")
     );
 }

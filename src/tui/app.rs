@@ -146,6 +146,8 @@ pub struct App {
     pub exceptions_dir: Option<std::path::PathBuf>,
     /// A preview the console's loop is to run.
     pub preview_run: Option<super::except::RunRequest>,
+    /// An exception saved to close its alerts, until its rules have run.
+    pub closing: Option<super::except::Closing>,
     /// Rules to run again with the exceptions in force.
     pub apply_run: Option<Vec<usize>>,
     /// What the engine was asked to run, for previews and runs again.
@@ -234,6 +236,7 @@ impl App {
             exceptions_dir: None,
             preview_run: None,
             apply_run: None,
+            closing: None,
             plan: None,
             regions: Default::default(),
             read_token: 0,

@@ -315,30 +315,53 @@ impl App {
             (None, _) => "for this session only: no exceptions folder".into(),
             (_, Some(why)) => format!("for this session only ({why})"),
         };
-        let closing: Vec<String> = match (&d.preview, exception.close_alerts) {
-            (Preview::Ready { alerts, .. }, true) => alerts.iter().map(|a| a.0.clone()).collect(),
-            _ => Vec::new(),
-        };
         let only = self.rules_of(&exception);
         self.exceptions.push(exception.clone());
-        if !closing.is_empty() {
-            let note = format!("exception: {}", exception.name);
-            for id in &closing {
-                let s = self.case.case.entry(id);
-                s.status = Status::Closed;
-                s.classification = Some(Classification::BenignPositive);
-                if s.note.is_empty() {
-                    s.note = note.clone();
-                }
-            }
-            self.order_changed();
-        }
+        // The alerts to close are those its rules' run with it newly keeps
+        // from firing, known when that run ends: not the preview's, which
+        // may not have finished (or may be of an older draft).
+        self.closing = exception.close_alerts.then(|| Closing {
+            before: self.excepted.clone(),
+            rules: only.clone(),
+            note: format!("exception: {}", exception.name),
+        });
+        self.save(format!("exception saved, {written}; its rules run again"));
         self.run_with_exceptions(only);
-        self.save(format!(
-            "exception saved, {written}; {} alerts closed",
-            closing.len()
-        ));
     }
+
+    /// A run of rules again ended: if it applied an exception that closes
+    /// its alerts, the alerts it newly keeps from firing are closed.
+    pub fn rules_ran_again(&mut self, rules: &[usize]) {
+        if self.closing.as_ref().is_none_or(|c| c.rules != rules) {
+            return;
+        }
+        let Some(c) = self.closing.take() else { return };
+        let mut newly: Vec<String> = self
+            .excepted
+            .iter()
+            .filter(|id| !c.before.contains(*id))
+            .cloned()
+            .collect();
+        newly.sort();
+        for id in &newly {
+            let s = self.case.case.entry(id);
+            s.status = Status::Closed;
+            s.classification = Some(Classification::BenignPositive);
+            if s.note.is_empty() {
+                s.note = c.note.clone();
+            }
+        }
+        self.order_changed();
+        self.save(format!("exception applied: {} alerts closed", newly.len()));
+    }
+}
+
+/// An exception saved to close its alerts, waiting for its rules' run.
+pub struct Closing {
+    /// Alerts kept from firing before it.
+    before: std::collections::HashSet<String>,
+    rules: Vec<usize>,
+    note: String,
 }
 
 impl App {
@@ -370,9 +393,10 @@ impl App {
                 self.apply(u);
             }
         }
-        for r in only {
+        for &r in &only {
             self.rerun_done(r);
         }
+        self.rules_ran_again(&only);
         self.settle();
     }
 }

@@ -217,6 +217,7 @@ pub fn run(opts: Options) -> Result<()> {
                         for &r in rules.iter() {
                             app.rerun_done(r);
                         }
+                        app.rules_ran_again(rules);
                         return false;
                     }
                     u => app.apply(u),
