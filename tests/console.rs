@@ -156,12 +156,17 @@ impl Console {
             assert!(Instant::now() < deadline, "vigil did not quit on q");
             std::thread::sleep(Duration::from_millis(50));
         }
-        let raw = self.raw.lock().unwrap();
-        // Leaving the alternate screen gives the analyst's shell back.
-        assert!(
-            raw.windows(8).any(|w| w == b"\x1b[?1049l"),
-            "the terminal was not restored"
-        );
+        // Leaving the alternate screen gives the analyst's shell back. The
+        // last bytes may still be on their way from the terminal.
+        let restored = || {
+            let raw = self.raw.lock().unwrap();
+            raw.windows(8).any(|w| w == b"\x1b[?1049l")
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !restored() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(restored(), "the terminal was not restored");
     }
 }
 
@@ -560,6 +565,67 @@ fn a_hang_up_or_a_kill_gives_the_terminal_back_and_releases_the_case() {
         );
         assert!(!lock.exists(), "{signal}: the lock was left behind");
     }
+}
+
+/// A test that fails midway must not leave its console running.
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The terminal going away (an SSH session dropped: every handle on the
+/// pseudo-terminal closed, as when the process holding them exits) ends
+/// the console. The holder is this test binary run again, which starts
+/// the console, prints its pid and exits.
+#[test]
+fn the_console_ends_when_its_terminal_goes_away() {
+    const HOLDER: &str = "VIGIL_TEST_PTY_HOLDER";
+    if std::env::var_os(HOLDER).is_some() {
+        let c = Console::start(&[], 100, 30);
+        c.wait_for("alerts; detection took");
+        println!("pid {}", c.child.process_id().expect("a pid"));
+        std::io::stdout().flush().ok();
+        // Exit without closing anything tidily: the kernel closes it all.
+        std::process::exit(0);
+    }
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "the_console_ends_when_its_terminal_goes_away",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(HOLDER, "1")
+        .output()
+        .expect("the holder runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The harness prints the test's name on the same line.
+    let pid: u32 = text
+        .split("pid ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no pid from the holder: {text}"));
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // A zombie has no command line left: it ended, waiting to be reaped.
+    let running = || std::fs::read(proc_dir.join("cmdline")).is_ok_and(|c| !c.is_empty());
+    while running() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let still = running();
+    if still {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status();
+    }
+    assert!(
+        !still,
+        "the console kept running after its terminal went away"
+    );
 }
 
 /// A left click at a screen cell (0-based), pressed and released, as a
