@@ -53,14 +53,8 @@ fn load(paths: &[PathBuf]) -> (Vec<Exception>, Vec<crate::rules::rule::Located>)
     } else {
         paths.to_vec()
     };
-    let mut all = Vec::new();
-    let mut errors = Vec::new();
-    for p in &paths {
-        let l = file::load(p);
-        all.extend(l.exceptions);
-        errors.extend(l.errors);
-    }
-    (all, errors)
+    let loaded = file::load_all(&paths);
+    (loaded.exceptions, loaded.errors)
 }
 
 fn scope_text(s: &Scope) -> String {

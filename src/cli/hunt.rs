@@ -65,18 +65,12 @@ pub fn load_exceptions(named: &[PathBuf], rule_paths: &[PathBuf]) -> Excepted {
     } else {
         named.to_vec()
     };
-    let mut all = Vec::new();
-    let mut errors = Vec::new();
-    for p in &places {
-        let loaded = exceptions::file::load(p);
-        all.extend(loaded.exceptions);
-        errors.extend(loaded.errors);
-    }
-    let (in_force, expired) = exceptions::in_force(all, Utc::now());
+    let loaded = exceptions::file::load_all(&places);
+    let (in_force, expired) = exceptions::in_force(loaded.exceptions, Utc::now());
     Excepted {
         in_force,
         expired,
-        errors,
+        errors: loaded.errors,
     }
 }
 

@@ -54,6 +54,20 @@ pub struct Plan {
     pub compare: bool,
 }
 
+impl Plan {
+    /// The same logs and rules, for running some rules (indices) again
+    /// with these exceptions, alerts they suppress named.
+    pub fn again(&self, only: Vec<usize>, exceptions: Vec<Exception>) -> Plan {
+        Plan {
+            only: Some(only),
+            compare: !exceptions.is_empty(),
+            exceptions: Arc::new(exceptions),
+            locate: false,
+            ..self.clone()
+        }
+    }
+}
+
 /// Events reported per [`Update::Located`].
 const LOCATED_BATCH: usize = 4096;
 

@@ -150,6 +150,18 @@ fn load_file(path: &Path, out: &mut Loaded) {
     out.errors.extend(errors);
 }
 
+/// Exceptions from several files or folders, in the order given.
+pub fn load_all(paths: &[PathBuf]) -> Loaded {
+    let mut out = Loaded::default();
+    for p in paths {
+        let l = load(p);
+        out.exceptions.extend(l.exceptions);
+        out.files.extend(l.files);
+        out.errors.extend(l.errors);
+    }
+    out
+}
+
 /// The exceptions of one TOML file, and the problems of those that cannot
 /// be used.
 pub fn from_toml(file: &str, text: &str) -> (Vec<Exception>, Vec<Located>) {

@@ -150,13 +150,7 @@ impl App {
         });
         if !self.background_reads {
             if let (Some(req), Some(plan)) = (self.preview_run.take(), self.plan.clone()) {
-                let plan = crate::engine::Plan {
-                    only: Some(req.only),
-                    exceptions: std::sync::Arc::new(req.exceptions),
-                    compare: true,
-                    locate: false,
-                    ..plan
-                };
+                let plan = plan.again(req.only, req.exceptions);
                 let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
                 let s = crate::engine::run(&plan, &cancel, &mut |_| {});
                 self.preview_done(req.token, &s);
@@ -378,13 +372,7 @@ impl App {
         for &r in &only {
             self.begin_rerun(r);
         }
-        let plan = crate::engine::Plan {
-            only: Some(only.clone()),
-            exceptions: std::sync::Arc::new(self.exceptions.clone()),
-            compare: true,
-            locate: false,
-            ..plan
-        };
+        let plan = plan.again(only.clone(), self.exceptions.clone());
         let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut updates = Vec::new();
         crate::engine::run(&plan, &cancel, &mut |u| updates.push(u));

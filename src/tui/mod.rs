@@ -159,13 +159,7 @@ pub fn run(opts: Options) -> Result<()> {
             for &r in &only {
                 app.begin_rerun(r);
             }
-            let rerun = Plan {
-                locate: false,
-                only: Some(only.clone()),
-                compare: !app.exceptions.is_empty(),
-                exceptions: Arc::new(app.exceptions.clone()),
-                ..plan.clone()
-            };
+            let rerun = plan.again(only.clone(), app.exceptions.clone());
             let _ctx = runtime.enter();
             reruns.push((only, engine::background::spawn(rerun)));
             dirty = true;
@@ -174,13 +168,7 @@ pub fn run(opts: Options) -> Result<()> {
             if let Some((_, old)) = preview.take() {
                 old.cancel();
             }
-            let run = Plan {
-                locate: false,
-                only: Some(req.only),
-                compare: true,
-                exceptions: Arc::new(req.exceptions),
-                ..plan.clone()
-            };
+            let run = plan.again(req.only, req.exceptions);
             let _ctx = runtime.enter();
             preview = Some((req.token, engine::background::spawn(run)));
         }

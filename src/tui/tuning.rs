@@ -7,13 +7,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::app::App;
 use super::except::{Condition, OpChoice};
 use super::keys::Action;
 use crate::engine::located::Located;
 use crate::ingest::{Limits, Mapping, RecordLoc, SourceInfo};
+use crate::rules::fields::{Fields, Mapped};
 
 /// Values shown per column.
 const TOP: usize = 5;
@@ -99,6 +98,7 @@ pub struct FieldJob {
     pub token: u64,
     pub info: Arc<SourceInfo>,
     pub loc: RecordLoc,
+    pub kind: crate::model::SourceKind,
     pub limits: Limits,
     pub column: Column,
     pub value: String,
@@ -110,7 +110,16 @@ impl FieldJob {
         let doc = crate::ingest::reparse(&self.info, &self.loc, &self.limits).ok()?;
         let mapping = Mapping::builtin();
         let mut found = Vec::new();
-        leaves(&doc, &mut String::new(), &mut found);
+        let fields = Mapped {
+            doc: &doc,
+            kind: self.kind,
+            mapping,
+        };
+        fields.for_each_leaf(&mut |path, v| {
+            if let Some(text) = crate::ingest::doc::scalar_text(v) {
+                found.push((path.to_string(), text));
+            }
+        });
         let same = |t: &str| {
             t == self.value
                 || t.to_lowercase() == self.value
@@ -128,29 +137,6 @@ impl FieldJob {
             first.get_or_insert((path, text));
         }
         first
-    }
-}
-
-/// Every scalar of a document with its dotted path (array positions left
-/// out, as rules name fields).
-fn leaves(v: &Value, path: &mut String, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                leaves(x, path, out);
-                path.truncate(len);
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| leaves(x, path, out)),
-        Value::String(s) => out.push((path.clone(), s.clone())),
-        Value::Number(n) => out.push((path.clone(), n.to_string())),
-        Value::Bool(b) => out.push((path.clone(), b.to_string())),
-        Value::Null => {}
     }
 }
 
@@ -251,6 +237,7 @@ impl App {
             token: 0,
             info,
             loc: l.loc,
+            kind: l.kind,
             limits: self.limits,
             column: v.column,
             value: v.value.clone(),
