@@ -6,21 +6,21 @@ use crate::ingest::{self, Mapping};
 use crate::rules::esql::ast::Query;
 use crate::rules::esql::value::V;
 use crate::rules::esql::{Runner, Source, Table};
-use crate::rules::fields::Mapped;
+use crate::rules::fields::{Fields, Mapped};
 use crate::rules::index;
 
 use super::EventRef;
 
 pub struct EsqlRun {
     runner: Runner,
-    patterns: Vec<String>,
+    patterns: index::Patterns,
     wants_id: bool,
     wants_index: bool,
 }
 
 impl EsqlRun {
     pub fn new(query: Query, now_ms: i64) -> EsqlRun {
-        let patterns = query.from.patterns.clone();
+        let patterns = index::Patterns::new(&query.from.patterns);
         let wants_id = query.from.metadata.iter().any(|m| m == "_id");
         let wants_index = query.from.metadata.iter().any(|m| m == "_index");
         EsqlRun {
@@ -38,19 +38,26 @@ impl EsqlRun {
         if let Some(n) = named {
             names.insert(0, n.to_string());
         }
-        self.offer_named(ev, mapping, &names);
-    }
-
-    /// Offers one event whose index names are known.
-    pub fn offer_named(&mut self, ev: &ingest::Event<'_>, mapping: &Mapping, names: &[String]) {
-        if !index::covers(&self.patterns, names) {
-            return;
-        }
         let fields = Mapped {
             doc: &ev.doc,
             kind: ev.kind,
             mapping,
         };
+        self.offer_named(ev, &fields, mapping, &names);
+    }
+
+    /// Offers one event whose index names are known, its fields read
+    /// through `fields`.
+    pub fn offer_named(
+        &mut self,
+        ev: &ingest::Event<'_>,
+        fields: &dyn Fields,
+        mapping: &Mapping,
+        names: &[String],
+    ) {
+        if !self.patterns.covers(names) {
+            return;
+        }
         let mut metadata = Vec::new();
         if self.wants_id {
             let id = ev.doc.get("_id").and_then(|v| v.as_str()).map_or_else(
@@ -66,7 +73,7 @@ impl EsqlRun {
             ));
         }
         self.runner.push(&Source {
-            fields: &fields,
+            fields,
             types: &crate::rules::types::of,
             evidence: Some(EventRef::new(&ev.loc, mapping.time(&ev.doc, ev.kind))),
             metadata,

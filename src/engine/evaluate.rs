@@ -3,7 +3,8 @@
 //! for a threshold, aggregation state for ES|QL, pre-filtered rows for
 //! Kusto) and turns that into findings.
 
-use std::cell::OnceCell;
+use std::borrow::Cow;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -18,18 +19,40 @@ use crate::detect::{EventRef, Hit, hits};
 use crate::ingest::{self, Mapping};
 use crate::model::Canonical;
 use crate::rules::esql::ast::{Command, Query as EsqlQuery};
-use crate::rules::fields::Mapped;
+use crate::rules::fields::{Fields, Plain};
 use crate::rules::index;
 use crate::rules::kql::{self, Ctx};
 use crate::rules::rule::{Kind, Parsed, Rule};
 
-/// One event, with what several rules ask of it computed once.
+/// Fields already looked up on one event, by the name rules asked.
+type Memo<'e> = HashMap<Box<str>, Vec<Cow<'e, serde_json::Value>>, foldhash::fast::FixedState>;
+
+/// One event, with what several rules ask of it computed once: rules of
+/// one source mostly read the same fields, and a lookup through the
+/// mapping may try several names before it finds one.
 pub struct EventView<'e, 'a> {
     pub ev: &'e ingest::Event<'a>,
     pub mapping: &'static Mapping,
     names: OnceCell<Vec<String>>,
     canon: OnceCell<Canonical>,
     time: OnceCell<Option<DateTime<Utc>>>,
+    memo: RefCell<Memo<'e>>,
+}
+
+impl Fields for EventView<'_, '_> {
+    fn values(&self, name: &str) -> Vec<Cow<'_, serde_json::Value>> {
+        if let Some(found) = self.memo.borrow().get(name) {
+            return found.clone();
+        }
+        let doc = &self.ev.doc;
+        let found = self.mapping.lookup(doc, self.ev.kind, name);
+        self.memo.borrow_mut().insert(name.into(), found.clone());
+        found
+    }
+
+    fn for_each_leaf(&self, f: &mut dyn FnMut(&str, &serde_json::Value)) {
+        Plain(&self.ev.doc).for_each_leaf(f);
+    }
 }
 
 impl<'e, 'a> EventView<'e, 'a> {
@@ -40,6 +63,7 @@ impl<'e, 'a> EventView<'e, 'a> {
             names: OnceCell::new(),
             canon: OnceCell::new(),
             time: OnceCell::new(),
+            memo: RefCell::default(),
         }
     }
 
@@ -64,18 +88,10 @@ impl<'e, 'a> EventView<'e, 'a> {
         EventRef::new(&self.ev.loc, self.time())
     }
 
-    /// The event's fields when it is in the rule's indices and matches
-    /// its KQL query.
-    fn matching(&self, rule: &Rule, query: &kql::Query, ctx: &Ctx) -> Option<Mapped<'_>> {
-        if !index::covers(&rule.index, self.names()) {
-            return None;
-        }
-        let fields = Mapped {
-            doc: &self.ev.doc,
-            kind: self.ev.kind,
-            mapping: self.mapping,
-        };
-        kql::matches(query, &fields, ctx).then_some(fields)
+    /// Whether the event is in the rule's indices and matches its KQL
+    /// query.
+    fn matching(&self, index: &index::Patterns, query: &kql::Query, ctx: &Ctx) -> bool {
+        index.covers(self.names()) && kql::matches(query, self, ctx)
     }
 }
 
@@ -84,11 +100,13 @@ pub enum Evaluation {
     Query {
         query: kql::Query,
         ctx: Ctx,
+        index: index::Patterns,
     },
     /// A KQL threshold or new-terms rule: hits now, findings at the end.
     Aggregate {
         query: kql::Query,
         ctx: Ctx,
+        index: index::Patterns,
         hits: Vec<Hit>,
         /// Entities and matched values of each hit's event.
         info: HashMap<EventRef, (Vec<Entity>, Vec<Matched>)>,
@@ -109,11 +127,13 @@ impl Evaluation {
             (Parsed::Kql(q), Kind::Query) => Some(Evaluation::Query {
                 query: q.clone(),
                 ctx: Ctx::new(now),
+                index: index::Patterns::new(&rule.index),
             }),
             (Parsed::Kql(q), Kind::Threshold { .. } | Kind::NewTerms { .. }) => {
                 Some(Evaluation::Aggregate {
                     query: q.clone(),
                     ctx: Ctx::new(now),
+                    index: index::Patterns::new(&rule.index),
                     hits: Vec::new(),
                     info: HashMap::new(),
                 })
@@ -134,38 +154,33 @@ impl Evaluation {
     /// Offers one event; query rules add their finding to `out`.
     pub fn offer(&mut self, rule: &Rule, v: &EventView<'_, '_>, out: &mut Vec<Finding>) {
         match self {
-            Evaluation::Query { query, ctx } => {
-                let Some(fields) = v.matching(rule, query, ctx) else {
+            Evaluation::Query { query, ctx, index } => {
+                if !v.matching(index, query, ctx) {
                     return;
-                };
+                }
                 out.push(Finding {
                     events: vec![v.event_ref()],
                     time: None,
                     entities: Entity::of_event(v.canonical()),
-                    matched: explain(query, &fields, ctx),
-                    key: suppression_key(rule, &fields),
+                    matched: explain(query, v, ctx),
+                    key: suppression_key(rule, v),
                 });
             }
             Evaluation::Aggregate {
                 query,
                 ctx,
+                index,
                 hits,
                 info,
             } => {
-                let Some(fields) = v.matching(rule, query, ctx) else {
+                if !v.matching(index, query, ctx) {
                     return;
-                };
+                }
                 let Some(time) = v.time() else { return };
                 let r = v.event_ref();
-                let new = hits::hits_of(rule, &fields, time, r);
+                let new = hits::hits_of(rule, v, time, r);
                 if !new.is_empty() {
-                    info.insert(
-                        r,
-                        (
-                            Entity::of_event(v.canonical()),
-                            explain(query, &fields, ctx),
-                        ),
-                    );
+                    info.insert(r, (Entity::of_event(v.canonical()), explain(query, v, ctx)));
                     hits.extend(new);
                 }
             }
@@ -178,16 +193,15 @@ impl Evaluation {
     /// Whether the rule would use the event at all, when that can be told
     /// per event (a KQL query; for ES|QL, only that it surely would not);
     /// `None` when only the rule's own pipeline can tell.
-    pub fn would_use(&self, rule: &Rule, v: &EventView<'_, '_>) -> Option<bool> {
+    pub fn would_use(&self, v: &EventView<'_, '_>) -> Option<bool> {
         match self {
-            Evaluation::Query { query, ctx } | Evaluation::Aggregate { query, ctx, .. } => {
-                Some(v.matching(rule, query, ctx).is_some())
-            }
+            Evaluation::Query { query, ctx, index }
+            | Evaluation::Aggregate {
+                query, ctx, index, ..
+            } => Some(v.matching(index, query, ctx)),
             // An event outside the indices FROM names is surely not used;
             // within them, only the pipeline can tell.
-            Evaluation::Esql(w) => {
-                (!index::covers(&w.query.from.patterns, v.names())).then_some(false)
-            }
+            Evaluation::Esql(w) => (!w.from.covers(v.names())).then_some(false),
             _ => None,
         }
     }
@@ -257,7 +271,7 @@ impl Evaluation {
     }
 }
 
-fn explain(q: &kql::Query, fields: &Mapped<'_>, ctx: &Ctx) -> Vec<Matched> {
+fn explain(q: &kql::Query, fields: &dyn Fields, ctx: &Ctx) -> Vec<Matched> {
     kql::explain::explain(q, fields, ctx)
         .into_iter()
         .map(|(field, value)| Matched { field, value })
@@ -265,8 +279,7 @@ fn explain(q: &kql::Query, fields: &Mapped<'_>, ctx: &Ctx) -> Vec<Matched> {
 }
 
 /// The values of the rule's suppression fields, when it names any.
-fn suppression_key(rule: &Rule, fields: &Mapped<'_>) -> Option<Vec<String>> {
-    use crate::rules::fields::Fields;
+fn suppression_key(rule: &Rule, fields: &dyn Fields) -> Option<Vec<String>> {
     let s = rule
         .suppression
         .as_ref()
@@ -292,6 +305,7 @@ fn suppression_key(rule: &Rule, fields: &Mapped<'_>) -> Option<Vec<String>> {
 /// longer; a row found in two windows is one finding.
 pub struct EsqlWindows {
     query: EsqlQuery,
+    from: index::Patterns,
     /// (look-back, interval) in milliseconds.
     windows: Option<(i64, i64)>,
     runs: BTreeMap<i64, EsqlRun>,
@@ -322,6 +336,7 @@ impl EsqlWindows {
         };
         EsqlWindows {
             query: q.clone(),
+            from: index::Patterns::new(&q.from.patterns),
             windows,
             runs: BTreeMap::new(),
             whole: windows
@@ -337,7 +352,7 @@ impl EsqlWindows {
 
     fn offer(&mut self, rule: &Rule, v: &EventView<'_, '_>, out: &mut Vec<Finding>) {
         if let Some(run) = &mut self.whole {
-            run.offer_named(v.ev, v.mapping, v.names());
+            run.offer_named(v.ev, v, v.mapping, v.names());
             return;
         }
         let (Some((from, every)), Some(t)) = (self.windows, v.time()) else {
@@ -346,7 +361,7 @@ impl EsqlWindows {
         // Only events of the indices the query reads say how far its
         // windows have come: another source's file read first does not
         // make these events late.
-        if !index::covers(&self.query.from.patterns, v.names()) {
+        if !self.from.covers(v.names()) {
             return;
         }
         let t = t.timestamp_millis();
@@ -358,7 +373,7 @@ impl EsqlWindows {
             self.runs
                 .entry(end)
                 .or_insert_with(|| EsqlRun::new(self.query.clone(), end))
-                .offer_named(v.ev, v.mapping, v.names());
+                .offer_named(v.ev, v, v.mapping, v.names());
         }
         if !self.stream || self.late {
             return;

@@ -10,6 +10,7 @@ pub mod background;
 mod evaluate;
 mod kusto;
 pub mod located;
+mod needs;
 mod pipeline;
 mod rows;
 
@@ -282,7 +283,7 @@ impl Sender<'_> {
                 // An event a KQL rule would not match anyway is not one
                 // an exception kept from it: only those it would are
                 // counted (and the exception is not even asked).
-                if slot.eval.would_use(&slot.rule, view) == Some(false) {
+                if slot.eval.would_use(view) == Some(false) {
                     continue;
                 }
                 let kept = slot.exceptions.iter().position(|&e| ex.holds(e, view));
@@ -391,9 +392,11 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
     };
 
     let bytes = Arc::new(AtomicU64::new(0));
+    let keep = needs::of(slots.iter().map(|s| &*s.rule), &plan.exceptions, mapping);
     let opts = LoadOptions {
         cancel: Some(cancel.clone()),
         progress: Some(bytes.clone()),
+        keep: keep.map(|k| Arc::new(ingest::keep::Parts::new(k))),
         ..plan.load.clone()
     };
     let total_bytes = total_size(&plan.logs);

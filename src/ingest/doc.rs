@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::error::{Position, Problem};
 use super::json::Frame;
+use super::keep::{Keep, Parts};
 use super::limits::Limits;
 use super::scan::Input;
 
@@ -20,7 +21,10 @@ pub struct Column {
 
 /// Parses JSON text whose nesting has already been bounded by the scanner,
 /// so serde's own (lower) recursion limit can be lifted.
-fn parse_bounded(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+fn parse_bounded(bytes: &[u8], keep: Option<&Keep>) -> Result<Value, serde_json::Error> {
+    if let Some(keep) = keep {
+        return super::keep::parse(bytes, keep);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     de.disable_recursion_limit();
     let v = Value::deserialize(&mut de)?;
@@ -37,7 +41,7 @@ pub fn parse_json_text(text: &str, limits: &Limits) -> Option<Value> {
     if input.peek().is_some() {
         return None;
     }
-    parse_bounded(text.as_bytes()).ok()
+    parse_bounded(text.as_bytes(), None).ok()
 }
 
 fn locate(start: Position, e: &serde_json::Error) -> Position {
@@ -66,7 +70,9 @@ pub struct Decoded {
 }
 
 /// Turns a framed record into a document. `columns` is the table the row
-/// belongs to, for `Frame::LaRow`.
+/// belongs to, for `Frame::LaRow`. With `keep`, documents hold only the
+/// parts it names (a table row, whose cells are named by position, is
+/// read whole).
 pub fn decode_record(
     frame: Frame,
     at: Position,
@@ -74,9 +80,15 @@ pub fn decode_record(
     columns: Option<&[Column]>,
     json_fields: &[String],
     limits: &Limits,
+    keep: Option<&Parts>,
 ) -> Decoded {
     let mut repaired = None;
-    let value = match parse_bounded(bytes) {
+    let keep = keep.and_then(|k| match frame {
+        Frame::LaRow(_) => None,
+        Frame::EsHit => Some(k.hit()),
+        _ => Some(k.doc()),
+    });
+    let value = match parse_bounded(bytes, keep) {
         Ok(v) => v,
         Err(e) => match std::str::from_utf8(bytes) {
             Err(bad) => {
@@ -93,7 +105,7 @@ pub fn decode_record(
                         at.byte + offset
                     )),
                 ));
-                match parse_bounded(lossy.as_bytes()) {
+                match parse_bounded(lossy.as_bytes(), keep) {
                     Ok(v) => v,
                     Err(e) => {
                         return Decoded {
@@ -210,6 +222,17 @@ pub fn expand_json_text(m: &mut Map<String, Value>, json_fields: &[String], limi
 /// but a key may itself contain dots (flat `"azure.resource.id"` keys, claim
 /// URIs), so every split is tried; arrays are searched through, as
 /// Elasticsearch does, and a numeric segment indexes an array.
+/// A key's value in an object. Events' objects are small, and every rule
+/// asks several names of each, most of them absent: comparing a few keys
+/// costs less than hashing the name each time.
+pub fn member<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if m.len() <= 24 {
+        m.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        m.get(key)
+    }
+}
+
 pub fn get_path<'a>(v: &'a Value, path: &str, out: &mut Vec<&'a Value>) {
     if path.is_empty() {
         out.push(v);
@@ -217,11 +240,11 @@ pub fn get_path<'a>(v: &'a Value, path: &str, out: &mut Vec<&'a Value>) {
     }
     match v {
         Value::Object(m) => {
-            if let Some(x) = m.get(path) {
+            if let Some(x) = member(m, path) {
                 out.push(x);
             }
             for i in memchr::memchr_iter(b'.', path.as_bytes()) {
-                if let Some(x) = m.get(&path[..i]) {
+                if let Some(x) = member(m, &path[..i]) {
                     get_path(x, &path[i + 1..], out);
                 }
             }
@@ -251,13 +274,11 @@ pub fn first_scalar(doc: &Value, path: &str) -> Option<String> {
     }
     match doc {
         Value::Object(m) => {
-            if let Some(s) = m.get(path).and_then(scalar_text) {
+            if let Some(s) = member(m, path).and_then(scalar_text) {
                 return Some(s);
             }
-            memchr::memchr_iter(b'.', path.as_bytes()).find_map(|i| {
-                m.get(&path[..i])
-                    .and_then(|x| first_scalar(x, &path[i + 1..]))
-            })
+            memchr::memchr_iter(b'.', path.as_bytes())
+                .find_map(|i| member(m, &path[..i]).and_then(|x| first_scalar(x, &path[i + 1..])))
         }
         Value::Array(items) => {
             let (head, rest) = path.split_once('.').unwrap_or((path, ""));
@@ -347,6 +368,7 @@ mod tests {
             None,
             &[],
             &Limits::default(),
+            None,
         );
         let (pos, _) = d.doc.unwrap_err();
         assert_eq!(pos.line, 7);

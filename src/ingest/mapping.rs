@@ -3,7 +3,9 @@
 //! field asked for by any shape's name.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -438,6 +440,29 @@ impl Mapping {
             names.insert(name.to_string(), list.clone());
         }
         list
+    }
+
+    /// Every path in a record that a lookup of `name` may read, on records
+    /// of any kind: the name itself, its other names, and what a value
+    /// derived under that name is worked out from.
+    pub fn sources(&self, name: &str) -> Vec<String> {
+        let mut out = vec![name.to_string()];
+        for kind in SourceKind::ALL {
+            out.extend(self.others(kind, name).iter().cloned());
+        }
+        for d in self.derived.get(name).into_iter().flatten() {
+            out.extend(d.from.iter().cloned());
+        }
+        out
+    }
+
+    /// The paths the table itself reads of every record: what tells a
+    /// record's kind, and the canonical fields of the event model.
+    pub fn own_paths(&self) -> Vec<String> {
+        let when = self.rules.iter().flat_map(|r| &r.when);
+        let mut out: Vec<String> = when.flat_map(|c| c.field.iter().cloned()).collect();
+        out.extend(self.canonical.values().flatten().cloned());
+        out
     }
 
     /// Whether the table can find `name` on records of shapes that do not

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod doc;
 pub mod error;
 pub mod json;
+pub mod keep;
 pub mod limits;
 pub mod mapping;
 mod scan;
@@ -132,6 +133,9 @@ pub struct LoadOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Decoded bytes read so far, across files, for progress reports.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Only these parts of each record are parsed into its document; all
+    /// of it when not given.
+    pub keep: Option<Arc<keep::Parts>>,
 }
 
 impl LoadOptions {
@@ -230,6 +234,7 @@ struct FileState<'a> {
     report: FileReport,
     limits: &'a Limits,
     mapping: &'static Mapping,
+    keep: Option<&'a keep::Parts>,
     index: u64,
     multiline_docs: bool,
     frames: [bool; 5],
@@ -292,6 +297,7 @@ fn load_one(
         },
         limits: &opts.limits,
         mapping: Mapping::builtin(),
+        keep: opts.keep.as_deref(),
         index: 0,
         multiline_docs: false,
         frames: [false; 5],
@@ -516,6 +522,7 @@ fn read_json<R: Read>(
             columns,
             json_fields,
             &limits,
+            st.keep,
         );
         let own_text = matches!(
             chunk.frame,
@@ -694,6 +701,7 @@ pub fn reparse(info: &SourceInfo, loc: &RecordLoc, limits: &Limits) -> Result<Va
         columns.as_deref().map(Vec::as_slice),
         &mapping.json_fields,
         limits,
+        None,
     );
     d.doc
         .map(Value::Object)

@@ -10,6 +10,7 @@ use crate::ingest::Mapping;
 use crate::ingest::doc::first_scalar;
 use crate::model::SourceKind;
 
+use super::kql::ast::Piece;
 use super::kql::eval::{glob, glob_pattern};
 
 /// The index and data-stream names an event would be found under.
@@ -44,28 +45,47 @@ pub fn names(doc: &Value, kind: SourceKind, mapping: &Mapping) -> Vec<String> {
     out
 }
 
-/// Whether index patterns (comma-separated lists allowed, `-pattern`
-/// excludes) cover any of an event's names. No patterns cover everything.
-pub fn covers(patterns: &[String], names: &[String]) -> bool {
-    let mut include = Vec::new();
-    let mut exclude = Vec::new();
-    for p in patterns
-        .iter()
-        .flat_map(|p| p.split(','))
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        match p.strip_prefix('-') {
-            Some(x) => exclude.push(glob_pattern(x)),
-            None => include.push(glob_pattern(p)),
+/// Index patterns compiled once (comma-separated lists allowed, `-pattern`
+/// excludes): every rule asks of every event whether it covers it.
+#[derive(Debug, Clone, Default)]
+pub struct Patterns {
+    include: Vec<Vec<Piece>>,
+    exclude: Vec<Vec<Piece>>,
+}
+
+impl Patterns {
+    pub fn new(patterns: &[String]) -> Patterns {
+        let mut out = Patterns::default();
+        for p in patterns
+            .iter()
+            .flat_map(|p| p.split(','))
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            match p.strip_prefix('-') {
+                Some(x) => out.exclude.push(glob_pattern(x)),
+                None => out.include.push(glob_pattern(p)),
+            }
         }
+        out
     }
-    if include.is_empty() {
-        return true;
+
+    /// Whether the patterns cover any of an event's names. No patterns
+    /// cover everything.
+    pub fn covers(&self, names: &[String]) -> bool {
+        if self.include.is_empty() {
+            return true;
+        }
+        names.iter().any(|n| {
+            self.include.iter().any(|p| glob(p, n)) && !self.exclude.iter().any(|p| glob(p, n))
+        })
     }
-    names
-        .iter()
-        .any(|n| include.iter().any(|p| glob(p, n)) && !exclude.iter().any(|p| glob(p, n)))
+}
+
+/// Whether index patterns cover any of an event's names (see
+/// [`Patterns`]).
+pub fn covers(patterns: &[String], names: &[String]) -> bool {
+    Patterns::new(patterns).covers(names)
 }
 
 #[cfg(test)]

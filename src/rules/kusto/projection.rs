@@ -93,6 +93,11 @@ pub struct Projection {
 }
 
 impl Projection {
+    /// The names the query may read as columns.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
     pub fn of(query: &str, extra: &[String]) -> Option<Projection> {
         let lower = query.to_ascii_lowercase();
         if query.contains('*')

@@ -14,6 +14,7 @@ use super::value::{KV, date_from_str};
 use crate::detect::EventRef;
 use crate::ingest::{self, Mapping};
 use crate::model::{Shape, SourceKind};
+use crate::rules::fields::{Fields, Mapped};
 
 /// Columns shown for rows that came from another shape (their own field
 /// names are not Log Analytics columns), per table; other tables have
@@ -94,7 +95,7 @@ pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
 }
 
 /// Every table's standard columns, and those of any other table.
-pub(super) fn all_standard_columns() -> impl Iterator<Item = &'static str> {
+pub fn all_standard_columns() -> impl Iterator<Item = &'static str> {
     STANDARD
         .iter()
         .flat_map(|(_, columns)| columns.iter())
@@ -126,10 +127,9 @@ fn value_of(name: &str, j: &Json) -> KV {
 /// An event read as a row of `table`, its columns looked up by their
 /// Log Analytics names.
 struct EventRow<'d> {
+    fields: &'d dyn Fields,
     doc: &'d Json,
-    kind: SourceKind,
     table: &'d str,
-    mapping: &'static Mapping,
 }
 
 impl Row for EventRow<'_> {
@@ -140,7 +140,7 @@ impl Row for EventRow<'_> {
                 .get("Type")
                 .map_or_else(|| KV::Str(self.table.to_string()), KV::from_json);
         }
-        let found = self.mapping.lookup(self.doc, self.kind, name);
+        let found = self.fields.values(name);
         match found.first() {
             Some(v) => value_of(name, v.as_ref()),
             // AzureDiagnostics types its columns by suffix; its string and
@@ -205,16 +205,23 @@ impl Builder {
     /// The row an event makes, and its table; `None` for events of no
     /// table.
     pub fn row_of(&self, ev: &ingest::Event<'_>, mapping: &'static Mapping) -> Option<NewRow> {
-        self.row_if(ev, mapping, None, |_, _| true)
+        let fields = Mapped {
+            doc: &ev.doc,
+            kind: ev.kind,
+            mapping,
+        };
+        self.row_if(ev, &fields, mapping, None, |_, _| true)
     }
 
     /// The row an event makes when `keep` accepts it, judged on the event
     /// as it stands, so rows nobody keeps never copy their document. With
     /// `only`, the row holds just those columns, read once, instead of the
     /// document: what a query that names its columns needs to keep.
+    /// Columns are read through `fields`, the event's own.
     pub fn row_if(
         &self,
         ev: &ingest::Event<'_>,
+        fields: &dyn Fields,
         mapping: &'static Mapping,
         only: Option<&Projection>,
         keep: impl FnOnce(&str, &dyn Row) -> bool,
@@ -224,10 +231,9 @@ impl Builder {
             .clone()
             .or_else(|| table_of(&ev.doc, ev.kind, mapping))?;
         let view = EventRow {
+            fields,
             doc: &ev.doc,
-            kind: ev.kind,
             table: &table,
-            mapping,
         };
         if !keep(&table, &view) {
             return None;
@@ -279,11 +285,15 @@ impl Builder {
                 let kind = ev.kind;
                 let table_name = table.clone();
                 let get = move |name: &str| -> KV {
-                    EventRow {
+                    let fields = Mapped {
                         doc: &doc,
                         kind,
-                        table: &table_name,
                         mapping,
+                    };
+                    EventRow {
+                        fields: &fields,
+                        doc: &doc,
+                        table: &table_name,
                     }
                     .get(name)
                 };

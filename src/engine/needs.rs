@@ -1,0 +1,153 @@
+//! The parts of a record a run can read: every field its rules and
+//! exceptions name, under every name the mapping table knows it by, with
+//! what the event model and the engine read of every record. A record's
+//! other parts are skipped while it is parsed. A rule that can reach
+//! fields it does not name (free text, wildcard field names, rows of
+//! every column) needs whole records.
+
+use crate::exceptions::{Entry, Exception};
+use crate::ingest::Mapping;
+use crate::ingest::keep::Keep;
+use crate::rules::esql::ast::Command;
+use crate::rules::kql::ast::{Field, Query as KqlQuery};
+use crate::rules::kusto::projection::Projection;
+use crate::rules::kusto::tables::all_standard_columns;
+use crate::rules::rule::{Kind, Parsed, Rule};
+
+/// What the engine reads of every record besides rule fields: the table
+/// (`Type`, `category`), the index names a rule's patterns match, and an
+/// ES|QL `_id`.
+const ENGINE: &[&str] = &[
+    "Type",
+    "category",
+    "_id",
+    "_index",
+    "data_stream",
+    "event.dataset",
+    "agent.type",
+];
+
+/// Field names, or word that whole records are needed.
+#[derive(Default)]
+struct Names {
+    list: Vec<String>,
+    everything: bool,
+}
+
+impl Names {
+    fn add(&mut self, name: &str) {
+        self.list.push(name.to_string());
+    }
+}
+
+/// The parts to keep for these rules and exceptions; `None` when one of
+/// them needs whole records.
+pub fn of<'r>(
+    rules: impl IntoIterator<Item = &'r Rule>,
+    exceptions: &[Exception],
+    mapping: &Mapping,
+) -> Option<Keep> {
+    let mut names = Names::default();
+    for rule in rules {
+        rule_names(rule, &mut names);
+    }
+    for e in exceptions {
+        entry_names(&e.entries, &mut names);
+    }
+    if names.everything {
+        return None;
+    }
+    let mut keep = Keep::default();
+    for p in ENGINE
+        .iter()
+        .map(|s| s.to_string())
+        .chain(mapping.own_paths())
+    {
+        keep.add(&p);
+    }
+    for name in &names.list {
+        for p in mapping.sources(name) {
+            keep.add(&p);
+        }
+    }
+    Some(keep)
+}
+
+fn entry_names(entries: &[Entry], out: &mut Names) {
+    // A nested entry's conditions are read inside the objects under its
+    // field, which is kept whole.
+    entries.iter().for_each(|e| out.add(&e.field));
+}
+
+fn rule_names(rule: &Rule, out: &mut Names) {
+    match &rule.parsed {
+        Parsed::Kql(q) => kql_names(q, out),
+        Parsed::Esql(q) => {
+            // Without STATS, each row an alert shows holds every field of
+            // its event.
+            if !q
+                .commands
+                .iter()
+                .any(|c| matches!(c, Command::Stats { .. }))
+            {
+                out.everything = true;
+            }
+            q.fields().iter().for_each(|f| out.add(f));
+        }
+        Parsed::Kusto(_) => {
+            let entity_columns: Vec<String> = rule
+                .entities
+                .iter()
+                .flat_map(|m| m.fields.iter().map(|(_, c)| c.clone()))
+                .collect();
+            match Projection::of(&rule.query, &entity_columns) {
+                Some(p) => {
+                    p.names().for_each(|n| out.add(n));
+                    all_standard_columns().for_each(|n| out.add(n));
+                }
+                None => out.everything = true,
+            }
+        }
+        Parsed::None => return,
+    }
+    match &rule.kind {
+        Kind::Threshold {
+            fields,
+            cardinality,
+            ..
+        } => {
+            fields.iter().for_each(|f| out.add(f));
+            cardinality.iter().for_each(|(f, _)| out.add(f));
+        }
+        Kind::NewTerms { fields, .. } => fields.iter().for_each(|f| out.add(f)),
+        _ => {}
+    }
+    if let Some(s) = &rule.suppression {
+        s.group_by.iter().for_each(|f| out.add(f));
+    }
+    if let Some(t) = &rule.timestamp_override {
+        out.add(t);
+    }
+}
+
+fn kql_names(q: &KqlQuery, out: &mut Names) {
+    let field = |f: &Field, out: &mut Names| {
+        if f.pattern.is_some() {
+            out.everything = true;
+        } else {
+            out.add(&f.name);
+        }
+    };
+    match q {
+        KqlQuery::All => {}
+        KqlQuery::Free(_) => out.everything = true,
+        KqlQuery::Or(v) | KqlQuery::And(v) => v.iter().for_each(|q| kql_names(q, out)),
+        KqlQuery::Not(q) => kql_names(q, out),
+        KqlQuery::Match { field: f, .. }
+        | KqlQuery::Exists { field: f }
+        | KqlQuery::Range { field: f, .. } => field(f, out),
+        // The nested query reads inside the objects under the field,
+        // which is kept whole.
+        KqlQuery::Nested { field: f, .. } => field(f, out),
+    }
+}
