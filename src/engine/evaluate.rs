@@ -36,6 +36,7 @@ pub struct EventView<'e, 'a> {
     names: OnceCell<Vec<String>>,
     canon: OnceCell<Canonical>,
     time: OnceCell<Option<DateTime<Utc>>>,
+    table: OnceCell<Option<String>>,
     memo: RefCell<Memo<'e>>,
 }
 
@@ -63,6 +64,7 @@ impl<'e, 'a> EventView<'e, 'a> {
             names: OnceCell::new(),
             canon: OnceCell::new(),
             time: OnceCell::new(),
+            table: OnceCell::new(),
             memo: RefCell::default(),
         }
     }
@@ -82,6 +84,15 @@ impl<'e, 'a> EventView<'e, 'a> {
             Some(c) => c.time,
             None => self.mapping.time(&self.ev.doc, self.ev.kind),
         })
+    }
+
+    /// The Log Analytics table the event is a row of.
+    pub fn table(&self) -> Option<&str> {
+        self.table
+            .get_or_init(|| {
+                crate::rules::kusto::tables::table_of(&self.ev.doc, self.ev.kind, self.mapping)
+            })
+            .as_deref()
     }
 
     pub fn event_ref(&self) -> EventRef {

@@ -127,17 +127,18 @@ impl KustoRun {
     /// Offers one event; runs its time closes add their findings to `out`.
     pub fn offer(&mut self, rule: &Rule, v: &EventView<'_, '_>, out: &mut Vec<Finding>) {
         let pushdown = &self.pushdown;
-        let mut read = false;
-        let kept = self.builder.row_if(
-            v.ev,
-            v,
-            v.mapping,
-            self.projection.as_ref(),
-            |table, row| {
-                read = pushdown.reads(table);
-                read && pushdown.keeps(table, row)
-            },
-        );
+        let table = v.table().filter(|t| pushdown.reads(t));
+        let read = table.is_some();
+        let kept = table.and_then(|table| {
+            self.builder.row_if(
+                v.ev,
+                v,
+                table,
+                v.mapping,
+                self.projection.as_ref(),
+                |table, row| pushdown.keeps(table, row),
+            )
+        });
         let t = v.time().map(to_ticks);
         if let (Some(s), Some(t)) = (&mut self.stream, t) {
             // Runs start where the data starts, but only the tables the

@@ -205,7 +205,12 @@ pub fn csv_row_to_doc(cols: &[Column], cells: Vec<String>) -> Map<String, Value>
 /// Parses top-level JSON-text values of the listed fields in place.
 pub fn expand_json_text(m: &mut Map<String, Value>, json_fields: &[String], limits: &Limits) {
     for name in json_fields {
-        if let Some(v) = m.get_mut(name.as_str()) {
+        let found = if m.len() <= SMALL {
+            m.iter_mut().find(|(k, _)| *k == name).map(|(_, v)| v)
+        } else {
+            m.get_mut(name.as_str())
+        };
+        if let Some(v) = found {
             if let Value::String(s) = v {
                 let t = s.trim_start();
                 if t.starts_with('{') || t.starts_with('[') {
@@ -218,37 +223,98 @@ pub fn expand_json_text(m: &mut Map<String, Value>, json_fields: &[String], limi
     }
 }
 
-/// Collects every value at `path` in `v`. Path segments are split at dots,
-/// but a key may itself contain dots (flat `"azure.resource.id"` keys, claim
-/// URIs), so every split is tried; arrays are searched through, as
-/// Elasticsearch does, and a numeric segment indexes an array.
 /// A key's value in an object. Events' objects are small, and every rule
 /// asks several names of each, most of them absent: comparing a few keys
 /// costs less than hashing the name each time.
 pub fn member<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if m.len() <= 24 {
+    if m.len() <= SMALL {
         m.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
     } else {
         m.get(key)
     }
 }
 
+/// Objects up to this many keys are searched key by key.
+const SMALL: usize = 24;
+
+/// Where `path` leads from one object: the value under the whole path,
+/// and the values under its dotted prefixes with the rest of the path, in
+/// the order lookups try them (shorter prefixes first).
+struct Steps<'a, 'p> {
+    exact: Option<&'a Value>,
+    deeper: [(&'p str, Option<&'a Value>); 4],
+    n: usize,
+}
+
+impl<'a, 'p> Steps<'a, 'p> {
+    /// One pass over a small object's keys; `None` for a large object, or
+    /// more prefixes of the path among its keys than are held here.
+    fn of(m: &'a Map<String, Value>, path: &'p str) -> Option<Steps<'a, 'p>> {
+        if m.len() > SMALL {
+            return None;
+        }
+        let p = path.as_bytes();
+        let mut steps = Steps {
+            exact: None,
+            deeper: [("", None); 4],
+            n: 0,
+        };
+        for (k, x) in m {
+            let k = k.as_bytes();
+            // Most keys differ in their first byte; few are long enough.
+            if k.len() > p.len() || k.first() != p.first() || !p.starts_with(k) {
+                continue;
+            }
+            if k.len() == p.len() {
+                steps.exact = Some(x);
+            } else if p[k.len()] == b'.' {
+                if steps.n == steps.deeper.len() {
+                    return None;
+                }
+                steps.deeper[steps.n] = (&path[k.len() + 1..], Some(x));
+                steps.n += 1;
+            }
+        }
+        // A longer rest is a shorter prefix.
+        steps.deeper[..steps.n].sort_by_key(|(rest, _)| std::cmp::Reverse(rest.len()));
+        Some(steps)
+    }
+
+    fn deeper(&self) -> impl Iterator<Item = (&'p str, &'a Value)> + '_ {
+        self.deeper[..self.n]
+            .iter()
+            .filter_map(|(rest, x)| x.map(|x| (*rest, x)))
+    }
+}
+
+/// Collects every value at `path` in `v`. Path segments are split at dots,
+/// but a key may itself contain dots (flat `"azure.resource.id"` keys, claim
+/// URIs), so every split is tried; arrays are searched through, as
+/// Elasticsearch does, and a numeric segment indexes an array.
 pub fn get_path<'a>(v: &'a Value, path: &str, out: &mut Vec<&'a Value>) {
     if path.is_empty() {
         out.push(v);
         return;
     }
     match v {
-        Value::Object(m) => {
-            if let Some(x) = member(m, path) {
-                out.push(x);
-            }
-            for i in memchr::memchr_iter(b'.', path.as_bytes()) {
-                if let Some(x) = member(m, &path[..i]) {
-                    get_path(x, &path[i + 1..], out);
+        Value::Object(m) => match Steps::of(m, path) {
+            Some(steps) => {
+                out.extend(steps.exact);
+                for (rest, x) in steps.deeper() {
+                    get_path(x, rest, out);
                 }
             }
-        }
+            None => {
+                if let Some(x) = m.get(path) {
+                    out.push(x);
+                }
+                for i in memchr::memchr_iter(b'.', path.as_bytes()) {
+                    if let Some(x) = m.get(&path[..i]) {
+                        get_path(x, &path[i + 1..], out);
+                    }
+                }
+            }
+        },
         Value::Array(items) => {
             let (head, rest) = path.split_once('.').unwrap_or((path, ""));
             if let Ok(n) = head.parse::<usize>() {
@@ -273,13 +339,18 @@ pub fn first_scalar(doc: &Value, path: &str) -> Option<String> {
         return scalar_text(doc);
     }
     match doc {
-        Value::Object(m) => {
-            if let Some(s) = member(m, path).and_then(scalar_text) {
-                return Some(s);
-            }
-            memchr::memchr_iter(b'.', path.as_bytes())
-                .find_map(|i| member(m, &path[..i]).and_then(|x| first_scalar(x, &path[i + 1..])))
-        }
+        Value::Object(m) => match Steps::of(m, path) {
+            Some(steps) => steps
+                .exact
+                .and_then(scalar_text)
+                .or_else(|| steps.deeper().find_map(|(rest, x)| first_scalar(x, rest))),
+            None => m.get(path).and_then(scalar_text).or_else(|| {
+                memchr::memchr_iter(b'.', path.as_bytes()).find_map(|i| {
+                    m.get(&path[..i])
+                        .and_then(|x| first_scalar(x, &path[i + 1..]))
+                })
+            }),
+        },
         Value::Array(items) => {
             let (head, rest) = path.split_once('.').unwrap_or((path, ""));
             if let Ok(n) = head.parse::<usize>() {

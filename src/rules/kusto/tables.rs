@@ -3,7 +3,7 @@
 //! export or Elasticsearch; columns are looked up through the mapping
 //! table by their Sentinel names.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value as Json;
 
@@ -87,6 +87,25 @@ const STANDARD: &[(&[&str], &[&str])] = &[
 
 const OTHER_COLUMNS: &[&str] = &["TimeGenerated", "Type"];
 
+/// A table's standard columns, one list shared by every row that has
+/// them.
+fn shared_standard_columns(table: &str) -> Arc<[String]> {
+    static SHARED: OnceLock<Vec<Arc<[String]>>> = OnceLock::new();
+    let lists = SHARED.get_or_init(|| {
+        STANDARD
+            .iter()
+            .map(|(_, c)| *c)
+            .chain([OTHER_COLUMNS])
+            .map(|c| c.iter().map(|s| s.to_string()).collect())
+            .collect()
+    });
+    let i = STANDARD
+        .iter()
+        .position(|(tables, _)| tables.contains(&table))
+        .unwrap_or(STANDARD.len());
+    lists[i].clone()
+}
+
 pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
     STANDARD
         .iter()
@@ -105,10 +124,14 @@ pub fn all_standard_columns() -> impl Iterator<Item = &'static str> {
 
 /// The table an event belongs to.
 pub fn table_of(doc: &Json, kind: SourceKind, mapping: &Mapping) -> Option<String> {
-    if let Some(t) = doc.get("Type").and_then(Json::as_str) {
+    let field = |k: &str| match doc {
+        Json::Object(m) => ingest::doc::member(m, k),
+        _ => None,
+    };
+    if let Some(t) = field("Type").and_then(Json::as_str) {
         return Some(t.to_string());
     }
-    let category = doc.get("category").and_then(Json::as_str).unwrap_or("");
+    let category = field("category").and_then(Json::as_str).unwrap_or("");
     if kind == SourceKind::SignIn && category.eq_ignore_ascii_case("NonInteractiveUserSignInLogs") {
         return Some("AADNonInteractiveUserSignInLogs".into());
     }
@@ -158,9 +181,10 @@ impl Row for EventRow<'_> {
 /// One event as a table row.
 #[derive(Clone)]
 pub struct NewRow {
-    pub table: String,
-    /// The table's columns, as far as this row knows them.
-    pub columns: Vec<String>,
+    pub table: Arc<str>,
+    /// The table's columns, as far as this row knows them: most rows
+    /// share one list.
+    pub columns: Arc<[String]>,
     /// TimeGenerated in ticks.
     pub time: Option<i64>,
     pub row: KRow,
@@ -173,7 +197,14 @@ pub struct Builder {
     pub named: Vec<(String, String)>,
     /// The latest TimeGenerated seen, in ticks: what `now()` means offline.
     pub latest: Option<i64>,
+    /// Column lists already added to a table, by table: rows sharing a
+    /// list need not add it again.
+    merged: Vec<(Arc<str>, Arc<[String]>)>,
 }
+
+/// Column lists remembered as merged: shared lists are few; a row with a
+/// list of its own is merged each time.
+const MERGED_LISTS: usize = 64;
 
 impl Builder {
     pub fn new(named: Vec<(String, String)>) -> Builder {
@@ -181,6 +212,7 @@ impl Builder {
             tables: Tables::new(),
             named,
             latest: None,
+            merged: Vec::new(),
         }
     }
 
@@ -195,9 +227,23 @@ impl Builder {
         if let Some(t) = r.time {
             self.latest = Some(self.latest.map_or(t, |l| l.max(t)));
         }
-        let t = self.tables.entry(r.table).or_default();
-        for c in &r.columns {
-            super::exec::add_column(&mut t.columns, c);
+        let known = self
+            .merged
+            .iter()
+            .any(|(t, c)| Arc::ptr_eq(c, &r.columns) && *t == r.table);
+        if !self.tables.contains_key(&*r.table) {
+            self.tables.insert(r.table.to_string(), Default::default());
+        }
+        let Some(t) = self.tables.get_mut(&*r.table) else {
+            return;
+        };
+        if !known {
+            for c in r.columns.iter() {
+                super::exec::add_column(&mut t.columns, c);
+            }
+            if self.merged.len() < MERGED_LISTS {
+                self.merged.push((r.table.clone(), r.columns.clone()));
+            }
         }
         t.rows.push(r.row);
     }
@@ -210,7 +256,16 @@ impl Builder {
             kind: ev.kind,
             mapping,
         };
-        self.row_if(ev, &fields, mapping, None, |_, _| true)
+        let table = self.table_for(ev, mapping)?;
+        self.row_if(ev, &fields, &table, mapping, None, |_, _| true)
+    }
+
+    /// The table an event's row belongs to: the name given for its file,
+    /// or the one its kind and fields tell.
+    pub fn table_for(&self, ev: &ingest::Event<'_>, mapping: &Mapping) -> Option<String> {
+        ingest::source::named_for(&ev.source.path, &self.named)
+            .map(str::to_string)
+            .or_else(|| table_of(&ev.doc, ev.kind, mapping))
     }
 
     /// The row an event makes when `keep` accepts it, judged on the event
@@ -222,43 +277,43 @@ impl Builder {
         &self,
         ev: &ingest::Event<'_>,
         fields: &dyn Fields,
+        table: &str,
         mapping: &'static Mapping,
         only: Option<&Projection>,
         keep: impl FnOnce(&str, &dyn Row) -> bool,
     ) -> Option<NewRow> {
-        let given = ingest::source::named_for(&ev.source.path, &self.named).map(str::to_string);
-        let table = given
-            .clone()
-            .or_else(|| table_of(&ev.doc, ev.kind, mapping))?;
+        let given = ingest::source::named_for(&ev.source.path, &self.named).is_some();
         let view = EventRow {
             fields,
             doc: &ev.doc,
-            table: &table,
+            table,
         };
-        if !keep(&table, &view) {
+        if !keep(table, &view) {
             return None;
         }
-        let columns: Vec<String> = if given.is_some() || ev.shape == Shape::Sentinel {
+        let own_columns = given || ev.shape == Shape::Sentinel;
+        let columns: Vec<String> = if own_columns {
             ev.doc
                 .as_object()
                 .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default()
         } else {
-            standard_columns(&table)
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
+            Vec::new()
         };
         let time = mapping.time(&ev.doc, ev.kind);
-        let (columns, get): (Vec<String>, Getter) = match only {
+        let (columns, get): (Arc<[String]>, Getter) = match only {
             Some(only) => {
                 // Results show the table's standard columns as well as those
                 // the query names; a Sentinel row's other columns are left.
-                let standard = standard_columns(&table);
-                let columns: Vec<String> = columns
-                    .into_iter()
-                    .filter(|c| only.names.contains(c) || standard.contains(&c.as_str()))
-                    .collect();
+                let standard = standard_columns(table);
+                let columns: Arc<[String]> = if own_columns {
+                    columns
+                        .into_iter()
+                        .filter(|c| only.names.contains(c) || standard.contains(&c.as_str()))
+                        .collect()
+                } else {
+                    shared_standard_columns(table)
+                };
                 // Values are stored against positions in the projection's
                 // list of names: no names copied per row.
                 let names = only.all.clone();
@@ -281,9 +336,14 @@ impl Builder {
                 (columns, Box::new(get))
             }
             None => {
+                let columns = if own_columns {
+                    columns.into()
+                } else {
+                    shared_standard_columns(table)
+                };
                 let doc = ev.doc.clone();
                 let kind = ev.kind;
-                let table_name = table.clone();
+                let table_name = table.to_string();
                 let get = move |name: &str| -> KV {
                     let fields = Mapped {
                         doc: &doc,
@@ -301,7 +361,7 @@ impl Builder {
             }
         };
         Some(NewRow {
-            table,
+            table: table.into(),
             columns,
             time: time.map(super::value::to_ticks),
             row: KRow {
