@@ -114,6 +114,7 @@ pub fn run(args: HuntArgs<'_>) -> Result<()> {
         locate: false,
         compare: !excepted.in_force.is_empty(),
         exceptions: Arc::new(excepted.in_force.clone()),
+        whole_records: false,
     };
     let summary = engine::run(&plan, &Arc::new(AtomicBool::new(false)), &mut |_| {});
     let mut out = BufWriter::new(io::stdout().lock());

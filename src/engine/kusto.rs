@@ -101,7 +101,7 @@ impl KustoRun {
         KustoRun {
             query: q.clone(),
             pushdown: Pushdown::of(q),
-            projection: Projection::of(&rule.query, &entity_columns),
+            projection: Projection::of(&rule.query, &entity_columns).map(|p| p.for_query(q)),
             builder: Builder::new(Vec::new()),
             rows: Vec::new(),
             untimed: Vec::new(),

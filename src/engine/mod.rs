@@ -53,6 +53,9 @@ pub struct Plan {
     /// tell which alerts the exceptions take away
     /// ([`Summary::suppressed`]).
     pub compare: bool,
+    /// Parse every record whole, even the parts no rule reads: slower,
+    /// and the same alerts.
+    pub whole_records: bool,
 }
 
 impl Plan {
@@ -67,6 +70,13 @@ impl Plan {
             ..self.clone()
         }
     }
+}
+
+/// Whether a rule can read parts of a record it does not name (free
+/// text, wildcard field names, rows of every field): a run with it parses
+/// records whole.
+pub fn reads_whole_records(rule: &Rule) -> bool {
+    needs::of([rule], &[], Mapping::builtin()).is_none()
 }
 
 /// Events reported per [`Update::Located`].
@@ -392,7 +402,8 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
     };
 
     let bytes = Arc::new(AtomicU64::new(0));
-    let keep = needs::of(slots.iter().map(|s| &*s.rule), &plan.exceptions, mapping);
+    let keep = needs::of(slots.iter().map(|s| &*s.rule), &plan.exceptions, mapping)
+        .filter(|_| !plan.whole_records);
     let opts = LoadOptions {
         cancel: Some(cancel.clone()),
         progress: Some(bytes.clone()),

@@ -151,3 +151,49 @@ fn kql_names(q: &KqlQuery, out: &mut Names) {
         KqlQuery::Nested { field: f, .. } => field(f, out),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::elastic::from_toml;
+    use serde_json::json;
+
+    fn kql(query: &str) -> Rule {
+        let text = format!(
+            "[metadata]\ncreation_date = \"2026/01/01\"\n\n[rule]\nname = \"t\"\nrule_id = \"t\"\n\
+             description = \"t\"\ntype = \"query\"\nlanguage = \"kuery\"\nrisk_score = 21\n\
+             severity = \"low\"\nquery = '''{query}'''\n"
+        );
+        from_toml("t.toml", &text).expect("rule loads")
+    }
+
+    fn kept(keep: &Keep, doc: serde_json::Value) -> serde_json::Value {
+        let text = doc.to_string();
+        crate::ingest::keep::parse(text.as_bytes(), keep).expect("valid")
+    }
+
+    #[test]
+    fn a_field_is_kept_under_every_name_the_mapping_knows() {
+        let rule = kql("azure.activitylogs.operation_name:\"MICROSOFT.STORAGE/X\"");
+        let keep = of([&rule], &[], Mapping::builtin()).expect("names its fields");
+        // The raw Azure spelling of the same field, and the event model's
+        // fields, survive; what nothing reads does not.
+        let doc = json!({"operationName": "MICROSOFT.STORAGE/X", "time": "2026-01-01T00:00:00Z",
+            "category": "Administrative", "noise": {"big": [1, 2, 3]}, "durationMs": 5});
+        let v = kept(&keep, doc);
+        assert_eq!(v["operationName"], "MICROSOFT.STORAGE/X");
+        assert_eq!(v["time"], "2026-01-01T00:00:00Z");
+        assert_eq!(v["category"], "Administrative");
+        assert!(
+            v.get("noise").is_none() && v.get("durationMs").is_none(),
+            "{v}"
+        );
+    }
+
+    #[test]
+    fn free_text_and_wildcard_fields_read_whole_records() {
+        assert!(of([&kql("\"mimikatz\"")], &[], Mapping::builtin()).is_none());
+        assert!(of([&kql("azure.*.name:x")], &[], Mapping::builtin()).is_none());
+        assert!(of([&kql("event.action:x")], &[], Mapping::builtin()).is_some());
+    }
+}

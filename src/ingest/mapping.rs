@@ -296,8 +296,9 @@ impl Mapping {
 
     /// Which log and which shape a document is.
     pub fn classify(&self, doc: &Value) -> (SourceKind, Shape) {
+        let mut found = Vec::new();
         for rule in &self.rules {
-            if rule.when.iter().all(|c| holds(c, doc)) {
+            if rule.when.iter().all(|c| holds(c, doc, &mut found)) {
                 return (rule.kind, rule.shape);
             }
         }
@@ -573,10 +574,13 @@ impl Mapping {
     }
 }
 
-fn holds(c: &Condition, doc: &Value) -> bool {
-    let mut found = Vec::new();
+/// Whether a kind rule's condition holds of a document; `found` is room
+/// for the values it looks at, kept between calls: every record is
+/// classified.
+fn holds<'a>(c: &Condition, doc: &'a Value, found: &mut Vec<&'a Value>) -> bool {
+    found.clear();
     for f in &c.field {
-        get_path(doc, f, &mut found);
+        get_path(doc, f, found);
         if found.iter().any(|v| !v.is_null()) {
             break;
         }
@@ -588,13 +592,23 @@ fn holds(c: &Condition, doc: &Value) -> bool {
     if c.exists {
         return true;
     }
-    let text: Vec<String> = found.iter().filter_map(|v| scalar_text(v)).collect();
+    fn text<'v>(v: &&'v Value) -> Option<Cow<'v, str>> {
+        match v {
+            Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+            other => scalar_text(other).map(Cow::Owned),
+        }
+    }
     if let Some(sub) = &c.contains {
         let sub = sub.to_ascii_lowercase();
-        return text.iter().any(|t| t.to_ascii_lowercase().contains(&sub));
+        return found
+            .iter()
+            .filter_map(text)
+            .any(|t| t.to_ascii_lowercase().contains(&sub));
     }
-    text.iter()
-        .any(|t| c.any.iter().any(|a| a.eq_ignore_ascii_case(t)))
+    found
+        .iter()
+        .filter_map(text)
+        .any(|t| c.any.iter().any(|a| a.eq_ignore_ascii_case(&t)))
 }
 
 /// The segment after `key` in an Azure resource id (`/subscriptions/X/...`).

@@ -115,6 +115,7 @@ pub fn run(opts: Options) -> Result<()> {
         // Alerts the exceptions keep from firing are still listed, marked.
         compare: !opts.exceptions.is_empty(),
         exceptions: Arc::new(opts.exceptions),
+        whole_records: false,
     };
     app.plan = Some(plan.clone());
     let mut running = {

@@ -90,6 +90,10 @@ pub struct Projection {
     /// `names` and every table's standard columns, sorted: a kept row
     /// stores each value against its position here.
     pub(super) all: Arc<[String]>,
+    /// The query's result has only columns it names (it ends in `project`,
+    /// `summarize`, `distinct` or `count`): a row's other standard columns
+    /// can never show, and are not read.
+    pub(super) named_result: bool,
 }
 
 impl Projection {
@@ -172,7 +176,21 @@ impl Projection {
         Some(Projection {
             names,
             all: all.into_iter().collect(),
+            named_result: false,
         })
+    }
+
+    /// Notes whether the query's result holds only columns it names.
+    pub fn for_query(mut self, q: &super::ast::Query) -> Projection {
+        use super::ast::{Op, Tabular};
+        self.named_result = matches!(
+            &q.body,
+            Tabular::Pipe(
+                _,
+                Op::Project(_) | Op::Summarize { .. } | Op::Distinct(_) | Op::Count(_)
+            )
+        );
+        self
     }
 }
 

@@ -317,10 +317,13 @@ impl Builder {
                 // Values are stored against positions in the projection's
                 // list of names: no names copied per row.
                 let names = only.all.clone();
+                let shown = columns
+                    .iter()
+                    .filter(|c| !only.named_result && !only.names.contains(*c));
                 let values: Vec<(usize, KV)> = only
                     .names
                     .iter()
-                    .chain(columns.iter().filter(|c| !only.names.contains(*c)))
+                    .chain(shown)
                     .filter_map(|c| match view.get(c) {
                         KV::Null => None,
                         v => Some((names.binary_search(c).ok()?, v)),
