@@ -56,7 +56,40 @@ impl Fields for EventView<'_, '_> {
     }
 }
 
+/// What every rule of a run asks of an event alike, worked out while the
+/// event is read, on the reading thread.
+pub struct Prepared {
+    time: Option<DateTime<Utc>>,
+    names: Option<Vec<String>>,
+    table: Option<Option<String>>,
+}
+
+impl Prepared {
+    /// The event's time, and its index names (for Elastic rules) and
+    /// table (for Kusto rules) when the run has such rules.
+    pub fn of(ev: &ingest::Event<'_>, mapping: &Mapping, names: bool, table: bool) -> Prepared {
+        Prepared {
+            time: mapping.time(&ev.doc, ev.kind),
+            names: names.then(|| index::names(&ev.doc, ev.kind, mapping)),
+            table: table.then(|| crate::rules::kusto::tables::table_of(&ev.doc, ev.kind, mapping)),
+        }
+    }
+}
+
 impl<'e, 'a> EventView<'e, 'a> {
+    /// A view with what was prepared of the event already known.
+    pub fn prepared(ev: &'e ingest::Event<'a>, mapping: &'static Mapping, p: Prepared) -> Self {
+        let v = EventView::new(ev, mapping);
+        let _ = v.time.set(p.time);
+        if let Some(names) = p.names {
+            let _ = v.names.set(names);
+        }
+        if let Some(table) = p.table {
+            let _ = v.table.set(table);
+        }
+        v
+    }
+
     pub fn new(ev: &'e ingest::Event<'a>, mapping: &'static Mapping) -> Self {
         EventView {
             ev,

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 pub use alert::{Alert, Entity, Evidence, Matched};
 use alert::{Finding, Grouper};
-use evaluate::{Evaluation, EventView};
+use evaluate::{Evaluation, EventView, Prepared};
 pub use located::{Located, LocatedBatch, Sym};
 
 use crate::exceptions::Exception;
@@ -426,13 +426,20 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
     let mut located = LocatedBatch::default();
     let mut interner = located::Interner::default();
     let mut source_sent: Option<(u32, usize)> = None;
-    let loaded = pipeline::load(&plan.logs, &opts, &mut |ev| {
+    let elastic = slots
+        .iter()
+        .any(|s| matches!(s.rule.parsed, Parsed::Kql(_) | Parsed::Esql(_)));
+    let kusto = slots
+        .iter()
+        .any(|s| matches!(s.rule.parsed, Parsed::Kusto(_)));
+    let prepare = |ev: &ingest::Event<'_>| Prepared::of(ev, mapping, elastic, kusto);
+    let loaded = pipeline::load(&plan.logs, &opts, &prepare, &mut |ev, prepared| {
         if cancel.load(Ordering::Relaxed) {
             return;
         }
         events += 1;
         out.see_source(ev.source.id, &ev.source.path);
-        let view = EventView::new(&ev, mapping);
+        let view = EventView::prepared(&ev, mapping, prepared);
         if let Some(t) = view.time() {
             latest = Some(latest.map_or(t, |l| l.max(t)));
             earliest = Some(earliest.map_or(t, |l| l.min(t)));
@@ -495,9 +502,9 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
             ..opts.clone()
         };
         let mut n = 0u64;
-        pipeline::load(&plan.logs, &opts, &mut |ev| {
+        pipeline::load(&plan.logs, &opts, &prepare, &mut |ev, prepared| {
             n += 1;
-            let view = EventView::new(&ev, mapping);
+            let view = EventView::prepared(&ev, mapping, prepared);
             out.offer(&mut redo, &view, n % SAMPLE == 0, &mut excepting);
         });
         slots.extend(redo);

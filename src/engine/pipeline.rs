@@ -1,6 +1,8 @@
 //! Loading on one thread while rules run on another: the reader frames,
 //! decodes and classifies records and hands them over in batches, in file
-//! order, so results are the same as reading and evaluating in turn.
+//! order, so results are the same as reading and evaluating in turn. What
+//! every rule asks of an event alike is worked out on the reading thread
+//! too (`prepare`), so the two threads share the work.
 
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
@@ -17,7 +19,8 @@ const BATCH: usize = 256;
 /// evaluated.
 const IN_FLIGHT: usize = 4;
 
-struct Owned {
+struct Owned<P> {
+    prepared: P,
     loc: RecordLoc,
     source: Arc<SourceInfo>,
     doc: Value,
@@ -25,14 +28,16 @@ struct Owned {
     shape: Shape,
 }
 
-/// As [`ingest::load`], with reading on a thread of its own. Events lack
-/// their raw text (`raw` is `None`).
-pub fn load(
+/// As [`ingest::load`], with reading on a thread of its own, and each
+/// event handed over with what `prepare` made of it. Events lack their raw
+/// text (`raw` is `None`).
+pub fn load<P: Send>(
     inputs: &[std::path::PathBuf],
     opts: &LoadOptions,
-    on_event: &mut dyn FnMut(Event<'_>),
+    prepare: &(dyn Fn(&Event<'_>) -> P + Sync),
+    on_event: &mut dyn FnMut(Event<'_>, P),
 ) -> Loaded {
-    let (tx, rx) = sync_channel::<Vec<Owned>>(IN_FLIGHT);
+    let (tx, rx) = sync_channel::<Vec<Owned<P>>>(IN_FLIGHT);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
@@ -51,6 +56,7 @@ pub fn load(
                     }
                 };
                 batch.push(Owned {
+                    prepared: prepare(&ev),
                     loc: ev.loc,
                     source,
                     doc: ev.doc,
@@ -69,14 +75,15 @@ pub fn load(
         });
         for batch in rx.iter() {
             for o in batch {
-                on_event(Event {
+                let ev = Event {
                     loc: o.loc,
                     source: &o.source,
                     doc: o.doc,
                     raw: None,
                     kind: o.kind,
                     shape: o.shape,
-                });
+                };
+                on_event(ev, o.prepared);
             }
         }
         match reader.join() {

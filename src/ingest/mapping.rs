@@ -296,9 +296,9 @@ impl Mapping {
 
     /// Which log and which shape a document is.
     pub fn classify(&self, doc: &Value) -> (SourceKind, Shape) {
-        let mut found = Vec::new();
+        let mut seen = Seen::default();
         for rule in &self.rules {
-            if rule.when.iter().all(|c| holds(c, doc, &mut found)) {
+            if rule.when.iter().all(|c| holds(c, doc, &mut seen)) {
                 return (rule.kind, rule.shape);
             }
         }
@@ -432,6 +432,11 @@ impl Mapping {
             .cloned()
             .unwrap_or_default();
         list.extend(self.prefix_candidates(kind, name));
+        // Aliases and prefix rules often spell a name alike (and a
+        // one-segment rest is snake-cased alike both ways): each is
+        // tried once.
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|c| seen.insert(c.clone()));
         let list: Arc<[String]> = list.into();
         let mut cache = self.others.write().unwrap_or_else(|e| e.into_inner());
         let names = cache.entry(kind).or_default();
@@ -574,17 +579,38 @@ impl Mapping {
     }
 }
 
-/// Whether a kind rule's condition holds of a document; `found` is room
-/// for the values it looks at, kept between calls: every record is
-/// classified.
-fn holds<'a>(c: &Condition, doc: &'a Value, found: &mut Vec<&'a Value>) -> bool {
-    found.clear();
+/// The values at each path a document's classification has looked at:
+/// kind rules ask the same few fields (`event.dataset`, `category`,
+/// `Type`) over and over, and every record is classified.
+#[derive(Default)]
+struct Seen<'m, 'a> {
+    paths: Vec<(&'m str, Vec<&'a Value>)>,
+}
+
+impl<'m, 'a> Seen<'m, 'a> {
+    fn at(&mut self, doc: &'a Value, path: &'m str) -> &[&'a Value] {
+        let i = match self.paths.iter().position(|(p, _)| *p == path) {
+            Some(i) => i,
+            None => {
+                let mut found = Vec::new();
+                get_path(doc, path, &mut found);
+                self.paths.push((path, found));
+                self.paths.len() - 1
+            }
+        };
+        &self.paths[i].1
+    }
+}
+
+/// Whether a kind rule's condition holds of a document.
+fn holds<'m, 'a>(c: &'m Condition, doc: &'a Value, seen: &mut Seen<'m, 'a>) -> bool {
+    let mut found: &[&Value] = &[];
     for f in &c.field {
-        get_path(doc, f, found);
+        found = seen.at(doc, f);
         if found.iter().any(|v| !v.is_null()) {
             break;
         }
-        found.clear();
+        found = &[];
     }
     if found.is_empty() {
         return false;
