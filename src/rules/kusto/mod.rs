@@ -15,6 +15,7 @@ mod ops;
 pub mod parser;
 pub mod projection;
 pub mod pushdown;
+mod reads;
 mod scalar;
 mod strings;
 mod summarize;

@@ -5,7 +5,7 @@
 //! anything that might be one stays in, `let` names included, since a
 //! column may share one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::tables::all_standard_columns;
@@ -94,6 +94,9 @@ pub struct Projection {
     /// `summarize`, `distinct` or `count`): a row's other standard columns
     /// can never show, and are not read.
     pub(super) named_result: bool,
+    /// Per source table, the columns its rows are read for, when the
+    /// query tells (see `reads`).
+    pub(super) per_table: HashMap<String, BTreeSet<String>>,
 }
 
 impl Projection {
@@ -177,12 +180,14 @@ impl Projection {
             names,
             all: all.into_iter().collect(),
             named_result: false,
+            per_table: HashMap::new(),
         })
     }
 
     /// Notes whether the query's result holds only columns it names.
     pub fn for_query(mut self, q: &super::ast::Query) -> Projection {
         use super::ast::{Op, Tabular};
+        self.per_table = super::reads::of(q).unwrap_or_default();
         self.named_result = matches!(
             &q.body,
             Tabular::Pipe(

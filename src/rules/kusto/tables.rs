@@ -320,8 +320,10 @@ impl Builder {
                 let shown = columns
                     .iter()
                     .filter(|c| !only.named_result && !only.names.contains(*c));
-                let values: Vec<(usize, KV)> = only
-                    .names
+                // A table whose uses the query lets be told is read only
+                // for what they read.
+                let read = only.per_table.get(table).unwrap_or(&only.names);
+                let values: Vec<(usize, KV)> = read
                     .iter()
                     .chain(shown)
                     .filter_map(|c| match view.get(c) {
