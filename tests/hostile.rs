@@ -218,3 +218,38 @@ fn missing_input_is_reported_not_fatal() {
     assert_eq!(missing.format, Format::Unreadable);
     assert_eq!(missing.errors, 1);
 }
+
+#[test]
+fn broken_nested_values_on_one_line_are_located_and_the_next_lines_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let deep = format!(
+        "{{\"seq\":4,\"p\":{}1{}}}",
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    let lines = [
+        good(1),
+        // A bad literal deep inside a value.
+        r#"{"seq":2,"properties":{"a":{"b":tru}},"x":1}"#.to_string(),
+        good(3),
+        // Brackets that do not match.
+        r#"{"seq":4,"properties":{"a":[1,2}}"#.to_string(),
+        good(5),
+        deep,
+        good(7),
+        // Escaped quotes and brackets inside strings are text.
+        r#"{"seq":8,"p":{"s":"a \"}\" ]{ [","t":["\\",{"u":"}"}]}}"#.to_string(),
+    ];
+    write(d, "nested.ndjson", (lines.join("\n") + "\n").as_bytes());
+    let l = load_with(&[d.to_path_buf()], &LoadOptions::default());
+    assert_eq!(seqs(&l, "nested.ndjson"), [1, 3, 5, 7, 8]);
+    let e = errors_of(&l, "nested.ndjson");
+    let lines_of: Vec<u64> = e.iter().map(|e| e.at.line).collect();
+    assert_eq!(lines_of, [2, 4, 6], "{e:#?}");
+    assert!(
+        e[0].at.column > 30,
+        "the bad literal, not the line start: {e:#?}"
+    );
+    assert!(matches!(e[2].problem, Problem::TooDeep(_)), "{e:#?}");
+}

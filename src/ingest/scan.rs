@@ -350,6 +350,7 @@ impl<R: Read> Input<R> {
             return self.err(Problem::TooDeep(self.max_depth));
         }
         match self.peek() {
+            Some(b'{' | b'[') if self.skip_structure(depth) => Ok(()),
             Some(b'{') => self.object(depth),
             Some(b'[') => self.array(depth),
             Some(b'"') => self.string(None),
@@ -375,6 +376,60 @@ impl<R: Read> Input<R> {
             }
             _ => self.expected("a value"),
         }
+    }
+
+    /// Skips a whole object or array that the buffer holds on one line,
+    /// following only brackets and strings: the record's parse checks the
+    /// rest of the grammar, and reports what it finds where it is. Anything
+    /// else (a line break, a bracket that does not match, nesting past the
+    /// limit or past what is tracked here, the end of the buffer) is left,
+    /// unconsumed, to the token-by-token path.
+    fn skip_structure(&mut self, depth: usize) -> bool {
+        let rest = &self.buf[self.pos..];
+        // One bit per open bracket: 1 for an object.
+        let mut stack: u64 = 0;
+        let mut nest = 0usize;
+        let mut i = 0;
+        while i < rest.len() {
+            match rest[i] {
+                b'"' => {
+                    i += 1;
+                    loop {
+                        let Some(k) = memchr::memchr3(b'"', b'\\', b'\n', &rest[i..]) else {
+                            return false;
+                        };
+                        i += k;
+                        match rest[i] {
+                            b'"' => break,
+                            b'\\' if rest.get(i + 1).is_some_and(|&e| e != b'\n') => i += 2,
+                            _ => return false,
+                        }
+                    }
+                }
+                b @ (b'{' | b'[') => {
+                    if nest >= 64 || depth + nest > self.max_depth {
+                        return false;
+                    }
+                    stack = (stack << 1) | u64::from(b == b'{');
+                    nest += 1;
+                }
+                b @ (b'}' | b']') => {
+                    if nest == 0 || (stack & 1 == 1) != (b == b'}') {
+                        return false;
+                    }
+                    stack >>= 1;
+                    nest -= 1;
+                    if nest == 0 {
+                        self.advance(i + 1);
+                        return true;
+                    }
+                }
+                b'\n' => return false,
+                _ => {}
+            }
+            i += 1;
+        }
+        false
     }
 
     fn object(&mut self, depth: usize) -> Scan<()> {
