@@ -158,13 +158,17 @@ mod tests {
     use crate::rules::elastic::from_toml;
     use serde_json::json;
 
-    fn kql(query: &str) -> Rule {
+    fn rule(kind: &str, language: &str, query: &str) -> Rule {
         let text = format!(
             "[metadata]\ncreation_date = \"2026/01/01\"\n\n[rule]\nname = \"t\"\nrule_id = \"t\"\n\
-             description = \"t\"\ntype = \"query\"\nlanguage = \"kuery\"\nrisk_score = 21\n\
+             description = \"t\"\ntype = \"{kind}\"\nlanguage = \"{language}\"\nrisk_score = 21\n\
              severity = \"low\"\nquery = '''{query}'''\n"
         );
         from_toml("t.toml", &text).expect("rule loads")
+    }
+
+    fn kql(query: &str) -> Rule {
+        rule("query", "kuery", query)
     }
 
     fn kept(keep: &Keep, doc: serde_json::Value) -> serde_json::Value {
@@ -187,6 +191,24 @@ mod tests {
         assert!(
             v.get("noise").is_none() && v.get("durationMs").is_none(),
             "{v}"
+        );
+    }
+
+    #[test]
+    fn an_esql_aggregation_keeps_what_it_expands_and_groups_by() {
+        // Expanding multiplies the rows a count counts.
+        let q = "FROM logs-* | MV_EXPAND user.roles | STATS n = COUNT(*) BY host.name";
+        let r = rule("esql", "esql", q);
+        let keep = of([&r], &[], Mapping::builtin()).expect("names its fields");
+        let doc = json!({"user": {"roles": ["a", "b"], "id": 1}, "host": {"name": "h", "ip": "x"}});
+        assert_eq!(
+            kept(&keep, doc),
+            json!({"user": {"roles": ["a", "b"]}, "host": {"name": "h"}})
+        );
+        let rows = rule("esql", "esql", "FROM logs-* | WHERE host.name == \"h\"");
+        assert!(
+            of([&rows], &[], Mapping::builtin()).is_none(),
+            "rows show every field"
         );
     }
 

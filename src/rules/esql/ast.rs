@@ -178,7 +178,12 @@ impl Query {
                     break;
                 }
                 Command::Keep(_) | Command::Drop(_) | Command::Rename(_) => break,
-                Command::Limit(_) | Command::MvExpand(_) => {}
+                Command::MvExpand(col) => {
+                    if !computed.contains(col) && !out.contains(col) {
+                        out.push(col.clone());
+                    }
+                }
+                Command::Limit(_) => {}
             }
         }
         out
