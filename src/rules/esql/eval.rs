@@ -267,6 +267,14 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> V {
             }
             let mut saw_null = false;
             for item in list {
+                // Text against a text literal, the common list: compared
+                // in place rather than copied.
+                if let (V::Str(a), Expr::Lit(Lit::Str(b), _)) = (&x, item) {
+                    if a == b {
+                        return V::Bool(!negated);
+                    }
+                    continue;
+                }
                 let (a, b) = coerce(x.clone(), eval(item, row, ctx));
                 match cmp_values(&a, &b) {
                     Some(Ordering::Equal) => return V::Bool(!negated),
@@ -285,7 +293,7 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> V {
         } => match single(eval(expr, row, ctx)) {
             V::Str(s) => {
                 let hit = if *regex {
-                    regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|r| r.is_match(&s))
+                    anchored_regex(pattern).is_some_and(|r| r.is_match(&s))
                 } else {
                     like(pattern, &s)
                 };
@@ -295,6 +303,30 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> V {
         },
         Expr::Call { name, args, .. } => call(name, args, row, ctx),
     }
+}
+
+/// An RLIKE pattern compiled once per thread, not once per row; `None`
+/// when it is not a valid pattern.
+fn anchored_regex(pattern: &str) -> Option<regex::Regex> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Option<regex::Regex>>> = RefCell::default();
+    }
+    COMPILED.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(r) = c.get(pattern) {
+            return r.clone();
+        }
+        // Patterns come from rules, which are few; a bound keeps a
+        // pathological caller from growing this without end.
+        if c.len() >= 1024 {
+            c.clear();
+        }
+        let r = regex::Regex::new(&format!("^(?:{pattern})$")).ok();
+        c.insert(pattern.to_string(), r.clone());
+        r
+    })
 }
 
 fn text_of(v: V) -> Option<String> {
