@@ -45,6 +45,10 @@ struct RawKindRule {
 #[serde(deny_unknown_fields)]
 struct Condition {
     field: Vec<String>,
+    /// Each field's number among the paths kind rules read, given when the
+    /// table loads.
+    #[serde(skip)]
+    ids: Vec<usize>,
     #[serde(default)]
     any: Vec<String>,
     contains: Option<String>,
@@ -170,6 +174,8 @@ type OtherNames = HashMap<SourceKind, HashMap<String, Arc<[String]>>>;
 pub struct Mapping {
     pub json_fields: Vec<String>,
     rules: Vec<KindRule>,
+    /// How many distinct paths kind rules read.
+    condition_paths: usize,
     datasets: HashMap<SourceKind, (String, String)>,
     canonical: HashMap<(Canon, Option<SourceKind>), Vec<String>>,
     success: Vec<String>,
@@ -209,9 +215,22 @@ impl Mapping {
     pub fn from_toml(text: &str) -> Result<Mapping, String> {
         let raw: Raw = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut rules = Vec::new();
-        for r in raw.kind {
+        let mut condition_paths: Vec<String> = Vec::new();
+        for mut r in raw.kind {
             let shape =
                 Shape::from_name(&r.shape).ok_or_else(|| format!("unknown shape `{}`", r.shape))?;
+            for c in &mut r.when {
+                for f in &c.field {
+                    let id = match condition_paths.iter().position(|p| p == f) {
+                        Some(id) => id,
+                        None => {
+                            condition_paths.push(f.clone());
+                            condition_paths.len() - 1
+                        }
+                    };
+                    c.ids.push(id);
+                }
+            }
             rules.push(KindRule {
                 kind: kind_of(&r.kind)?,
                 shape,
@@ -283,6 +302,7 @@ impl Mapping {
         Ok(Mapping {
             json_fields: raw.json_fields,
             rules,
+            condition_paths: condition_paths.len(),
             datasets,
             canonical,
             success: lower(raw.outcomes.success),
@@ -296,7 +316,7 @@ impl Mapping {
 
     /// Which log and which shape a document is.
     pub fn classify(&self, doc: &Value) -> (SourceKind, Shape) {
-        let mut seen = Seen::default();
+        let mut seen = Seen(vec![None; self.condition_paths]);
         for rule in &self.rules {
             if rule.when.iter().all(|c| holds(c, doc, &mut seen)) {
                 return (rule.kind, rule.shape);
@@ -582,31 +602,24 @@ impl Mapping {
 /// The values at each path a document's classification has looked at:
 /// kind rules ask the same few fields (`event.dataset`, `category`,
 /// `Type`) over and over, and every record is classified.
-#[derive(Default)]
-struct Seen<'m, 'a> {
-    paths: Vec<(&'m str, Vec<&'a Value>)>,
-}
+/// By path number (see `Condition::ids`).
+struct Seen<'a>(Vec<Option<Vec<&'a Value>>>);
 
-impl<'m, 'a> Seen<'m, 'a> {
-    fn at(&mut self, doc: &'a Value, path: &'m str) -> &[&'a Value] {
-        let i = match self.paths.iter().position(|(p, _)| *p == path) {
-            Some(i) => i,
-            None => {
-                let mut found = Vec::new();
-                get_path(doc, path, &mut found);
-                self.paths.push((path, found));
-                self.paths.len() - 1
-            }
-        };
-        &self.paths[i].1
+impl<'a> Seen<'a> {
+    fn at(&mut self, doc: &'a Value, id: usize, path: &str) -> &[&'a Value] {
+        self.0[id].get_or_insert_with(|| {
+            let mut found = Vec::new();
+            get_path(doc, path, &mut found);
+            found
+        })
     }
 }
 
 /// Whether a kind rule's condition holds of a document.
-fn holds<'m, 'a>(c: &'m Condition, doc: &'a Value, seen: &mut Seen<'m, 'a>) -> bool {
+fn holds<'a>(c: &Condition, doc: &'a Value, seen: &mut Seen<'a>) -> bool {
     let mut found: &[&Value] = &[];
-    for f in &c.field {
-        found = seen.at(doc, f);
+    for (f, &id) in c.field.iter().zip(&c.ids) {
+        found = seen.at(doc, id, f);
         if found.iter().any(|v| !v.is_null()) {
             break;
         }
