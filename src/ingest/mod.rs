@@ -16,6 +16,7 @@ pub mod limits;
 pub mod mapping;
 mod scan;
 pub mod source;
+mod spelling;
 
 use std::collections::HashMap;
 use std::io::{self, Read};
