@@ -43,17 +43,18 @@ impl EsqlRun {
             kind: ev.kind,
             mapping,
         };
-        self.offer_named(ev, &fields, mapping, &names);
+        let evidence = EventRef::new(&ev.loc, mapping.time(&ev.doc, ev.kind));
+        self.offer_named(ev, &fields, &names, evidence);
     }
 
-    /// Offers one event whose index names are known, its fields read
-    /// through `fields`.
+    /// Offers one event whose index names and evidence (where it is,
+    /// its time) are known, its fields read through `fields`.
     pub fn offer_named(
         &mut self,
         ev: &ingest::Event<'_>,
         fields: &dyn Fields,
-        mapping: &Mapping,
         names: &[String],
+        evidence: EventRef,
     ) {
         if !self.patterns.covers(names) {
             return;
@@ -75,7 +76,7 @@ impl EsqlRun {
         self.runner.push(&Source {
             fields,
             types: &crate::rules::types::of,
-            evidence: Some(EventRef::new(&ev.loc, mapping.time(&ev.doc, ev.kind))),
+            evidence: Some(evidence),
             metadata,
         });
     }

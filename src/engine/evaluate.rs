@@ -18,7 +18,7 @@ use crate::detect::esql::EsqlRun;
 use crate::detect::{EventRef, Hit, hits};
 use crate::ingest::{self, Mapping};
 use crate::model::Canonical;
-use crate::rules::esql::ast::{Command, Query as EsqlQuery};
+use crate::rules::esql::ast::Query as EsqlQuery;
 use crate::rules::fields::{Fields, Plain};
 use crate::rules::index;
 use crate::rules::kql::{self, Ctx};
@@ -366,10 +366,7 @@ pub struct EsqlWindows {
 
 impl EsqlWindows {
     fn new(rule: &Rule, q: &EsqlQuery, now: DateTime<Utc>, stream: bool) -> EsqlWindows {
-        let aggregates = q
-            .commands
-            .iter()
-            .any(|c| matches!(c, Command::Stats { .. }));
+        let aggregates = q.aggregates();
         let from = rule.from.as_deref().and_then(duration::parse);
         let every = rule.interval.as_deref().and_then(duration::parse).or(from);
         let windows = match (aggregates, from, every) {
@@ -396,7 +393,7 @@ impl EsqlWindows {
 
     fn offer(&mut self, rule: &Rule, v: &EventView<'_, '_>, out: &mut Vec<Finding>) {
         if let Some(run) = &mut self.whole {
-            run.offer_named(v.ev, v, v.mapping, v.names());
+            run.offer_named(v.ev, v, v.names(), v.event_ref());
             return;
         }
         let (Some((from, every)), Some(t)) = (self.windows, v.time()) else {
@@ -417,7 +414,7 @@ impl EsqlWindows {
             self.runs
                 .entry(end)
                 .or_insert_with(|| EsqlRun::new(self.query.clone(), end))
-                .offer_named(v.ev, v, v.mapping, v.names());
+                .offer_named(v.ev, v, v.names(), v.event_ref());
         }
         if !self.stream || self.late {
             return;

@@ -26,7 +26,7 @@ use crate::detect::duration;
 use crate::rules::kusto::ast::Query;
 use crate::rules::kusto::projection::Projection;
 use crate::rules::kusto::pushdown::Pushdown;
-use crate::rules::kusto::tables::{Builder, NewRow};
+use crate::rules::kusto::tables::{Builder, NewRow, Source};
 use crate::rules::kusto::value::{TICKS_PER_MS, to_ticks};
 use crate::rules::rule::Rule;
 
@@ -93,15 +93,10 @@ impl KustoRun {
         };
         let period = ticks(&rule.from);
         let schedule = period.map(|p| (p, ticks(&rule.interval).unwrap_or(p)));
-        let entity_columns: Vec<String> = rule
-            .entities
-            .iter()
-            .flat_map(|m| m.fields.iter().map(|(_, c)| c.clone()))
-            .collect();
         KustoRun {
             query: q.clone(),
             pushdown: Pushdown::of(q),
-            projection: Projection::of(&rule.query, &entity_columns).map(|p| p.for_query(q)),
+            projection: Projection::for_rule(rule, q),
             builder: Builder::new(Vec::new()),
             rows: Vec::new(),
             untimed: Vec::new(),
@@ -130,14 +125,16 @@ impl KustoRun {
         let table = v.table().filter(|t| pushdown.reads(t));
         let read = table.is_some();
         let kept = table.and_then(|table| {
-            self.builder.row_if(
-                v.ev,
-                v,
+            let event = Source {
+                ev: v.ev,
+                fields: v,
                 table,
-                v.mapping,
-                self.projection.as_ref(),
-                |table, row| pushdown.keeps(table, row),
-            )
+                time: v.time(),
+            };
+            self.builder
+                .row_if(event, v.mapping, self.projection.as_ref(), |table, row| {
+                    pushdown.keeps(table, row)
+                })
         });
         let t = v.time().map(to_ticks);
         if let (Some(s), Some(t)) = (&mut self.stream, t) {

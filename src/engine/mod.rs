@@ -402,8 +402,9 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
     };
 
     let bytes = Arc::new(AtomicU64::new(0));
-    let keep = needs::of(slots.iter().map(|s| &*s.rule), &plan.exceptions, mapping)
-        .filter(|_| !plan.whole_records);
+    let keep = (!plan.whole_records)
+        .then(|| needs::of(slots.iter().map(|s| &*s.rule), &plan.exceptions, mapping))
+        .flatten();
     let opts = LoadOptions {
         cancel: Some(cancel.clone()),
         progress: Some(bytes.clone()),

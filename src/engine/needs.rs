@@ -8,7 +8,6 @@
 use crate::exceptions::{Entry, Exception};
 use crate::ingest::Mapping;
 use crate::ingest::keep::Keep;
-use crate::rules::esql::ast::Command;
 use crate::rules::kql::ast::{Field, Query as KqlQuery};
 use crate::rules::kusto::projection::Projection;
 use crate::rules::kusto::tables::all_standard_columns;
@@ -85,29 +84,18 @@ fn rule_names(rule: &Rule, out: &mut Names) {
         Parsed::Esql(q) => {
             // Without STATS, each row an alert shows holds every field of
             // its event.
-            if !q
-                .commands
-                .iter()
-                .any(|c| matches!(c, Command::Stats { .. }))
-            {
+            if !q.aggregates() {
                 out.everything = true;
             }
             q.fields().iter().for_each(|f| out.add(f));
         }
-        Parsed::Kusto(_) => {
-            let entity_columns: Vec<String> = rule
-                .entities
-                .iter()
-                .flat_map(|m| m.fields.iter().map(|(_, c)| c.clone()))
-                .collect();
-            match Projection::of(&rule.query, &entity_columns) {
-                Some(p) => {
-                    p.names().for_each(|n| out.add(n));
-                    all_standard_columns().for_each(|n| out.add(n));
-                }
-                None => out.everything = true,
+        Parsed::Kusto(q) => match Projection::for_rule(rule, q) {
+            Some(p) => {
+                p.names().for_each(|n| out.add(n));
+                all_standard_columns().for_each(|n| out.add(n));
             }
-        }
+            None => out.everything = true,
+        },
         Parsed::None => return,
     }
     match &rule.kind {

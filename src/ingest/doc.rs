@@ -205,12 +205,7 @@ pub fn csv_row_to_doc(cols: &[Column], cells: Vec<String>) -> Map<String, Value>
 /// Parses top-level JSON-text values of the listed fields in place.
 pub fn expand_json_text(m: &mut Map<String, Value>, json_fields: &[String], limits: &Limits) {
     for name in json_fields {
-        let found = if m.len() <= SMALL {
-            m.iter_mut().find(|(k, _)| *k == name).map(|(_, v)| v)
-        } else {
-            m.get_mut(name.as_str())
-        };
-        if let Some(v) = found {
+        if let Some(v) = member_mut(m, name) {
             if let Value::String(s) = v {
                 let t = s.trim_start();
                 if t.starts_with('{') || t.starts_with('[') {
@@ -234,6 +229,17 @@ pub fn member<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     }
 }
 
+/// As [`member`], for changing the value.
+fn member_mut<'a>(m: &'a mut Map<String, Value>, key: &str) -> Option<&'a mut Value> {
+    if m.len() <= SMALL {
+        m.iter_mut()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v)
+    } else {
+        m.get_mut(key)
+    }
+}
+
 /// Objects up to this many keys are searched key by key.
 const SMALL: usize = 24;
 
@@ -242,7 +248,7 @@ const SMALL: usize = 24;
 /// the order lookups try them (shorter prefixes first).
 struct Steps<'a, 'p> {
     exact: Option<&'a Value>,
-    deeper: [(&'p str, Option<&'a Value>); 4],
+    deeper: [(&'p str, &'a Value); 4],
     n: usize,
 }
 
@@ -256,7 +262,7 @@ impl<'a, 'p> Steps<'a, 'p> {
         let p = path.as_bytes();
         let mut steps = Steps {
             exact: None,
-            deeper: [("", None); 4],
+            deeper: [("", &Value::Null); 4],
             n: 0,
         };
         for (k, x) in m {
@@ -271,7 +277,7 @@ impl<'a, 'p> Steps<'a, 'p> {
                 if steps.n == steps.deeper.len() {
                     return None;
                 }
-                steps.deeper[steps.n] = (&path[k.len() + 1..], Some(x));
+                steps.deeper[steps.n] = (&path[k.len() + 1..], x);
                 steps.n += 1;
             }
         }
@@ -281,9 +287,7 @@ impl<'a, 'p> Steps<'a, 'p> {
     }
 
     fn deeper(&self) -> impl Iterator<Item = (&'p str, &'a Value)> + '_ {
-        self.deeper[..self.n]
-            .iter()
-            .filter_map(|(rest, x)| x.map(|x| (*rest, x)))
+        self.deeper[..self.n].iter().copied()
     }
 }
 

@@ -21,18 +21,6 @@ pub struct Keep {
 }
 
 impl Keep {
-    /// Keeps every part of every record.
-    pub fn everything() -> Keep {
-        Keep {
-            all: true,
-            children: HashMap::default(),
-        }
-    }
-
-    pub fn keeps_everything(&self) -> bool {
-        self.all
-    }
-
     /// Keeps the value at a dotted path, whole. Keys may hold dots
     /// themselves (`"azure.activitylogs.identity"` written flat), which
     /// [`Keep::child`] splits the same way, so both spellings meet. An

@@ -601,10 +601,10 @@ impl Mapping {
     }
 }
 
-/// The values at each path a document's classification has looked at:
-/// kind rules ask the same few fields (`event.dataset`, `category`,
-/// `Type`) over and over, and every record is classified.
-/// By path number (see `Condition::ids`).
+/// The values at each path a document's classification has looked at, by
+/// path number (see `Condition::ids`): kind rules ask the same few fields
+/// (`event.dataset`, `category`, `Type`) over and over, and every record
+/// is classified.
 struct Seen<'a>(Vec<Option<Vec<&'a Value>>>);
 
 impl<'a> Seen<'a> {

@@ -14,6 +14,7 @@ pub mod kql;
 pub mod kusto;
 pub mod lex;
 pub mod load;
+pub mod regexes;
 pub mod rule;
 pub mod sentinel;
 pub mod types;

@@ -143,6 +143,13 @@ impl Query {
         found
     }
 
+    /// Whether the query aggregates (`STATS`).
+    pub fn aggregates(&self) -> bool {
+        self.commands
+            .iter()
+            .any(|c| matches!(c, Command::Stats { .. }))
+    }
+
     /// Source fields the query reads: names used before any command that
     /// replaces the columns (`STATS`, `KEEP`, `DROP`, `RENAME`), minus the
     /// columns the query itself computes.

@@ -8,6 +8,7 @@ use chrono::{Datelike, Timelike};
 
 use super::ast::{BinOp, Expr, Lit};
 use super::value::{V, add_span, compare, date_of, span_unit, truncate};
+use crate::rules::regexes::compiled;
 
 /// A row as expressions see it: named values.
 pub trait Row {
@@ -293,7 +294,7 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> V {
         } => match single(eval(expr, row, ctx)) {
             V::Str(s) => {
                 let hit = if *regex {
-                    anchored_regex(pattern).is_some_and(|r| r.is_match(&s))
+                    compiled(&format!("^(?:{pattern})$")).is_some_and(|r| r.is_match(&s))
                 } else {
                     like(pattern, &s)
                 };
@@ -303,30 +304,6 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> V {
         },
         Expr::Call { name, args, .. } => call(name, args, row, ctx),
     }
-}
-
-/// An RLIKE pattern compiled once per thread, not once per row; `None`
-/// when it is not a valid pattern.
-fn anchored_regex(pattern: &str) -> Option<regex::Regex> {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    thread_local! {
-        static COMPILED: RefCell<HashMap<String, Option<regex::Regex>>> = RefCell::default();
-    }
-    COMPILED.with(|c| {
-        let mut c = c.borrow_mut();
-        if let Some(r) = c.get(pattern) {
-            return r.clone();
-        }
-        // Patterns come from rules, which are few; a bound keeps a
-        // pathological caller from growing this without end.
-        if c.len() >= 1024 {
-            c.clear();
-        }
-        let r = regex::Regex::new(&format!("^(?:{pattern})$")).ok();
-        c.insert(pattern.to_string(), r.clone());
-        r
-    })
 }
 
 fn text_of(v: V) -> Option<String> {
@@ -340,9 +317,9 @@ fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> V {
         "to_upper" => text_of(arg(0)).map_or(V::Null, |s| V::Str(s.to_uppercase())),
         "trim" => text_of(arg(0)).map_or(V::Null, |s| V::Str(s.trim().to_string())),
         "replace" => match (text_of(arg(0)), text_of(arg(1)), text_of(arg(2))) {
-            (Some(s), Some(re), Some(with)) => match regex::Regex::new(&re) {
-                Ok(r) => V::Str(r.replace_all(&s, regex::NoExpand(&with)).into_owned()),
-                Err(_) => V::Null,
+            (Some(s), Some(re), Some(with)) => match compiled(&re) {
+                Some(r) => V::Str(r.replace_all(&s, regex::NoExpand(&with)).into_owned()),
+                None => V::Null,
             },
             _ => V::Null,
         },

@@ -122,7 +122,7 @@ fn grok_fields(pattern: &str, text: Option<&str>) -> Vec<(String, V)> {
     }
     re.push_str(rest);
     let caps = text.and_then(|t| {
-        regex::Regex::new(&re).ok().and_then(|r| {
+        crate::rules::regexes::compiled(&re).and_then(|r| {
             r.captures(t).map(|c| {
                 (0..fields.len())
                     .map(|i| c.name(&format!("g{i}")).map(|m| m.as_str().to_string()))

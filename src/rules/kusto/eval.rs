@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 
 use super::ast::{BinOp, Expr, Func, FuncBody, Let, StrOp, Tabular};
 use super::value::{KV, date_from_str};
+use crate::rules::regexes::compiled;
 
 pub trait Row {
     fn get(&self, name: &str) -> KV;
@@ -467,7 +468,7 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> KV {
                 StrOp::Contains => fold(&h).contains(&fold(&n)),
                 StrOp::StartsWith => fold(&h).starts_with(&fold(&n)),
                 StrOp::EndsWith => fold(&h).ends_with(&fold(&n)),
-                StrOp::MatchesRegex => regex::Regex::new(&n).is_ok_and(|r| r.is_match(&h)),
+                StrOp::MatchesRegex => compiled(&n).is_some_and(|r| r.is_match(&h)),
             };
             KV::Bool(hit != *negated)
         }

@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 use super::ast::Expr;
 use super::eval::{Ctx, Row, cmp, equal, eval, plain, text, truth};
 use super::value::{KV, date_from_str, unit_ticks};
+use crate::rules::regexes::compiled;
 
 pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
     let arg = |i: usize| args.get(i).map_or(KV::Null, |a| eval(a, row, ctx));
@@ -143,7 +144,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 KV::Long(g) => usize::try_from(g).unwrap_or(0),
                 _ => 0,
             };
-            let found = regex::Regex::new(&re).ok().and_then(|r| {
+            let found = compiled(&re).and_then(|r| {
                 r.captures(&s)
                     .and_then(|c| c.get(g).map(|m| m.as_str().to_string()))
             });
@@ -181,9 +182,9 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
         "strlen" => KV::Long(text(&parg(0)).chars().count() as i64),
         "trim" => {
             let (re, s) = (text(&parg(0)), text(&parg(1)));
-            match regex::Regex::new(&format!("^(?:{re})+|(?:{re})+$")) {
-                Ok(r) => KV::Str(r.replace_all(&s, "").into_owned()),
-                Err(_) => KV::Str(s),
+            match compiled(&format!("^(?:{re})+|(?:{re})+$")) {
+                Some(r) => KV::Str(r.replace_all(&s, "").into_owned()),
+                None => KV::Str(s),
             }
         }
         "column_ifexists" => match parg(0) {
@@ -380,8 +381,8 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                     .collect()
             });
             if let Some(groups) = picked {
-                return match regex::Regex::new(&re) {
-                    Ok(r) => KV::Dyn(Json::Array(
+                return match compiled(&re) {
+                    Some(r) => KV::Dyn(Json::Array(
                         r.captures_iter(&s)
                             .map(|c| {
                                 Json::Array(
@@ -397,11 +398,11 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                             })
                             .collect(),
                     )),
-                    Err(_) => KV::Null,
+                    None => KV::Null,
                 };
             }
-            match regex::Regex::new(&re) {
-                Ok(r) => {
+            match compiled(&re) {
+                Some(r) => {
                     let groups = r.captures_len();
                     KV::Dyn(Json::Array(
                         r.captures_iter(&s)
@@ -425,7 +426,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                             .collect(),
                     ))
                 }
-                Err(_) => KV::Null,
+                None => KV::Null,
             }
         }
         "trim_start" | "trim_end" => {
@@ -435,9 +436,9 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             } else {
                 format!("(?:{re})+$")
             };
-            match regex::Regex::new(&pat) {
-                Ok(r) => KV::Str(r.replace(&s, "").into_owned()),
-                Err(_) => KV::Str(s),
+            match compiled(&pat) {
+                Some(r) => KV::Str(r.replace(&s, "").into_owned()),
+                None => KV::Str(s),
             }
         }
         "isnan" | "isinf" | "isfinite" => match parg(0).as_f64() {
@@ -540,8 +541,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 return KV::Long(0);
             }
             if text(&parg(2)) == "regex" {
-                return regex::Regex::new(&n)
-                    .map_or(KV::Null, |r| KV::Long(r.find_iter(&h).count() as i64));
+                return compiled(&n).map_or(KV::Null, |r| KV::Long(r.find_iter(&h).count() as i64));
             }
             KV::Long(h.matches(n.as_str()).count() as i64)
         }

@@ -184,18 +184,27 @@ impl Projection {
         })
     }
 
-    /// Notes whether the query's result holds only columns it names.
-    pub fn for_query(mut self, q: &super::ast::Query) -> Projection {
+    /// What a rule's query (`q`, parsed from its text) reads: the names
+    /// in its text and the columns its entity mappings name, what each
+    /// source table is read for, and whether its result holds only
+    /// columns it names.
+    pub fn for_rule(rule: &crate::rules::Rule, q: &super::ast::Query) -> Option<Projection> {
         use super::ast::{Op, Tabular};
-        self.per_table = super::reads::of(q).unwrap_or_default();
-        self.named_result = matches!(
+        let entity_columns: Vec<String> = rule
+            .entities
+            .iter()
+            .flat_map(|m| m.fields.iter().map(|(_, c)| c.clone()))
+            .collect();
+        let mut p = Projection::of(&rule.query, &entity_columns)?;
+        p.per_table = super::reads::of(q).unwrap_or_default();
+        p.named_result = matches!(
             &q.body,
             Tabular::Pipe(
                 _,
                 Op::Project(_) | Op::Summarize { .. } | Op::Distinct(_) | Op::Count(_)
             )
         );
-        self
+        Some(p)
     }
 }
 

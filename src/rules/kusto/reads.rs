@@ -45,11 +45,16 @@ pub fn of(q: &Query) -> Option<HashMap<String, BTreeSet<String>>> {
     for l in &q.lets {
         if let Let::Table(name, t) = l {
             let (root, ops) = unpipe(t);
+            // A join's right side or a union's legs are followed once,
+            // here, whatever later uses build on this name.
+            a.subqueries(&ops)?;
             let table = match root {
-                Tabular::Source(src, _) if !a.lets.contains(src) => Some((src.clone(), ops)),
+                Tabular::Source(src, _) if !a.lets.contains(src) => {
+                    Some((src.clone(), ops.clone()))
+                }
                 Tabular::Source(src, _) => a.aliases.get(src).map(|(table, before)| {
                     let mut all = before.clone();
-                    all.extend(ops);
+                    all.extend(&ops);
                     (table.clone(), all)
                 }),
                 _ => None,
@@ -58,10 +63,9 @@ pub fn of(q: &Query) -> Option<HashMap<String, BTreeSet<String>>> {
                 // A table's rows under another name: its uses are uses of
                 // the table, its operators their first.
                 Some(alias) => {
-                    a.subqueries(&alias.1)?;
                     a.aliases.insert(name.clone(), alias);
                 }
-                None => a.tabular(t)?,
+                None => a.root(root, &ops)?,
             }
         }
     }
@@ -141,6 +145,12 @@ impl<'q> Analysis<'q> {
     fn tabular(&mut self, t: &'q Tabular) -> Option<()> {
         let (root, ops) = unpipe(t);
         self.subqueries(&ops)?;
+        self.root(root, &ops)
+    }
+
+    /// Follows a pipeline's source through its operators (their subqueries
+    /// already followed).
+    fn root(&mut self, root: &'q Tabular, ops: &[&'q Op]) -> Option<()> {
         match root {
             Tabular::Source(name, _) if self.aliases.contains_key(name) => {
                 let (table, before) = &self.aliases[name];
@@ -148,7 +158,7 @@ impl<'q> Analysis<'q> {
                 all.extend(ops);
                 self.chain(&table, &all);
             }
-            Tabular::Source(name, _) if !self.lets.contains(name) => self.chain(name, &ops),
+            Tabular::Source(name, _) if !self.lets.contains(name) => self.chain(name, ops),
             Tabular::Source(..) | Tabular::Datatable { .. } | Tabular::Print(_) => {}
             Tabular::Range { from, to, step, .. } => {
                 if [from, to, step].into_iter().any(has_subquery) {

@@ -5,6 +5,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use chrono::{DateTime, Utc};
+
 use serde_json::Value as Json;
 
 use super::eval::Row;
@@ -87,39 +89,40 @@ const STANDARD: &[(&[&str], &[&str])] = &[
 
 const OTHER_COLUMNS: &[&str] = &["TimeGenerated", "Type"];
 
+/// Where a table's standard columns are: its entry in [`STANDARD`], or
+/// just past them for [`OTHER_COLUMNS`].
+fn standard_entry(table: &str) -> usize {
+    STANDARD
+        .iter()
+        .position(|(tables, _)| tables.contains(&table))
+        .unwrap_or(STANDARD.len())
+}
+
+fn standard_lists() -> impl Iterator<Item = &'static [&'static str]> {
+    STANDARD.iter().map(|(_, c)| *c).chain([OTHER_COLUMNS])
+}
+
 /// A table's standard columns, one list shared by every row that has
 /// them.
 fn shared_standard_columns(table: &str) -> Arc<[String]> {
     static SHARED: OnceLock<Vec<Arc<[String]>>> = OnceLock::new();
     let lists = SHARED.get_or_init(|| {
-        STANDARD
-            .iter()
-            .map(|(_, c)| *c)
-            .chain([OTHER_COLUMNS])
+        standard_lists()
             .map(|c| c.iter().map(|s| s.to_string()).collect())
             .collect()
     });
-    let i = STANDARD
-        .iter()
-        .position(|(tables, _)| tables.contains(&table))
-        .unwrap_or(STANDARD.len());
-    lists[i].clone()
+    lists[standard_entry(table)].clone()
 }
 
 pub(super) fn standard_columns(table: &str) -> &'static [&'static str] {
-    STANDARD
-        .iter()
-        .find(|(tables, _)| tables.contains(&table))
-        .map_or(OTHER_COLUMNS, |(_, columns)| columns)
+    standard_lists()
+        .nth(standard_entry(table))
+        .unwrap_or(OTHER_COLUMNS)
 }
 
 /// Every table's standard columns, and those of any other table.
 pub fn all_standard_columns() -> impl Iterator<Item = &'static str> {
-    STANDARD
-        .iter()
-        .flat_map(|(_, columns)| columns.iter())
-        .chain(OTHER_COLUMNS)
-        .copied()
+    standard_lists().flatten().copied()
 }
 
 /// The table an event belongs to.
@@ -178,6 +181,15 @@ impl Row for EventRow<'_> {
     }
 }
 
+/// An event about to be a row: its fields as the caller looks them up,
+/// the table it belongs to and its time.
+pub struct Source<'a> {
+    pub ev: &'a ingest::Event<'a>,
+    pub fields: &'a dyn Fields,
+    pub table: &'a str,
+    pub time: Option<DateTime<Utc>>,
+}
+
 /// One event as a table row.
 #[derive(Clone)]
 pub struct NewRow {
@@ -231,12 +243,14 @@ impl Builder {
             .merged
             .iter()
             .any(|(t, c)| Arc::ptr_eq(c, &r.columns) && *t == r.table);
+        // The name is copied only for a table not seen before.
         if !self.tables.contains_key(&*r.table) {
             self.tables.insert(r.table.to_string(), Default::default());
         }
-        let Some(t) = self.tables.get_mut(&*r.table) else {
-            return;
-        };
+        let t = self
+            .tables
+            .get_mut(&*r.table)
+            .expect("the table was added above");
         if !known {
             for c in r.columns.iter() {
                 super::exec::add_column(&mut t.columns, c);
@@ -257,7 +271,13 @@ impl Builder {
             mapping,
         };
         let table = self.table_for(ev, mapping)?;
-        self.row_if(ev, &fields, &table, mapping, None, |_, _| true)
+        let event = Source {
+            ev,
+            fields: &fields,
+            table: &table,
+            time: mapping.time(&ev.doc, ev.kind),
+        };
+        self.row_if(event, mapping, None, |_, _| true)
     }
 
     /// The table an event's row belongs to: the name given for its file,
@@ -272,16 +292,19 @@ impl Builder {
     /// as it stands, so rows nobody keeps never copy their document. With
     /// `only`, the row holds just those columns, read once, instead of the
     /// document: what a query that names its columns needs to keep.
-    /// Columns are read through `fields`, the event's own.
     pub fn row_if(
         &self,
-        ev: &ingest::Event<'_>,
-        fields: &dyn Fields,
-        table: &str,
+        event: Source<'_>,
         mapping: &'static Mapping,
         only: Option<&Projection>,
         keep: impl FnOnce(&str, &dyn Row) -> bool,
     ) -> Option<NewRow> {
+        let Source {
+            ev,
+            fields,
+            table,
+            time,
+        } = event;
         let given = ingest::source::named_for(&ev.source.path, &self.named).is_some();
         let view = EventRow {
             fields,
@@ -291,28 +314,25 @@ impl Builder {
         if !keep(table, &view) {
             return None;
         }
-        let own_columns = given || ev.shape == Shape::Sentinel;
-        let columns: Vec<String> = if own_columns {
+        // A Sentinel row, or one of a file named as a table, has its own
+        // columns; another shape's row has the table's standard ones.
+        let own_columns: Option<Vec<String>> = (given || ev.shape == Shape::Sentinel).then(|| {
             ev.doc
                 .as_object()
                 .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let time = mapping.time(&ev.doc, ev.kind);
+        });
         let (columns, get): (Arc<[String]>, Getter) = match only {
             Some(only) => {
                 // Results show the table's standard columns as well as those
                 // the query names; a Sentinel row's other columns are left.
                 let standard = standard_columns(table);
-                let columns: Arc<[String]> = if own_columns {
-                    columns
+                let columns: Arc<[String]> = match own_columns {
+                    Some(own) => own
                         .into_iter()
                         .filter(|c| only.names.contains(c) || standard.contains(&c.as_str()))
-                        .collect()
-                } else {
-                    shared_standard_columns(table)
+                        .collect(),
+                    None => shared_standard_columns(table),
                 };
                 // Values are stored against positions in the projection's
                 // list of names: no names copied per row.
@@ -341,11 +361,8 @@ impl Builder {
                 (columns, Box::new(get))
             }
             None => {
-                let columns = if own_columns {
-                    columns.into()
-                } else {
-                    shared_standard_columns(table)
-                };
+                let columns =
+                    own_columns.map_or_else(|| shared_standard_columns(table), Into::into);
                 let doc = ev.doc.clone();
                 let kind = ev.kind;
                 let table_name = table.to_string();
