@@ -160,6 +160,9 @@ pub struct MvExpand {
     pub bag_as_array: bool,
     /// `with_itemindex=Name`: the item's position in a column.
     pub index: Option<String>,
+    /// `to typeof(T)`, by item: the conversion (`tostring`, `tolong` ...)
+    /// each expanded value goes through.
+    pub casts: Vec<Option<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,6 +22,8 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("getyear", 1, 1),
     ("getmonth", 1, 1),
     ("format_datetime", 2, 2),
+    ("datetime_utc_to_local", 2, 2),
+    ("datetime_local_to_utc", 2, 2),
 ];
 
 const DAY: i64 = 864_000_000_000;
@@ -62,6 +64,26 @@ fn start_of(unit: Unit, t: i64, offset: i64) -> Option<i64> {
     }
 }
 
+/// Seconds to add to `at` to move it between UTC and the wall clock of
+/// an IANA zone (`US/Pacific`, `Europe/Paris`). A wall-clock time that
+/// happens twice when clocks go back is read as the first; one skipped
+/// when they go forward, with the offset in force before the change.
+fn zone_offset(at: &chrono::NaiveDateTime, zone: &str, to_local: bool) -> Option<i64> {
+    use chrono::Offset;
+    let tz: chrono_tz::Tz = zone.trim().parse().ok()?;
+    let secs = |o: <chrono_tz::Tz as TimeZone>::Offset| i64::from(o.fix().local_minus_utc());
+    if to_local {
+        return Some(secs(tz.offset_from_utc_datetime(at)));
+    }
+    let offset = match tz.offset_from_local_datetime(at) {
+        chrono::LocalResult::Single(o) | chrono::LocalResult::Ambiguous(o, _) => o,
+        chrono::LocalResult::None => {
+            tz.offset_from_utc_datetime(&(*at - chrono::Duration::days(1)))
+        }
+    };
+    Some(-secs(offset))
+}
+
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
     let unit = |n: &str| match n {
         "day" => Some(Unit::Day),
@@ -95,6 +117,16 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             .any(|(n, _, _)| *n == name)
             .then_some(KV::Null);
     };
+    if let Some(to_local) = match name {
+        "datetime_utc_to_local" => Some(true),
+        "datetime_local_to_utc" => Some(false),
+        _ => None,
+    } {
+        let zone = args.get(1).map(KV::to_text).unwrap_or_default();
+        let shifted = zone_offset(&d.naive_utc(), &zone, to_local)
+            .and_then(|secs| date?.checked_add(secs * 10_000_000));
+        return Some(shifted.map_or(KV::Null, KV::Date));
+    }
     Some(match name {
         "dayofweek" => KV::Span(i64::from(d.weekday().num_days_from_sunday()) * DAY),
         "dayofmonth" => KV::Long(i64::from(d.day())),
@@ -116,4 +148,53 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> KV {
+        KV::Date(super::super::value::date_from_str(s).unwrap())
+    }
+
+    #[test]
+    fn wall_clocks_convert_both_ways_across_daylight_saving() {
+        let convert =
+            |name: &str, t: &str, zone: &str| call(name, &[at(t), KV::Str(zone.into())]).unwrap();
+        // Winter in Paris is an hour ahead of UTC; summer, two.
+        assert_eq!(
+            convert(
+                "datetime_local_to_utc",
+                "2020-02-02T20:02:20Z",
+                "Europe/Paris"
+            ),
+            at("2020-02-02T19:02:20Z")
+        );
+        assert_eq!(
+            convert(
+                "datetime_utc_to_local",
+                "2022-07-11T22:18:48.467862Z",
+                "US/Pacific"
+            ),
+            at("2022-07-11T15:18:48.467862Z")
+        );
+        // 02:30 on the morning clocks go back happens twice: the first.
+        assert_eq!(
+            convert(
+                "datetime_local_to_utc",
+                "2022-10-30T02:30:00Z",
+                "Europe/Paris"
+            ),
+            at("2022-10-30T00:30:00Z")
+        );
+        assert_eq!(
+            convert(
+                "datetime_local_to_utc",
+                "2020-02-02T20:02:20Z",
+                "Mars/Olympus"
+            ),
+            KV::Null
+        );
+    }
 }

@@ -649,6 +649,8 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 .or_else(|| super::net::call(name, &vals))
                 .or_else(|| super::arrays::call(name, &vals))
                 .or_else(|| super::strings::call(name, &vals))
+                .or_else(|| super::geo::call(name, &vals))
+                .or_else(|| super::hash::call(name, &vals))
                 .unwrap_or(KV::Null)
         }
     }

@@ -8,6 +8,8 @@ mod dates;
 pub mod eval;
 pub mod exec;
 mod functions;
+mod geo;
+mod hash;
 mod join;
 mod net;
 mod operators;
@@ -123,6 +125,8 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(arrays::FUNCTIONS)
                 .chain(strings::FUNCTIONS)
                 .chain(window::FUNCTIONS)
+                .chain(geo::FUNCTIONS)
+                .chain(hash::FUNCTIONS)
                 .find(|(n, _, _)| n == name);
             let (min, max) = match (agg, scalar) {
                 (Some((_, a, b)), _) if aggregates => (*a, *b),

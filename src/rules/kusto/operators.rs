@@ -72,6 +72,7 @@ impl Parser<'_> {
             items: Vec::new(),
             bag_as_array: false,
             index: None,
+            casts: Vec::new(),
         };
         loop {
             self.ws();
@@ -87,7 +88,8 @@ impl Parser<'_> {
         }
         loop {
             self.ws();
-            let mut item = self.named_exprs_one()?;
+            let item = self.named_exprs_one()?;
+            let mut cast = None;
             self.ws();
             if self.keyword("to") {
                 self.ws();
@@ -100,20 +102,25 @@ impl Parser<'_> {
                 let ty = self.ident()?.to_ascii_lowercase();
                 self.ws();
                 self.eat(')');
-                item.1 = Expr::Call {
-                    name: format!(
-                        "to{}",
-                        if ty == "dynamic" {
-                            "dynamic".into()
-                        } else {
-                            ty
-                        }
-                    ),
-                    args: vec![item.1],
-                    span: Span::default(),
-                };
+                // Each value is converted after the expansion, so the
+                // column keeps its name.
+                cast = Some(
+                    match ty.as_str() {
+                        "bool" | "boolean" => "tobool",
+                        "datetime" | "date" => "todatetime",
+                        "dynamic" => "todynamic",
+                        "int" => "toint",
+                        "long" => "tolong",
+                        "real" | "double" | "decimal" => "toreal",
+                        "string" | "guid" => "tostring",
+                        "timespan" | "time" => "totimespan",
+                        _ => return Err(self.error(&format!("Unknown type {ty}"))),
+                    }
+                    .to_string(),
+                );
             }
             out.items.push(item);
+            out.casts.push(cast);
             self.ws();
             if !self.eat(',') {
                 break;

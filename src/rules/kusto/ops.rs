@@ -82,6 +82,17 @@ impl Exec<'_> {
                 for (name, items) in names.iter().zip(&lists) {
                     nr.set(name, items.get(i).cloned().unwrap_or(KV::Null));
                 }
+                for (name, cast) in names.iter().zip(&m.casts) {
+                    if let Some(cast) = cast {
+                        let converted = Expr::Call {
+                            name: cast.clone(),
+                            args: vec![Expr::Column(name.clone(), Default::default())],
+                            span: Default::default(),
+                        };
+                        let v = self.ev(&converted, &nr);
+                        nr.set(name, v);
+                    }
+                }
                 if let Some(ix) = &m.index {
                     nr.set(ix, KV::Long(i as i64));
                 }
