@@ -115,6 +115,7 @@ pub enum Op {
     /// `count`, or `count as Name`.
     Count(String),
     MvExpand(MvExpand),
+    MakeSeries(Box<MakeSeries>),
     /// `mv-apply x = arr on (subquery)`: the subquery runs over each row's
     /// expanded arrays, its rows joined back to the row.
     MvApply {
@@ -150,6 +151,24 @@ pub enum Op {
     /// Parsed so the rest of the query can be checked; running it is not
     /// supported.
     Unsupported(String, Span),
+}
+
+/// `make-series`: aggregations laid out in arrays along an axis, one row
+/// per group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeSeries {
+    /// `kind=nonempty`: a row of defaults when the input has no rows.
+    pub nonempty: bool,
+    /// (name, aggregation, value of a bin without rows).
+    pub aggs: Vec<(Option<String>, Expr, Option<Expr>)>,
+    pub axis: Expr,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    pub step: Expr,
+    /// `in range(start, stop, step)`: `stop` is in the series, and bins
+    /// are aligned to the step rather than to `start`.
+    pub range: bool,
+    pub by: Vec<(Option<String>, Expr)>,
 }
 
 /// What `mv-expand` and `mv-apply` expand.
@@ -267,6 +286,14 @@ impl Op {
             Op::Summarize { aggs, by } => {
                 let mut v = named(aggs);
                 v.extend(named(by));
+                v
+            }
+            Op::MakeSeries(m) => {
+                let mut v: Vec<&Expr> = m.aggs.iter().map(|(_, e, _)| e).collect();
+                v.extend(m.aggs.iter().filter_map(|(_, _, d)| d.as_ref()));
+                v.extend([&m.axis, &m.step]);
+                v.extend(m.from.iter().chain(&m.to));
+                v.extend(named(&m.by));
                 v
             }
             Op::Join { on, .. } => on.iter().flat_map(|(a, b)| [a, b]).collect(),

@@ -409,6 +409,7 @@ impl<'a> Exec<'a> {
                 t
             }
             Op::Summarize { aggs, by } => self.summarize(t, aggs, by),
+            Op::MakeSeries(m) => self.make_series(t, m),
             Op::Join { kind, right, on } => {
                 let r = self.tabular(right);
                 self.join(t, r, *kind, on)

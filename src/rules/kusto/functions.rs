@@ -651,6 +651,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 .or_else(|| super::strings::call(name, &vals))
                 .or_else(|| super::geo::call(name, &vals))
                 .or_else(|| super::hash::call(name, &vals))
+                .or_else(|| super::series::call(name, &vals))
                 .unwrap_or(KV::Null)
         }
     }

@@ -19,6 +19,7 @@ pub mod projection;
 pub mod pushdown;
 mod reads;
 mod scalar;
+mod series;
 mod strings;
 mod summarize;
 pub mod tables;
@@ -77,6 +78,16 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                     aggs.iter().try_for_each(|(_, e)| expr(e, true, funcs))?;
                     return by.iter().try_for_each(|(_, e)| expr(e, false, funcs));
                 }
+                Op::MakeSeries(m) => {
+                    m.aggs
+                        .iter()
+                        .try_for_each(|(_, e, _)| expr(e, true, funcs))?;
+                    let rest = m.aggs.iter().filter_map(|(_, _, d)| d.as_ref());
+                    let rest = rest.chain([&m.axis, &m.step]).chain(&m.from).chain(&m.to);
+                    rest.chain(m.by.iter().map(|(_, e)| e))
+                        .try_for_each(|e| expr(e, false, funcs))?;
+                    return Ok(());
+                }
                 Op::Join { right, .. } => tabular(right, funcs)?,
                 Op::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs))?,
                 Op::MvApply { sub, .. } => tabular(sub, funcs)?,
@@ -127,6 +138,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(window::FUNCTIONS)
                 .chain(geo::FUNCTIONS)
                 .chain(hash::FUNCTIONS)
+                .chain(series::FUNCTIONS)
                 .find(|(n, _, _)| n == name);
             let (min, max) = match (agg, scalar) {
                 (Some((_, a, b)), _) if aggregates => (*a, *b),

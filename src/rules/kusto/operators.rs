@@ -1,6 +1,6 @@
 //! Parsing Kusto's tabular operators, the part after each `|`.
 
-use super::ast::{BinOp, Expr, JoinKind, MvExpand, Op, ParsePiece, Tabular};
+use super::ast::{BinOp, Expr, JoinKind, MakeSeries, MvExpand, Op, ParsePiece, Tabular};
 use super::parser::{Parser, default_name, ident_start};
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
@@ -64,6 +64,105 @@ impl Parser<'_> {
         }
         self.ws();
         Ok((e, desc, nulls))
+    }
+
+    fn make_series(&mut self) -> Result<MakeSeries, Diagnostic> {
+        let mut nonempty = false;
+        loop {
+            self.ws();
+            if let Some(kind) = self.option(&["kind"])? {
+                nonempty = kind.eq_ignore_ascii_case("nonempty");
+            } else if self.peek_keyword("hint") {
+                self.skip_option()?;
+            } else {
+                break;
+            }
+        }
+        let mut aggs = Vec::new();
+        loop {
+            self.ws();
+            let (name, agg) = self.named_exprs_one()?;
+            self.ws();
+            let default = if self.keyword("default") {
+                self.ws();
+                if !self.eat('=') {
+                    return Err(self.error("Expected = after default"));
+                }
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            aggs.push((name, agg, default));
+            self.ws();
+            if !self.eat(',') {
+                break;
+            }
+        }
+        self.ws();
+        if !self.keyword("on") {
+            return Err(self.error("Expected ON and the axis column"));
+        }
+        // The axis is a column: an expression here would read `in` as
+        // the operator.
+        self.ws();
+        let at = self.pos;
+        let axis = Expr::Column(self.ident()?, Span::new(at, self.pos));
+        self.ws();
+        let (mut from, mut to, step, range);
+        if self.keyword("in") {
+            self.ws();
+            if !self.keyword("range")
+                || !{
+                    self.ws();
+                    self.eat('(')
+                }
+            {
+                return Err(self.error("Expected range(start, stop, step)"));
+            }
+            let mut parts = Vec::with_capacity(3);
+            for closer in [',', ',', ')'] {
+                parts.push(self.expr()?);
+                self.ws();
+                if !self.eat(closer) {
+                    return Err(self.error(&format!("Expected {closer}")));
+                }
+            }
+            step = parts.pop();
+            to = parts.pop();
+            from = parts.pop();
+            range = true;
+        } else {
+            (from, to) = (None, None);
+            if self.keyword("from") {
+                from = Some(self.expr()?);
+                self.ws();
+            }
+            if self.keyword("to") {
+                to = Some(self.expr()?);
+                self.ws();
+            }
+            if !self.keyword("step") {
+                return Err(self.error("Expected STEP and the bin size"));
+            }
+            step = Some(self.expr()?);
+            range = false;
+        }
+        self.ws();
+        let by = if self.keyword("by") {
+            self.named_exprs()?
+        } else {
+            Vec::new()
+        };
+        Ok(MakeSeries {
+            nonempty,
+            aggs,
+            axis,
+            from,
+            to,
+            step: step.expect("a step was parsed"),
+            range,
+            by,
+        })
     }
 
     /// What `mv-expand` and `mv-apply` take: options, then the columns.
@@ -222,6 +321,7 @@ impl Parser<'_> {
                 };
                 Op::Summarize { aggs, by }
             }
+            "make-series" => Op::MakeSeries(Box::new(self.make_series()?)),
             "join" | "lookup" => self.join(name == "lookup")?,
             "sort" | "order" => {
                 self.ws();

@@ -201,7 +201,11 @@ impl Projection {
             &q.body,
             Tabular::Pipe(
                 _,
-                Op::Project(_) | Op::Summarize { .. } | Op::Distinct(_) | Op::Count(_)
+                Op::Project(_)
+                    | Op::Summarize { .. }
+                    | Op::MakeSeries(_)
+                    | Op::Distinct(_)
+                    | Op::Count(_)
             )
         );
         Some(p)

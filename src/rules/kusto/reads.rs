@@ -193,7 +193,11 @@ impl<'q> Analysis<'q> {
             }
             read.extend(names.into_iter().filter(|n| !defined.contains(n.as_str())));
             match op {
-                Op::Project(_) | Op::Summarize { .. } | Op::Distinct(_) | Op::Count(_) => {
+                Op::Project(_)
+                | Op::Summarize { .. }
+                | Op::MakeSeries(_)
+                | Op::Distinct(_)
+                | Op::Count(_) => {
                     closed = true;
                     break;
                 }
