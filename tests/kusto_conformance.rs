@@ -138,6 +138,10 @@ const KNOWN_WRONG: &[(usize, &str)] = &[
         "the documentation's output names the column ID where the query says Id",
     ),
     (
+        296,
+        "the expected columns put userID first where the query projects start first (the documentation's own table follows the query)",
+    ),
+    (
         306,
         "the documentation rounds interpolated reals to three decimals, and its last integer row disagrees with the row above it",
     ),

@@ -115,3 +115,62 @@ fn make_series_errors_name_what_is_missing() {
     let e = kusto::compile(q).unwrap_err();
     assert!(e.message.contains("STEP"), "{}", e.message);
 }
+
+#[test]
+fn scan_finds_failures_followed_by_a_success_per_account() {
+    let (cols, rows) = run(r#"datatable(User:string, Ts:datetime, Result:string)
+        [
+          "ana", datetime(2024-03-01T08:00:00Z), "fail",
+          "ana", datetime(2024-03-01T08:01:00Z), "fail",
+          "ana", datetime(2024-03-01T08:02:00Z), "fail",
+          "ana", datetime(2024-03-01T08:03:00Z), "ok",
+          "bo",  datetime(2024-03-01T08:00:00Z), "fail",
+          "bo",  datetime(2024-03-01T09:00:00Z), "ok",
+        ]
+        | partition hint.strategy=native by User (
+            sort by Ts asc
+            | scan declare (Failures:long = 0, FirstFail:datetime) with (
+                step failed output=none: Result == "fail" => Failures = failed.Failures + 1, FirstFail = iff(isnull(failed.FirstFail), Ts, failed.FirstFail);
+                step success: Result == "ok" and Ts - failed.FirstFail <= 10m and failed.Failures >= 3 => Failures = failed.Failures, FirstFail = failed.FirstFail;
+            )
+        )
+        | project User, Failures, FirstFail, Ts"#);
+    assert_eq!(cols, ["User", "Failures", "FirstFail", "Ts"]);
+    // bo's one failure an hour before is no spray.
+    assert_eq!(
+        rows,
+        vec![json!({
+            "User": "ana",
+            "Failures": 3,
+            "FirstFail": "2024-03-01T08:00:00Z",
+            "Ts": "2024-03-01T08:03:00Z"
+        })]
+    );
+}
+
+#[test]
+fn scan_numbers_sequences_and_holds_back_steps_that_do_not_output() {
+    // Sessions end 30 minutes after they start; the documentation's
+    // example.
+    let (_, rows) = run(
+        r#"datatable(Ts:timespan, Event:string) [0m, "A", 1m, "A", 2m, "B", 3m, "D", 32m, "B", 36m, "C", 38m, "D", 41m, "E", 75m, "A"]
+        | sort by Ts asc
+        | scan with_match_id=session_id declare (sessionStart: timespan) with (
+            step inSession: true => sessionStart = iff(isnull(inSession.sessionStart), Ts, inSession.sessionStart);
+            step endSession output=none: Ts - inSession.sessionStart > 30m;
+        )
+        | project Event, session_id"#,
+    );
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r["session_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [0, 0, 0, 0, 1, 1, 1, 1, 2]);
+    // output=last keeps only the last of a run of matches (1, 2, 3 match
+    // the first step; 4 matches neither; 5 moves the sequence on).
+    let (_, rows) = run(
+        r#"range x from 1 to 5 step 1 | scan with (step s1 output=last: x < 4; step s2: x == 5;)"#,
+    );
+    let xs: Vec<i64> = rows.iter().map(|r| r["x"].as_i64().unwrap()).collect();
+    assert_eq!(xs, [3, 5]);
+}

@@ -116,6 +116,13 @@ pub enum Op {
     Count(String),
     MvExpand(MvExpand),
     MakeSeries(Box<MakeSeries>),
+    Scan(Box<Scan>),
+    /// `partition by Column (subquery)`: the subquery runs over the rows
+    /// of each value of the column.
+    Partition {
+        by: String,
+        sub: Box<Tabular>,
+    },
     /// `mv-apply x = arr on (subquery)`: the subquery runs over each row's
     /// expanded arrays, its rows joined back to the row.
     MvApply {
@@ -169,6 +176,31 @@ pub struct MakeSeries {
     /// are aligned to the step rather than to `start`.
     pub range: bool,
     pub by: Vec<(Option<String>, Expr)>,
+}
+
+/// `scan`: records matched to a sequence of steps, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    /// `with_match_id=Name`: each output row's sequence number.
+    pub match_id: Option<String>,
+    /// Columns the steps assign: (name, type, value until assigned).
+    pub declare: Vec<(String, String, Option<Expr>)>,
+    pub steps: Vec<ScanStep>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanStep {
+    pub name: String,
+    pub output: ScanOutput,
+    pub condition: Expr,
+    pub assign: Vec<(String, Expr)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanOutput {
+    All,
+    Last,
+    None,
 }
 
 /// What `mv-expand` and `mv-apply` expand.
@@ -288,6 +320,19 @@ impl Op {
                 v.extend(named(by));
                 v
             }
+            Op::Scan(scan) => {
+                let mut v: Vec<&Expr> = scan
+                    .declare
+                    .iter()
+                    .filter_map(|(_, _, d)| d.as_ref())
+                    .collect();
+                for step in &scan.steps {
+                    v.push(&step.condition);
+                    v.extend(step.assign.iter().map(|(_, e)| e));
+                }
+                v
+            }
+            Op::Partition { .. } => Vec::new(),
             Op::MakeSeries(m) => {
                 let mut v: Vec<&Expr> = m.aggs.iter().map(|(_, e, _)| e).collect();
                 v.extend(m.aggs.iter().filter_map(|(_, _, d)| d.as_ref()));

@@ -14,6 +14,11 @@ use crate::rules::regexes::compiled;
 
 pub trait Row {
     fn get(&self, name: &str) -> KV;
+    /// `scope.name` when `scope` names something other than a column, as
+    /// a `scan` step's state does.
+    fn scoped(&self, _scope: &str, _name: &str) -> Option<KV> {
+        None
+    }
 }
 
 #[derive(Default)]
@@ -56,6 +61,10 @@ impl Row for Scope<'_> {
             Some((_, v)) => v.clone(),
             None => self.outer.get(name),
         }
+    }
+
+    fn scoped(&self, scope: &str, name: &str) -> Option<KV> {
+        self.outer.scoped(scope, name)
     }
 }
 
@@ -410,7 +419,13 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> KV {
         Expr::Timespan(t) => KV::Span(*t),
         Expr::Star => KV::Null,
         Expr::Column(name, _) => row.get(name),
-        Expr::Member(base, name) => member(eval(base, row, ctx), name),
+        Expr::Member(base, name) => match base.as_ref() {
+            Expr::Column(scope, _) => match row.scoped(scope, name) {
+                Some(v) => v,
+                None => member(row.get(scope), name),
+            },
+            _ => member(eval(base, row, ctx), name),
+        },
         Expr::Index(base, i) => index(eval(base, row, ctx), plain(eval(i, row, ctx))),
         Expr::Neg(x) => arith(BinOp::Sub, KV::Long(0), plain(eval(x, row, ctx))),
         Expr::Bin(BinOp::And, a, b) => match (truth(&eval(a, row, ctx)), truth(&eval(b, row, ctx)))

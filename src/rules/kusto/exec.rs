@@ -136,6 +136,10 @@ impl Row for WithLets<'_> {
             v => v,
         }
     }
+
+    fn scoped(&self, scope: &str, name: &str) -> Option<KV> {
+        self.row.scoped(scope, name)
+    }
 }
 
 impl<'a> Exec<'a> {
@@ -410,6 +414,8 @@ impl<'a> Exec<'a> {
             }
             Op::Summarize { aggs, by } => self.summarize(t, aggs, by),
             Op::MakeSeries(m) => self.make_series(t, m),
+            Op::Scan(s) => self.scan(t, s),
+            Op::Partition { by, sub } => self.partition(t, by, sub),
             Op::Join { kind, right, on } => {
                 let r = self.tabular(right);
                 self.join(t, r, *kind, on)

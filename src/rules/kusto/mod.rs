@@ -19,6 +19,7 @@ pub mod projection;
 pub mod pushdown;
 mod reads;
 mod scalar;
+mod scan;
 mod series;
 mod strings;
 mod summarize;
@@ -90,7 +91,7 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                 }
                 Op::Join { right, .. } => tabular(right, funcs)?,
                 Op::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs))?,
-                Op::MvApply { sub, .. } => tabular(sub, funcs)?,
+                Op::MvApply { sub, .. } | Op::Partition { sub, .. } => tabular(sub, funcs)?,
                 Op::Unsupported(name, span) => {
                     return Err(Diagnostic::new(
                         *span,

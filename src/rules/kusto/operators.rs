@@ -1,12 +1,17 @@
 //! Parsing Kusto's tabular operators, the part after each `|`.
 
-use super::ast::{BinOp, Expr, JoinKind, MakeSeries, MvExpand, Op, ParsePiece, Tabular};
+use super::ast::{
+    BinOp, Expr, JoinKind, MakeSeries, MvExpand, Op, ParsePiece, Scan, ScanOutput, ScanStep,
+    Tabular,
+};
 use super::parser::{Parser, default_name, ident_start};
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
 
 /// The name of the table an `mv-apply` subquery starts from.
 pub const MV_APPLY_INPUT: &str = "$mv-apply";
+/// The name of the table a `partition` subquery starts from.
+pub const PARTITION_INPUT: &str = "$partition";
 
 impl Parser<'_> {
     /// Operators piped onto `src`, the first with no `|` before it (as in
@@ -64,6 +69,89 @@ impl Parser<'_> {
         }
         self.ws();
         Ok((e, desc, nulls))
+    }
+
+    /// `scan [with_match_id=Id] [declare (c:type [= v], ...)] with (step ...;)`
+    fn scan(&mut self) -> Result<Scan, Diagnostic> {
+        let match_id = self.option(&["with_match_id"])?;
+        self.ws();
+        let mut declare = Vec::new();
+        if self.keyword("declare") {
+            self.ws();
+            self.expect('(')?;
+            declare = self.list(')', true, |p| {
+                let (name, ty) = p.column_decl(true)?;
+                p.ws();
+                let default = if p.eat('=') { Some(p.expr()?) } else { None };
+                Ok((name, ty, default))
+            })?;
+            self.ws();
+        }
+        if !self.keyword("with") {
+            return Err(self.error("Expected WITH and the steps"));
+        }
+        self.ws();
+        self.expect('(')?;
+        let mut steps: Vec<ScanStep> = Vec::new();
+        loop {
+            self.ws();
+            if self.eat(')') {
+                break;
+            }
+            if !self.keyword("step") {
+                return Err(self.error("Expected a step"));
+            }
+            self.ws();
+            let name = self.ident()?;
+            if steps.iter().any(|s| s.name == name) {
+                return Err(self.error(&format!("Step {name} is defined twice")));
+            }
+            self.ws();
+            let output = match self.option(&["output"])?.map(|o| o.to_ascii_lowercase()) {
+                None => ScanOutput::All,
+                Some(o) if o == "all" => ScanOutput::All,
+                Some(o) if o == "last" => ScanOutput::Last,
+                Some(o) if o == "none" => ScanOutput::None,
+                Some(o) => {
+                    return Err(self.error(&format!("Unknown output {o}: all, last or none")));
+                }
+            };
+            self.ws();
+            self.expect(':')?;
+            let condition = self.expr()?;
+            self.ws();
+            let mut assign = Vec::new();
+            if self.rest().starts_with("=>") {
+                self.pos += 2;
+                loop {
+                    self.ws();
+                    let column = self.ident()?;
+                    self.ws();
+                    self.expect('=')?;
+                    assign.push((column, self.expr()?));
+                    self.ws();
+                    if !self.eat(',') {
+                        break;
+                    }
+                }
+            }
+            self.ws();
+            self.expect(';')?;
+            steps.push(ScanStep {
+                name,
+                output,
+                condition,
+                assign,
+            });
+        }
+        if steps.is_empty() {
+            return Err(self.error("scan needs at least one step"));
+        }
+        Ok(Scan {
+            match_id,
+            declare,
+            steps,
+        })
     }
 
     fn make_series(&mut self) -> Result<MakeSeries, Diagnostic> {
@@ -322,6 +410,32 @@ impl Parser<'_> {
                 Op::Summarize { aggs, by }
             }
             "make-series" => Op::MakeSeries(Box::new(self.make_series()?)),
+            "scan" => Op::Scan(Box::new(self.scan()?)),
+            "partition" => {
+                while self.peek_keyword("hint") {
+                    self.skip_option()?;
+                    self.ws();
+                }
+                if !self.keyword("by") {
+                    return Err(self.error("Expected BY and the partition column"));
+                }
+                self.ws();
+                let by = self.ident()?;
+                self.ws();
+                if self.peek() != Some('(') {
+                    return Err(self.error(
+                        "Expected \"(\" and a subquery (partition with \"{ ... }\" is not supported)",
+                    ));
+                }
+                self.expect('(')?;
+                let sub = self.piped(Tabular::Source(PARTITION_INPUT.into(), Span::default()))?;
+                self.ws();
+                self.expect(')')?;
+                Op::Partition {
+                    by,
+                    sub: Box::new(sub),
+                }
+            }
             "join" | "lookup" => self.join(name == "lookup")?,
             "sort" | "order" => {
                 self.ws();
