@@ -174,3 +174,20 @@ fn scan_numbers_sequences_and_holds_back_steps_that_do_not_output() {
     let xs: Vec<i64> = rows.iter().map(|r| r["x"].as_i64().unwrap()).collect();
     assert_eq!(xs, [3, 5]);
 }
+
+#[test]
+fn top_nested_ranks_addresses_within_the_busiest_accounts() {
+    let (cols, rows) = run(r#"datatable(User:string, IP:string)
+        ["ana","a1", "ana","a1", "ana","a2", "ana","a3", "bo","b1", "bo","b1", "cy","c1"]
+        | top-nested 2 of User with others = "other" by Signins = count(),
+          top-nested 1 of IP by PerIP = count()"#);
+    assert_eq!(cols, ["User", "Signins", "IP", "PerIP"]);
+    assert_eq!(
+        rows,
+        vec![
+            json!({"User": "ana", "Signins": 4, "IP": "a1", "PerIP": 2}),
+            json!({"User": "bo", "Signins": 2, "IP": "b1", "PerIP": 2}),
+            json!({"User": "other", "Signins": 1, "IP": "c1", "PerIP": 1}),
+        ]
+    );
+}

@@ -117,6 +117,8 @@ pub enum Op {
     MvExpand(MvExpand),
     MakeSeries(Box<MakeSeries>),
     Scan(Box<Scan>),
+    /// `top-nested`: the top values at each level within the one above.
+    TopNested(Vec<NestedLevel>),
     /// `partition by Column (subquery)`: the subquery runs over the rows
     /// of each value of the column.
     Partition {
@@ -176,6 +178,17 @@ pub struct MakeSeries {
     /// are aligned to the step rather than to `start`.
     pub range: bool,
     pub by: Vec<(Option<String>, Expr)>,
+}
+
+/// One `top-nested [N] of Expr [with others = V] by Agg [asc|desc]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedLevel {
+    pub n: Option<Expr>,
+    pub of: (Option<String>, Expr),
+    /// The value naming the rows past the top N, when they are kept.
+    pub others: Option<Expr>,
+    pub agg: (Option<String>, Expr),
+    pub desc: bool,
 }
 
 /// `scan`: records matched to a sequence of steps, in order.
@@ -333,6 +346,14 @@ impl Op {
                 v
             }
             Op::Partition { .. } => Vec::new(),
+            Op::TopNested(levels) => levels
+                .iter()
+                .flat_map(|l| {
+                    l.n.iter()
+                        .chain([&l.of.1, &l.agg.1])
+                        .chain(l.others.as_ref())
+                })
+                .collect(),
             Op::MakeSeries(m) => {
                 let mut v: Vec<&Expr> = m.aggs.iter().map(|(_, e, _)| e).collect();
                 v.extend(m.aggs.iter().filter_map(|(_, _, d)| d.as_ref()));

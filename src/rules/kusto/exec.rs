@@ -415,6 +415,7 @@ impl<'a> Exec<'a> {
             Op::Summarize { aggs, by } => self.summarize(t, aggs, by),
             Op::MakeSeries(m) => self.make_series(t, m),
             Op::Scan(s) => self.scan(t, s),
+            Op::TopNested(levels) => self.top_nested(t, levels),
             Op::Partition { by, sub } => self.partition(t, by, sub),
             Op::Join { kind, right, on } => {
                 let r = self.tabular(right);

@@ -2,6 +2,7 @@
 //! parsed by hand, run over tables built from loaded events of any shape,
 //! result rows linked to the events behind them.
 
+mod analytic_ops;
 mod arrays;
 pub mod ast;
 mod dates;
@@ -11,6 +12,7 @@ mod functions;
 mod geo;
 mod hash;
 mod join;
+mod nested;
 mod net;
 mod operators;
 mod ops;
@@ -78,6 +80,14 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                 Op::Summarize { aggs, by } => {
                     aggs.iter().try_for_each(|(_, e)| expr(e, true, funcs))?;
                     return by.iter().try_for_each(|(_, e)| expr(e, false, funcs));
+                }
+                Op::TopNested(levels) => {
+                    for l in levels {
+                        expr(&l.agg.1, true, funcs)?;
+                        let rest = l.n.iter().chain([&l.of.1]).chain(l.others.as_ref());
+                        rest.into_iter().try_for_each(|e| expr(e, false, funcs))?;
+                    }
+                    return Ok(());
                 }
                 Op::MakeSeries(m) => {
                     m.aggs
