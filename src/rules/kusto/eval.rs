@@ -231,6 +231,9 @@ pub const AGGREGATE: &[(&str, usize, usize)] = &[
     ("binary_all_and", 1, 1),
     ("binary_all_or", 1, 1),
     ("binary_all_xor", 1, 1),
+    ("hll", 1, 2),
+    ("hll_if", 2, 3),
+    ("hll_merge", 1, 1),
 ];
 
 pub(super) fn text(v: &KV) -> String {

@@ -23,6 +23,7 @@ mod reads;
 mod scalar;
 mod scan;
 mod series;
+mod sketch;
 mod strings;
 mod summarize;
 pub mod tables;
@@ -36,7 +37,7 @@ use ast::{Arg, Expr, FuncBody, Let, Op, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 
 /// Evaluate plugins Vigil runs.
-pub const PLUGINS: &[&str] = &["bag_unpack"];
+pub const PLUGINS: &[&str] = &["bag_unpack", "dcount_intersect"];
 
 /// Checks that every operator and function can run, naming the first that
 /// cannot.
@@ -150,6 +151,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(geo::FUNCTIONS)
                 .chain(hash::FUNCTIONS)
                 .chain(series::FUNCTIONS)
+                .chain(sketch::FUNCTIONS)
                 .find(|(n, _, _)| n == name);
             let (min, max) = match (agg, scalar) {
                 (Some((_, a, b)), _) if aggregates => (*a, *b),

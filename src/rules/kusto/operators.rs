@@ -188,6 +188,13 @@ impl Parser<'_> {
                         (Some(n), e) => out.push((n, Some(e))),
                         (None, Expr::Column(c, _)) => out.push((c, None)),
                         (None, e @ Expr::Member(..)) => out.push((default_name(&e), Some(e))),
+                        // A call on one column is named for both:
+                        // `dcount_hll(merged)` is dcount_hll_merged.
+                        (None, e @ Expr::Call { .. })
+                            if matches!(&e, Expr::Call { args, .. } if matches!(args.as_slice(), [Expr::Column(..)])) =>
+                        {
+                            out.push((default_name(&e), Some(e)))
+                        }
                         // Other unnamed expressions are Column1, Column2...
                         (None, e) => {
                             let n = out.iter().filter(|(c, _)| c.starts_with("Column")).count();

@@ -188,6 +188,19 @@ impl Exec<'_> {
 
     /// `evaluate bag_unpack(col [, prefix])`: a column per key of the bag.
     pub(super) fn evaluate(&mut self, mut t: Table, plugin: &str, args: &[Expr]) -> Table {
+        if plugin == "dcount_intersect" {
+            t.materialize();
+            for k in 0..args.len().min(super::sketch::MAX_INTERSECT) {
+                add_column(&mut t.columns, &format!("s{k}"));
+            }
+            for r in &mut t.rows {
+                let sketches: Vec<KV> = args.iter().map(|a| self.ev(a, r)).collect();
+                for (k, v) in super::sketch::intersections(&sketches).into_iter().enumerate() {
+                    r.set(&format!("s{k}"), v);
+                }
+            }
+            return t;
+        }
         if plugin != "bag_unpack" {
             return t;
         }

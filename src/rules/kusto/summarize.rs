@@ -188,6 +188,26 @@ impl Exec<'_> {
             "count" => KV::Long(rows.len() as i64),
             "countif" => KV::Long(cond(0).iter().filter(|b| **b).count() as i64),
             "dcount" => KV::Long(distinct(vals(0)).len() as i64),
+            "hll" | "hll_if" => {
+                let mut vs = vals(0);
+                let accuracy_at = if f == "hll_if" {
+                    vs = vs
+                        .into_iter()
+                        .zip(cond(1))
+                        .filter(|(_, b)| *b)
+                        .map(|(v, _)| v)
+                        .collect();
+                    2
+                } else {
+                    1
+                };
+                let accuracy = match args.get(accuracy_at).map(|a| self.ev(a, &Empty)) {
+                    Some(KV::Long(a)) => a,
+                    _ => 1,
+                };
+                super::sketch::of(vs.iter(), accuracy)
+            }
+            "hll_merge" => super::sketch::merge(vals(0).iter()),
             "dcountif" => {
                 let c = cond(1);
                 KV::Long(
