@@ -6,6 +6,7 @@ mod analytic_ops;
 mod arrays;
 pub mod ast;
 mod dates;
+mod distributions;
 pub mod eval;
 pub mod exec;
 mod functions;
@@ -152,6 +153,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(hash::FUNCTIONS)
                 .chain(series::FUNCTIONS)
                 .chain(sketch::FUNCTIONS)
+                .chain(distributions::FUNCTIONS)
                 .find(|(n, _, _)| n == name);
             let (min, max) = match (agg, scalar) {
                 (Some((_, a, b)), _) if aggregates => (*a, *b),

@@ -181,7 +181,7 @@ impl Parser<'_> {
         Ok(match name.as_str() {
             "where" | "filter" => Op::Where(self.expr()?),
             "project" => {
-                let items = self.named_exprs()?;
+                let items = spread_columns(self.named_exprs()?);
                 let mut out = Vec::new();
                 for (n, e) in items {
                     match (n, e) {
@@ -190,9 +190,7 @@ impl Parser<'_> {
                         (None, e @ Expr::Member(..)) => out.push((default_name(&e), Some(e))),
                         // A call on one column is named for both:
                         // `dcount_hll(merged)` is dcount_hll_merged.
-                        (None, e @ Expr::Call { .. })
-                            if matches!(&e, Expr::Call { args, .. } if matches!(args.as_slice(), [Expr::Column(..)])) =>
-                        {
+                        (None, e @ Expr::Call { .. }) if matches!(&e, Expr::Call { args, .. } if matches!(args.as_slice(), [Expr::Column(..)])) => {
                             out.push((default_name(&e), Some(e)))
                         }
                         // Other unnamed expressions are Column1, Column2...
@@ -216,7 +214,7 @@ impl Parser<'_> {
                 }
                 Op::ProjectRename(out)
             }
-            "extend" => Op::Extend(self.named_exprs()?),
+            "extend" => Op::Extend(spread_columns(self.named_exprs()?)),
             "summarize" => {
                 let aggs = if self.peek_keyword("by") {
                     Vec::new()
@@ -506,4 +504,46 @@ fn strip_side(e: Expr) -> Expr {
         }
         other => other,
     }
+}
+
+/// The statistics `series_stats` gives, each a column of its own.
+const SERIES_STATS: [&str; 7] = [
+    "min", "min_idx", "max", "max_idx", "avg", "stdev", "variance",
+];
+
+/// Functions that give several columns (`series_stats(x)` gives
+/// series_stats_x_min, series_stats_x_min_idx ...) become one item per
+/// column, each reading its part of the one-value form.
+fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<String>, Expr)> {
+    let mut out = Vec::with_capacity(items.len());
+    for (name, e) in items {
+        match e {
+            Expr::Call {
+                name: f,
+                args,
+                span,
+            } if f == "series_stats" => {
+                let prefix = name.unwrap_or_else(|| {
+                    default_name(&Expr::Call {
+                        name: f.clone(),
+                        args: args.clone(),
+                        span,
+                    })
+                });
+                let whole = Expr::Call {
+                    name: "series_stats_dynamic".into(),
+                    args,
+                    span,
+                };
+                for part in SERIES_STATS {
+                    out.push((
+                        Some(format!("{prefix}_{part}")),
+                        Expr::Index(Box::new(whole.clone()), Box::new(Expr::Str(part.into()))),
+                    ));
+                }
+            }
+            e => out.push((name, e)),
+        }
+    }
+    out
 }

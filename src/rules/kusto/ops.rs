@@ -195,7 +195,10 @@ impl Exec<'_> {
             }
             for r in &mut t.rows {
                 let sketches: Vec<KV> = args.iter().map(|a| self.ev(a, r)).collect();
-                for (k, v) in super::sketch::intersections(&sketches).into_iter().enumerate() {
+                for (k, v) in super::sketch::intersections(&sketches)
+                    .into_iter()
+                    .enumerate()
+                {
                     r.set(&format!("s{k}"), v);
                 }
             }

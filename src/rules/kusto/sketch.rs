@@ -60,7 +60,12 @@ impl Sketch {
     fn estimate(&self) -> f64 {
         let m = f64::from(1u32 << self.p);
         let zeros = m - self.registers.len() as f64;
-        let sum = zeros + self.registers.values().map(|r| 2f64.powi(-i32::from(*r))).sum::<f64>();
+        let sum = zeros
+            + self
+                .registers
+                .values()
+                .map(|r| 2f64.powi(-i32::from(*r)))
+                .sum::<f64>();
         let alpha = 0.7213 / (1.0 + 1.079 / m);
         let raw = alpha * m * m / sum;
         if raw <= 2.5 * m && zeros > 0.0 {
@@ -86,7 +91,9 @@ impl Sketch {
         if a.first()?.as_str()? != TAG {
             return None;
         }
-        let p = u8::try_from(a.get(1)?.as_u64()?).ok().filter(|p| (4..=18).contains(p))?;
+        let p = u8::try_from(a.get(1)?.as_u64()?)
+            .ok()
+            .filter(|p| (4..=18).contains(p))?;
         let mut s = Sketch::new(p);
         for pair in a[2..].chunks(2) {
             let i = u32::try_from(pair.first()?.as_u64()?).ok()?;
@@ -125,7 +132,11 @@ pub fn merge<'a>(sketches: impl Iterator<Item = &'a KV>) -> KV {
                 let shift = s.p - p;
                 let low = i & ((1 << shift) - 1);
                 // The bits that fall out of the index join the rank's run.
-                let rank = if low == 0 { r + shift } else { (low.leading_zeros() - (32 - u32::from(shift))) as u8 + 1 };
+                let rank = if low == 0 {
+                    r + shift
+                } else {
+                    (low.leading_zeros() - (32 - u32::from(shift))) as u8 + 1
+                };
                 let e = out.registers.entry(i >> shift).or_insert(0);
                 *e = (*e).max(rank);
             }
@@ -142,7 +153,11 @@ pub fn count(v: &KV) -> KV {
 /// intersection, by inclusion and exclusion over the sizes of their
 /// unions.
 pub fn intersections(sketches: &[KV]) -> Vec<KV> {
-    let parsed: Vec<Option<Sketch>> = sketches.iter().take(MAX_INTERSECT).map(Sketch::from_kv).collect();
+    let parsed: Vec<Option<Sketch>> = sketches
+        .iter()
+        .take(MAX_INTERSECT)
+        .map(Sketch::from_kv)
+        .collect();
     (1..=parsed.len())
         .map(|k| {
             if parsed[..k].iter().any(Option::is_none) {
@@ -158,7 +173,11 @@ pub fn intersections(sketches: &[KV]) -> Vec<KV> {
                     KV::Dyn(j) => Sketch::from_kv(&KV::Dyn(j)).map_or(0.0, |s| s.estimate()),
                     _ => 0.0,
                 };
-                let sign = if subset.count_ones() % 2 == 1 { 1.0 } else { -1.0 };
+                let sign = if subset.count_ones() % 2 == 1 {
+                    1.0
+                } else {
+                    -1.0
+                };
                 total += sign * union;
             }
             KV::Long(total.round().max(0.0) as i64)
@@ -200,14 +219,24 @@ mod tests {
         assert!((n - 200_000).abs() < 200_000 * 3 / 100, "{n}");
         // A coarser sketch merged with a finer one counts the union.
         let coarse = of(longs(0..50_000).iter(), 0);
-        let KV::Long(u) = count(&merge([coarse, s].iter())) else { panic!() };
+        let KV::Long(u) = count(&merge([coarse, s].iter())) else {
+            panic!()
+        };
         assert!((u - 200_000).abs() < 200_000 * 5 / 100, "{u}");
     }
 
     #[test]
     fn intersections_follow_the_documented_example() {
         // Multiples of 2, of 3 and of 5 in 1..=100, each with 0 added.
-        let set = |m: i64| of((0..=100).map(|x| KV::Long(if x % m == 0 { x } else { 0 })).collect::<Vec<_>>().iter(), 2);
+        let set = |m: i64| {
+            of(
+                (0..=100)
+                    .map(|x| KV::Long(if x % m == 0 { x } else { 0 }))
+                    .collect::<Vec<_>>()
+                    .iter(),
+                2,
+            )
+        };
         let got = intersections(&[set(2), set(3), set(5)]);
         assert_eq!(got, [KV::Long(51), KV::Long(17), KV::Long(4)]);
     }
