@@ -2,6 +2,8 @@
 //! index names they would have in Elasticsearch, `METADATA _id, _index`
 //! exposes those names, and each row keeps links to its events.
 
+use std::sync::Arc;
+
 use crate::ingest::{self, Mapping};
 use crate::rules::esql::ast::Query;
 use crate::rules::esql::value::V;
@@ -13,7 +15,7 @@ use super::EventRef;
 
 pub struct EsqlRun {
     runner: Runner,
-    patterns: index::Patterns,
+    patterns: Arc<index::Patterns>,
     wants_id: bool,
     wants_index: bool,
 }
@@ -25,9 +27,21 @@ impl EsqlRun {
         let wants_index = query.from.metadata.iter().any(|m| m == "_index");
         EsqlRun {
             runner: Runner::new(query, now_ms),
-            patterns,
+            patterns: Arc::new(patterns),
             wants_id,
             wants_index,
+        }
+    }
+
+    /// The same query, with no rows yet, run at another `now`: what a
+    /// rule's next time window starts from, without parsing or compiling
+    /// anything again.
+    pub fn fresh(&self, now_ms: i64) -> EsqlRun {
+        EsqlRun {
+            runner: self.runner.fresh(now_ms),
+            patterns: self.patterns.clone(),
+            wants_id: self.wants_id,
+            wants_index: self.wants_index,
         }
     }
 
@@ -56,8 +70,38 @@ impl EsqlRun {
         names: &[String],
         evidence: EventRef,
     ) {
+        if let Some(src) = self.source(ev, fields, names, evidence) {
+            self.runner.push(&src);
+        }
+    }
+
+    /// Whether every window's run of this query may take the leading
+    /// per-event commands' result from [`EsqlRun::pass`] once.
+    pub fn shares_prefix(&self) -> bool {
+        self.runner.shares_prefix()
+    }
+
+    /// The leading per-event commands over a record: the columns they add,
+    /// or none when it is dropped.
+    pub fn pass(&self, src: &Source<'_>) -> Option<Vec<(String, V)>> {
+        self.runner.pass(src)
+    }
+
+    pub fn push_passed(&mut self, src: &Source<'_>, extra: Vec<(String, V)>) {
+        self.runner.push_passed(src, extra);
+    }
+
+    /// A record as the query sees it, when its index is one the query
+    /// reads.
+    pub fn source<'a>(
+        &self,
+        ev: &ingest::Event<'_>,
+        fields: &'a dyn Fields,
+        names: &[String],
+        evidence: EventRef,
+    ) -> Option<Source<'a>> {
         if !self.patterns.covers(names) {
-            return;
+            return None;
         }
         let mut metadata = Vec::new();
         if self.wants_id {
@@ -73,12 +117,12 @@ impl EsqlRun {
                 names.first().map_or(V::Null, |n| V::Str(n.clone())),
             ));
         }
-        self.runner.push(&Source {
+        Some(Source {
             fields,
             types: &crate::rules::types::of,
             evidence: Some(evidence),
             metadata,
-        });
+        })
     }
 
     pub fn finish(self) -> Table {

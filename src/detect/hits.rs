@@ -18,8 +18,8 @@ fn combinations(fields: &[String], doc: &dyn Fields) -> Vec<Vec<String>> {
     let mut out: Vec<Vec<String>> = vec![Vec::new()];
     for f in fields {
         let mut vals: Vec<String> = Vec::new();
-        for v in doc.values(f) {
-            flatten(&v, &mut vals);
+        for v in doc.values(f).iter() {
+            flatten(v, &mut vals);
         }
         vals.dedup();
         if vals.is_empty() {
@@ -69,8 +69,8 @@ pub fn hits_of(
     };
     let distinct = distinct_field.and_then(|f| {
         let mut vals = Vec::new();
-        for v in doc.values(f) {
-            flatten(&v, &mut vals);
+        for v in doc.values(f).iter() {
+            flatten(v, &mut vals);
         }
         vals.into_iter().next()
     });

@@ -3,7 +3,6 @@
 //! for a threshold, aggregation state for ES|QL, pre-filtered rows for
 //! Kusto) and turns that into findings.
 
-use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,13 +18,13 @@ use crate::detect::{EventRef, Hit, hits};
 use crate::ingest::{self, Mapping};
 use crate::model::Canonical;
 use crate::rules::esql::ast::Query as EsqlQuery;
-use crate::rules::fields::{Fields, Plain};
+use crate::rules::fields::{Fields, Plain, Values};
 use crate::rules::index;
 use crate::rules::kql::{self, Ctx};
 use crate::rules::rule::{Kind, Parsed, Rule};
 
 /// Fields already looked up on one event, by the name rules asked.
-type Memo<'e> = HashMap<Box<str>, Vec<Cow<'e, serde_json::Value>>, foldhash::fast::FixedState>;
+type Memo<'e> = HashMap<Box<str>, Values<'e>, foldhash::fast::FixedState>;
 
 /// One event, with what several rules ask of it computed once: rules of
 /// one source mostly read the same fields, and a lookup through the
@@ -40,13 +39,13 @@ pub struct EventView<'e, 'a> {
     memo: RefCell<Memo<'e>>,
 }
 
-impl Fields for EventView<'_, '_> {
-    fn values(&self, name: &str) -> Vec<Cow<'_, serde_json::Value>> {
+impl<'e> Fields for EventView<'e, '_> {
+    fn values(&self, name: &str) -> Values<'_> {
         if let Some(found) = self.memo.borrow().get(name) {
             return found.clone();
         }
         let doc = &self.ev.doc;
-        let found = self.mapping.lookup(doc, self.ev.kind, name);
+        let found: Values<'e> = self.mapping.lookup(doc, self.ev.kind, name).into();
         self.memo.borrow_mut().insert(name.into(), found.clone());
         found
     }
@@ -348,7 +347,8 @@ fn suppression_key(rule: &Rule, fields: &dyn Fields) -> Option<Vec<String>> {
 /// end on multiples of the interval and overlap when the look-back is
 /// longer; a row found in two windows is one finding.
 pub struct EsqlWindows {
-    query: EsqlQuery,
+    /// Every window starts as a copy of this one.
+    template: EsqlRun,
     from: index::Patterns,
     /// (look-back, interval) in milliseconds.
     windows: Option<(i64, i64)>,
@@ -376,7 +376,7 @@ impl EsqlWindows {
             _ => None,
         };
         EsqlWindows {
-            query: q.clone(),
+            template: EsqlRun::new(q.clone(), now.timestamp_millis()),
             from: index::Patterns::new(&q.from.patterns),
             windows,
             runs: BTreeMap::new(),
@@ -406,15 +406,27 @@ impl EsqlWindows {
             return;
         }
         let t = t.timestamp_millis();
+        // A WHERE or EVAL that does not read NOW() runs once for all the
+        // windows the event falls in.
+        let src = self
+            .template
+            .source(v.ev, v, v.names(), v.event_ref())
+            .filter(|_| self.template.shares_prefix());
+        let passed = src.as_ref().map(|s| self.template.pass(s));
         for end in runs_holding(t, from, every) {
             if self.closed.is_some_and(|c| end <= c) {
                 self.late = true;
                 continue;
             }
-            self.runs
+            let run = self
+                .runs
                 .entry(end)
-                .or_insert_with(|| EsqlRun::new(self.query.clone(), end))
-                .offer_named(v.ev, v, v.names(), v.event_ref());
+                .or_insert_with(|| self.template.fresh(end));
+            match (&src, &passed) {
+                (Some(s), Some(Some(extra))) => run.push_passed(s, extra.clone()),
+                (Some(_), Some(None)) => {}
+                _ => run.offer_named(v.ev, v, v.names(), v.event_ref()),
+            }
         }
         if !self.stream || self.late {
             return;

@@ -4,6 +4,7 @@
 //! alone (conformance cases, nested objects).
 
 use std::borrow::Cow;
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -11,9 +12,13 @@ use crate::ingest::Mapping;
 use crate::ingest::doc::get_path;
 use crate::model::SourceKind;
 
+/// The values found under a name: shared, so that a view that remembers
+/// its lookups hands the same answer to every rule that asks.
+pub type Values<'a> = Rc<[Cow<'a, Value>]>;
+
 pub trait Fields {
     /// Every value stored under `name` (arrays are not flattened).
-    fn values(&self, name: &str) -> Vec<Cow<'_, Value>>;
+    fn values(&self, name: &str) -> Values<'_>;
     /// Every scalar leaf with its dotted path (array positions left out,
     /// as Elasticsearch names fields).
     fn for_each_leaf(&self, f: &mut dyn FnMut(&str, &Value));
@@ -22,7 +27,7 @@ pub trait Fields {
 pub struct Plain<'a>(pub &'a Value);
 
 impl Fields for Plain<'_> {
-    fn values(&self, name: &str) -> Vec<Cow<'_, Value>> {
+    fn values(&self, name: &str) -> Values<'_> {
         let mut out = Vec::new();
         get_path(self.0, name, &mut out);
         out.into_iter().map(Cow::Borrowed).collect()
@@ -42,8 +47,8 @@ pub struct Mapped<'a> {
 }
 
 impl Fields for Mapped<'_> {
-    fn values(&self, name: &str) -> Vec<Cow<'_, Value>> {
-        self.mapping.lookup(self.doc, self.kind, name)
+    fn values(&self, name: &str) -> Values<'_> {
+        self.mapping.lookup(self.doc, self.kind, name).into()
     }
 
     fn for_each_leaf(&self, f: &mut dyn FnMut(&str, &Value)) {

@@ -126,11 +126,19 @@ impl Query {
     /// Whether the query calls NOW(), which offline means the end of the
     /// loaded data (and so needs a pass over the logs to find it).
     pub fn uses_now(&self) -> bool {
+        self.uses_now_in(..)
+    }
+
+    /// Whether any of the given commands calls NOW().
+    pub fn uses_now_in(
+        &self,
+        range: impl std::slice::SliceIndex<[Command], Output = [Command]>,
+    ) -> bool {
         let mut found = false;
         let mut see = |e: &Expr| {
             e.walk(&mut |x| found |= matches!(x, Expr::Call { name, .. } if name == "now"));
         };
-        for cmd in &self.commands {
+        for cmd in &self.commands[range] {
             match cmd {
                 Command::Where(e) => see(e),
                 Command::Eval(v) => v.iter().for_each(|(_, e)| see(e)),

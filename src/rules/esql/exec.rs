@@ -5,6 +5,7 @@
 //! it, so an aggregate's evidence can be shown.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use serde_json::Value as Json;
 
@@ -116,8 +117,10 @@ impl Table {
 pub const DEFAULT_LIMIT: usize = 1000;
 
 pub struct Runner {
-    query: Query,
+    query: Arc<Query>,
     ctx: Ctx,
+    /// Whether those commands call NOW().
+    prefix_now: bool,
     /// Leading commands that run per event.
     prefix: usize,
     stats: Option<Stats>,
@@ -129,7 +132,26 @@ type HeldRow = (Vec<(String, V)>, Option<EventRef>);
 
 impl Runner {
     pub fn new(query: Query, now_ms: i64) -> Runner {
-        let prefix = query
+        let query = Arc::new(query);
+        let prefix = Self::prefix_len(&query);
+        let prefix_now = query.uses_now_in(..prefix);
+        let stats = match query.commands.get(prefix) {
+            Some(Command::Stats { aggs, by }) => Some(Stats::new(aggs, by)),
+            _ => None,
+        };
+        Runner {
+            query,
+            ctx: Ctx { now_ms },
+            prefix,
+            prefix_now,
+            stats,
+            rows: Vec::new(),
+        }
+    }
+
+    /// How many leading commands run on each record as it arrives.
+    fn prefix_len(query: &Query) -> usize {
+        query
             .commands
             .iter()
             .take_while(|c| {
@@ -141,28 +163,43 @@ impl Runner {
                         | Command::Grok { .. }
                 )
             })
-            .count();
-        let stats = match query.commands.get(prefix) {
-            Some(Command::Stats { aggs, by }) => Some(Stats::new(aggs, by)),
-            _ => None,
-        };
+            .count()
+    }
+
+    /// The same query, with no rows yet, run at another `now`.
+    pub fn fresh(&self, now_ms: i64) -> Runner {
         Runner {
-            query,
+            query: self.query.clone(),
             ctx: Ctx { now_ms },
-            prefix,
-            stats,
+            prefix: self.prefix,
+            prefix_now: self.prefix_now,
+            stats: self.stats.as_ref().map(Stats::fresh),
             rows: Vec::new(),
         }
     }
 
+    /// Whether the leading per-event commands give the same result at
+    /// every `now`, so that windows of one rule can share them.
+    pub fn shares_prefix(&self) -> bool {
+        !self.prefix_now
+    }
+
     pub fn push(&mut self, src: &Source<'_>) {
+        if let Some(extra) = self.pass(src) {
+            self.push_passed(src, extra);
+        }
+    }
+
+    /// The leading `WHERE`/`EVAL`/`DISSECT` over one record: the columns
+    /// they add, or none when a `WHERE` drops it.
+    pub fn pass(&self, src: &Source<'_>) -> Option<Vec<(String, V)>> {
         let mut row = Lazy {
             src,
             extra: Vec::new(),
         };
         for cmd in &self.query.commands[..self.prefix] {
             match cmd {
-                Command::Where(e) if eval(e, &row, &self.ctx) != V::Bool(true) => return,
+                Command::Where(e) if eval(e, &row, &self.ctx) != V::Bool(true) => return None,
                 Command::Where(_) => {}
                 Command::Eval(assigns) => {
                     for (name, e) in assigns {
@@ -180,6 +217,13 @@ impl Runner {
                 _ => {}
             }
         }
+        Some(row.extra)
+    }
+
+    /// A record that passed the leading commands, with the columns they
+    /// added.
+    pub fn push_passed(&mut self, src: &Source<'_>, extra: Vec<(String, V)>) {
+        let row = Lazy { src, extra };
         let evidence: Vec<EventRef> = src.evidence.into_iter().collect();
         if let Some(stats) = &mut self.stats {
             stats.add(&row, &evidence, &self.ctx);
@@ -212,6 +256,7 @@ impl Runner {
             prefix,
             stats,
             rows,
+            ..
         } = self;
         let mut rest = &query.commands[prefix..];
         let mut table = match stats {

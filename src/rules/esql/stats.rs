@@ -3,6 +3,7 @@
 //! group, references to the events that fed it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::ast::Expr;
 use super::eval::{AGGREGATE, Ctx, Row, eval};
@@ -188,12 +189,18 @@ struct Group {
     evidence: Vec<EventRef>,
 }
 
-pub struct Stats {
+/// What a `STATS` computes, worked out once and shared by every window
+/// that runs it.
+struct Plan {
     outputs: Vec<(String, Expr)>,
     slots: Vec<Slot>,
     by: Vec<(String, Expr)>,
+}
+
+pub struct Stats {
+    plan: Arc<Plan>,
     groups: Vec<Group>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, foldhash::fast::FixedState>,
     /// Evidence kept per group, at most; the count is still exact.
     evidence_cap: usize,
 }
@@ -228,12 +235,24 @@ impl Stats {
             .map(|(n, e)| (n.clone(), lift(e, &mut slots)))
             .collect();
         Stats {
-            outputs,
-            slots,
-            by: by.to_vec(),
+            plan: Arc::new(Plan {
+                outputs,
+                slots,
+                by: by.to_vec(),
+            }),
             groups: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             evidence_cap: 10_000,
+        }
+    }
+
+    /// The same aggregation with no rows yet.
+    pub fn fresh(&self) -> Stats {
+        Stats {
+            plan: self.plan.clone(),
+            groups: Vec::new(),
+            index: HashMap::default(),
+            evidence_cap: self.evidence_cap,
         }
     }
 
@@ -241,7 +260,7 @@ impl Stats {
         // Each combination of the BY values is a group; a multi-valued key
         // puts the row in every one of its values' groups.
         let mut keys: Vec<Vec<V>> = vec![Vec::new()];
-        for (_, e) in &self.by {
+        for (_, e) in &self.plan.by {
             let v = eval(e, row, ctx);
             let vals: Vec<V> = match v {
                 V::Multi(items) => items,
@@ -258,6 +277,7 @@ impl Stats {
             keys = next;
         }
         let inputs: Vec<(V, bool)> = self
+            .plan
             .slots
             .iter()
             .map(|s| match &s.arg {
@@ -272,7 +292,7 @@ impl Stats {
                 None => {
                     self.groups.push(Group {
                         key,
-                        accs: self.slots.iter().map(|s| Acc::new(&s.func)).collect(),
+                        accs: self.plan.slots.iter().map(|s| Acc::new(&s.func)).collect(),
                         evidence: Vec::new(),
                     });
                     self.index.insert(k, self.groups.len() - 1);
@@ -293,14 +313,14 @@ impl Stats {
 
     /// The result: aggregate columns, then the BY columns.
     pub fn finish(self, ctx: &Ctx) -> Table {
-        let mut columns: Vec<String> = self.outputs.iter().map(|(n, _)| n.clone()).collect();
-        columns.extend(self.by.iter().map(|(n, _)| n.clone()));
+        let mut columns: Vec<String> = self.plan.outputs.iter().map(|(n, _)| n.clone()).collect();
+        columns.extend(self.plan.by.iter().map(|(n, _)| n.clone()));
         let mut groups = self.groups;
         // With no BY, an empty input still gives one row (count 0).
-        if groups.is_empty() && self.by.is_empty() {
+        if groups.is_empty() && self.plan.by.is_empty() {
             groups.push(Group {
                 key: Vec::new(),
-                accs: self.slots.iter().map(|s| Acc::new(&s.func)).collect(),
+                accs: self.plan.slots.iter().map(|s| Acc::new(&s.func)).collect(),
                 evidence: Vec::new(),
             });
         }
@@ -311,7 +331,7 @@ impl Stats {
                 let finals: Vec<V> = g
                     .accs
                     .into_iter()
-                    .zip(&self.slots)
+                    .zip(&self.plan.slots)
                     .map(|(acc, slot)| {
                         let extra: Vec<V> =
                             slot.extra.iter().map(|e| eval(e, &empty, ctx)).collect();
@@ -321,9 +341,10 @@ impl Stats {
                 let row = SlotRow {
                     finals: &finals,
                     key: &g.key,
-                    by: &self.by,
+                    by: &self.plan.by,
                 };
                 let mut values: Vec<V> = self
+                    .plan
                     .outputs
                     .iter()
                     .map(|(_, e)| eval(e, &row, ctx))

@@ -60,7 +60,7 @@ pub fn matches(q: &Query, doc: &dyn Fields, ctx: &Ctx) -> bool {
         Query::Nested { field, query } => {
             let vals = field_values(doc, field);
             let mut objects = Vec::new();
-            for v in &vals {
+            for v in vals.iter() {
                 collect_objects(v, &mut objects);
             }
             objects
@@ -79,7 +79,10 @@ pub fn matches(q: &Query, doc: &dyn Fields, ctx: &Ctx) -> bool {
     }
 }
 
-pub(super) fn field_values<'d>(doc: &'d dyn Fields, field: &Field) -> Vec<Cow<'d, Value>> {
+pub(super) fn field_values<'d>(
+    doc: &'d dyn Fields,
+    field: &Field,
+) -> crate::rules::fields::Values<'d> {
     match &field.pattern {
         None => doc.values(&field.name),
         Some(pattern) => {
@@ -89,7 +92,7 @@ pub(super) fn field_values<'d>(doc: &'d dyn Fields, field: &Field) -> Vec<Cow<'d
                     out.push(Cow::Owned(v.clone()));
                 }
             });
-            out
+            out.into()
         }
     }
 }

@@ -39,8 +39,8 @@ fn walk(q: &Query, doc: &dyn Fields, ctx: &Ctx, out: &mut Vec<(String, String)>)
                 return;
             }
             let mut shown = Vec::new();
-            for v in field_values(doc, field) {
-                leaves(&v, &mut shown);
+            for v in field_values(doc, field).iter() {
+                leaves(v, &mut shown);
             }
             let value = shown.join(", ");
             let value: String = value.chars().take(MAX_VALUE_CHARS).collect();
