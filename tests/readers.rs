@@ -203,3 +203,30 @@ fn every_record_reparses_to_the_same_document() {
         assert_eq!(again, r.doc, "{} record {}", src.path, r.loc.index);
     }
 }
+
+#[test]
+fn a_line_that_only_mentions_container_keys_is_one_record() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("mixed.ndjson");
+    let lines = [
+        r#"{"operationName": "x", "message": "moved \"records\": and \"hits\"", "props": {"tables": [1]}}"#,
+        r#"{"hits": 5, "callerIpAddress": "10.0.0.9"}"#,
+        r#"{"broken": [1, }"#,
+        r#"{"records": [{"operationName": "a"}, {"operationName": "b"}]}"#,
+    ];
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    let l = load(&path);
+    let ops: Vec<_> = l
+        .records
+        .iter()
+        .map(|r| r.doc.get("operationName").cloned())
+        .collect();
+    assert_eq!(
+        ops,
+        [Some(json!("x")), None, Some(json!("a")), Some(json!("b"))]
+    );
+    assert_eq!(l.records[1].doc["hits"], json!(5));
+    assert_eq!(l.reports[0].errors, 1);
+    let e = &l.reports[0].first_errors[0];
+    assert_eq!(e.at.line, 3, "{e:?}");
+}

@@ -385,6 +385,36 @@ impl<R: Read> Input<R> {
     /// limit or past what is tracked here, the end of the buffer) is left,
     /// unconsumed, to the token-by-token path.
     fn skip_structure(&mut self, depth: usize) -> bool {
+        match self.structure_len(depth) {
+            Some(n) => {
+                self.advance(n);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Skips an object held on one line of the buffer when none of
+    /// `needles` occurs in its text, which proves that none of them is one
+    /// of its keys; otherwise consumes nothing.
+    pub fn skip_object_without(&mut self, needles: &[memchr::memmem::Finder<'_>]) -> bool {
+        if self.peek() != Some(b'{') {
+            return false;
+        }
+        let Some(n) = self.structure_len(0) else {
+            return false;
+        };
+        let text = &self.buf[self.pos..self.pos + n];
+        if needles.iter().any(|f| f.find(text).is_some()) {
+            return false;
+        }
+        self.advance(n);
+        true
+    }
+
+    /// The length of the object or array at the cursor when the buffer
+    /// holds all of it on one line; see [`Input::skip_structure`].
+    fn structure_len(&self, depth: usize) -> Option<usize> {
         let rest = &self.buf[self.pos..];
         // One bit per open bracket: 1 for an object.
         let mut stack: u64 = 0;
@@ -395,41 +425,38 @@ impl<R: Read> Input<R> {
                 b'"' => {
                     i += 1;
                     loop {
-                        let Some(k) = memchr::memchr3(b'"', b'\\', b'\n', &rest[i..]) else {
-                            return false;
-                        };
+                        let k = memchr::memchr3(b'"', b'\\', b'\n', &rest[i..])?;
                         i += k;
                         match rest[i] {
                             b'"' => break,
                             b'\\' if rest.get(i + 1).is_some_and(|&e| e != b'\n') => i += 2,
-                            _ => return false,
+                            _ => return None,
                         }
                     }
                 }
                 b @ (b'{' | b'[') => {
                     if nest >= 64 || depth + nest > self.max_depth {
-                        return false;
+                        return None;
                     }
                     stack = (stack << 1) | u64::from(b == b'{');
                     nest += 1;
                 }
                 b @ (b'}' | b']') => {
                     if nest == 0 || (stack & 1 == 1) != (b == b'}') {
-                        return false;
+                        return None;
                     }
                     stack >>= 1;
                     nest -= 1;
                     if nest == 0 {
-                        self.advance(i + 1);
-                        return true;
+                        return Some(i + 1);
                     }
                 }
-                b'\n' => return false,
+                b'\n' => return None,
                 _ => {}
             }
             i += 1;
         }
-        false
+        None
     }
 
     fn object(&mut self, depth: usize) -> Scan<()> {
