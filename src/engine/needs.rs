@@ -92,7 +92,10 @@ fn rule_names(rule: &Rule, out: &mut Names) {
         Parsed::Kusto(q) => match Projection::for_rule(rule, q) {
             Some(p) => {
                 p.names().for_each(|n| out.add(n));
-                all_standard_columns().for_each(|n| out.add(n));
+                // A result that is not projected shows its rows whole.
+                if !p.named_result {
+                    all_standard_columns().for_each(|n| out.add(n));
+                }
             }
             None => out.everything = true,
         },
@@ -198,6 +201,30 @@ mod tests {
             of([&rows], &[], Mapping::builtin()).is_none(),
             "rows show every field"
         );
+    }
+
+    #[test]
+    fn a_projected_kusto_result_reads_only_the_columns_it_names() {
+        let sentinel = |query: &str| {
+            let text = format!(
+                "id: 6d2b1f7e-0000-4000-8000-000000000001\nname: t\nseverity: Low\n\
+                 query: |\n  {query}\n"
+            );
+            crate::rules::sentinel::from_yaml("t.yaml", &text).expect("rule loads")
+        };
+        let doc = json!({"Type": "SigninLogs", "ResultType": "0", "UserPrincipalName": "a@b",
+            "IPAddress": "10.0.0.1", "ResultDescription": "ok"});
+        let projected = sentinel(
+            "SigninLogs | where ResultType == \"0\" | project UserPrincipalName, IPAddress",
+        );
+        let keep = of([&projected], &[], Mapping::builtin()).expect("names its columns");
+        let v = kept(&keep, doc.clone());
+        assert_eq!(v["IPAddress"], "10.0.0.1");
+        assert!(v.get("ResultDescription").is_none(), "{v}");
+        // Unprojected rows show every standard column of their table.
+        let whole = sentinel("SigninLogs | where ResultType == \"0\"");
+        let keep = of([&whole], &[], Mapping::builtin()).expect("names its columns");
+        assert_eq!(kept(&keep, doc)["ResultDescription"], "ok");
     }
 
     #[test]

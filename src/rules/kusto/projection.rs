@@ -93,7 +93,7 @@ pub struct Projection {
     /// The query's result has only columns it names (it ends in `project`,
     /// `summarize`, `distinct` or `count`): a row's other standard columns
     /// can never show, and are not read.
-    pub(super) named_result: bool,
+    pub named_result: bool,
     /// Per source table, the columns its rows are read for, when the
     /// query tells (see `reads`).
     pub(super) per_table: HashMap<String, BTreeSet<String>>,
