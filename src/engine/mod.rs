@@ -440,7 +440,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         }
         events += 1;
         out.see_source(ev.source.id, &ev.source.path);
-        let view = EventView::prepared(&ev, mapping, prepared);
+        let view = EventView::prepared(ev, mapping, prepared);
         if let Some(t) = view.time() {
             latest = Some(latest.map_or(t, |l| l.max(t)));
             earliest = Some(earliest.map_or(t, |l| l.min(t)));
@@ -505,7 +505,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
         let mut n = 0u64;
         pipeline::load(&plan.logs, &opts, &prepare, &mut |ev, prepared| {
             n += 1;
-            let view = EventView::prepared(&ev, mapping, prepared);
+            let view = EventView::prepared(ev, mapping, prepared);
             out.offer(&mut redo, &view, n % SAMPLE == 0, &mut excepting);
         });
         slots.extend(redo);

@@ -35,9 +35,12 @@ pub fn load<P: Send>(
     inputs: &[std::path::PathBuf],
     opts: &LoadOptions,
     prepare: &(dyn Fn(&Event<'_>) -> P + Sync),
-    on_event: &mut dyn FnMut(Event<'_>, P),
+    on_event: &mut dyn FnMut(&Event<'_>, P),
 ) -> Loaded {
     let (tx, rx) = sync_channel::<Vec<Owned<P>>>(IN_FLIGHT);
+    // Documents go back to be freed where they were built: a free from
+    // another thread costs the allocator several times a local one.
+    let (back_tx, back_rx) = sync_channel::<Vec<Value>>(IN_FLIGHT);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
@@ -46,6 +49,9 @@ pub fn load<P: Send>(
             let loaded = ingest::load(inputs, opts, &mut |ev| {
                 if gone {
                     return;
+                }
+                while let Ok(done) = back_rx.try_recv() {
+                    drop(done);
                 }
                 let source = match &current {
                     Some(s) if s.id == ev.source.id => s.clone(),
@@ -74,6 +80,7 @@ pub fn load<P: Send>(
             loaded
         });
         for batch in rx.iter() {
+            let mut done = Vec::with_capacity(batch.len());
             for o in batch {
                 let ev = Event {
                     loc: o.loc,
@@ -83,8 +90,11 @@ pub fn load<P: Send>(
                     kind: o.kind,
                     shape: o.shape,
                 };
-                on_event(ev, o.prepared);
+                on_event(&ev, o.prepared);
+                done.push(ev.doc);
             }
+            // A reader that has finished, or is behind, leaves them here.
+            let _ = back_tx.try_send(done);
         }
         match reader.join() {
             Ok(loaded) => loaded,
