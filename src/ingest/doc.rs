@@ -265,15 +265,20 @@ impl<'a, 'p> Steps<'a, 'p> {
             deeper: [("", &Value::Null); 4],
             n: 0,
         };
+        let first = p.first();
         for (k, x) in m {
             let k = k.as_bytes();
-            // Most keys differ in their first byte; few are long enough.
-            if k.len() > p.len() || k.first() != p.first() || !p.starts_with(k) {
+            // Most keys differ in their first byte or are too long; of the
+            // rest, a prefix must stop where the path has a dot. Only then
+            // are the bytes compared.
+            if k.first() != first || k.len() > p.len() {
                 continue;
             }
             if k.len() == p.len() {
-                steps.exact = Some(x);
-            } else if p[k.len()] == b'.' {
+                if k == p {
+                    steps.exact = Some(x);
+                }
+            } else if p[k.len()] == b'.' && &p[..k.len()] == k {
                 if steps.n == steps.deeper.len() {
                     return None;
                 }
@@ -282,7 +287,9 @@ impl<'a, 'p> Steps<'a, 'p> {
             }
         }
         // A longer rest is a shorter prefix.
-        steps.deeper[..steps.n].sort_by_key(|(rest, _)| std::cmp::Reverse(rest.len()));
+        if steps.n > 1 {
+            steps.deeper[..steps.n].sort_unstable_by_key(|(rest, _)| std::cmp::Reverse(rest.len()));
+        }
         Some(steps)
     }
 

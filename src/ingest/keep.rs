@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use foldhash::HashMap;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -18,6 +19,19 @@ use serde_json::{Map, Number, Value};
 pub struct Keep {
     all: bool,
     children: HashMap<Box<str>, Keep>,
+    /// How many members the last object read here kept: records of one
+    /// file look alike, so the next object's map is made that size at
+    /// once instead of growing (and rehashing) on the way.
+    size: SizeHint,
+}
+
+#[derive(Debug, Default)]
+struct SizeHint(AtomicUsize);
+
+impl Clone for SizeHint {
+    fn clone(&self) -> Self {
+        SizeHint(AtomicUsize::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 impl Keep {
@@ -154,7 +168,8 @@ impl<'de> Visitor<'de> for Sparse<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+        let hint = self.0.size.0.load(Ordering::Relaxed);
+        let mut out = Map::with_capacity(hint);
         while let Some(key) = map.next_key_seed(Key)? {
             match self.0.child(&key) {
                 Some(node) => {
@@ -165,6 +180,9 @@ impl<'de> Visitor<'de> for Sparse<'_> {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
+        }
+        if out.len() != hint {
+            self.0.size.0.store(out.len().min(256), Ordering::Relaxed);
         }
         Ok(Value::Object(out))
     }
