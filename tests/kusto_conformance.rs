@@ -106,6 +106,26 @@ const KNOWN_WRONG: &[(usize, &str)] = &[
         "the documentation's output names the column `result`, which its query does not",
     ),
     (
+        171,
+        "the documentation's output names the column `result`, which its query does not",
+    ),
+    (
+        198,
+        "the documentation's output names the column `result` where its query names it `lng`",
+    ),
+    (
+        191,
+        "reads the documentation cluster's NY_Manhattan_Roads table, which the case does not carry",
+    ),
+    (
+        192,
+        "reads the documentation cluster's US_Counties table, which the case does not carry",
+    ),
+    (
+        194,
+        "reads the documentation cluster's NY_Manhattan_Roads table, which the case does not carry",
+    ),
+    (
         261,
         "the documentation's output names the column `result`, which its query does not",
     ),

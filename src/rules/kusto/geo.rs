@@ -23,7 +23,7 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
 
 /// The sphere Kusto measures on: its documented Seattle to Los Angeles
 /// distance (1,546,754.35 m) comes out of this radius.
-const EARTH_RADIUS_M: f64 = 6_371_010.0;
+pub(super) const EARTH_RADIUS_M: f64 = 6_371_010.0;
 /// WGS-84, for distances asked of the spheroid.
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_F: f64 = 1.0 / 298.257_223_563;
@@ -32,23 +32,23 @@ const GEOHASH_ALPHABET: &[u8; 32] = b"0123456789bcdefghjkmnpqrstuvwxyz";
 const GEOHASH_MAX: usize = 18;
 
 /// A valid (longitude, latitude) in degrees.
-fn point(lon: &KV, lat: &KV) -> Option<(f64, f64)> {
+pub(super) fn point(lon: &KV, lat: &KV) -> Option<(f64, f64)> {
     let (lon, lat) = (lon.as_f64()?, lat.as_f64()?);
     ((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)).then_some((lon, lat))
 }
 
-type Vec3 = [f64; 3];
+pub(super) type Vec3 = [f64; 3];
 
-fn unit((lon, lat): (f64, f64)) -> Vec3 {
+pub(super) fn unit((lon, lat): (f64, f64)) -> Vec3 {
     let (lon, lat) = (lon.to_radians(), lat.to_radians());
     [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
 }
 
-fn dot(a: Vec3, b: Vec3) -> f64 {
+pub(super) fn dot(a: Vec3, b: Vec3) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
-fn cross(a: Vec3, b: Vec3) -> Vec3 {
+pub(super) fn cross(a: Vec3, b: Vec3) -> Vec3 {
     [
         a[1] * b[2] - a[2] * b[1],
         a[2] * b[0] - a[0] * b[2],
@@ -56,7 +56,7 @@ fn cross(a: Vec3, b: Vec3) -> Vec3 {
     ]
 }
 
-fn norm(a: Vec3) -> f64 {
+pub(super) fn norm(a: Vec3) -> f64 {
     dot(a, a).sqrt()
 }
 
@@ -178,7 +178,7 @@ fn ring(coords: &Json) -> Option<Vec<Vec3>> {
 
 /// Inside the outer ring and outside every hole, for a Polygon or any
 /// member of a MultiPolygon.
-fn in_polygon(p: (f64, f64), shape: &Json) -> Option<bool> {
+pub(super) fn in_polygon(p: (f64, f64), shape: &Json) -> Option<bool> {
     let p = unit(p);
     let polygon = |rings: &Json| -> Option<bool> {
         let rings = rings.as_array()?;
@@ -264,7 +264,7 @@ fn geohash_bounds(hash: &str) -> Option<(f64, f64, f64, f64)> {
     Some((w, s, e, n))
 }
 
-fn number(x: f64) -> Json {
+pub(super) fn number(x: f64) -> Json {
     serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
 }
 

@@ -11,6 +11,7 @@ pub mod eval;
 pub mod exec;
 mod functions;
 mod geo;
+mod geo_shapes;
 mod hash;
 mod join;
 mod nested;
@@ -150,6 +151,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(strings::FUNCTIONS)
                 .chain(window::FUNCTIONS)
                 .chain(geo::FUNCTIONS)
+                .chain(geo_shapes::FUNCTIONS)
                 .chain(hash::FUNCTIONS)
                 .chain(series::FUNCTIONS)
                 .chain(sketch::FUNCTIONS)
