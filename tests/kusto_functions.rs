@@ -191,3 +191,55 @@ fn top_nested_ranks_addresses_within_the_busiest_accounts() {
         ]
     );
 }
+
+#[test]
+fn invoke_pipes_a_table_into_a_function_that_keeps_its_own_columns() {
+    // A shared enrichment function: whatever table comes in keeps its
+    // columns, plus the ones asked for from the lookup.
+    let query = format!(
+        "{SIGNINS}let Owners = datatable(User:string, Team:string, Manager:string)
+        [\"ana\", \"finance\", \"eve\", \"bo\", \"it\", \"joe\"];
+        let Enrich = (T:(User:string), extra:dynamic) {{
+            T | lookup Owners on User | project-by-names column_names_of(T), extra
+        }};
+        SignIns | where Lon > 100 | invoke Enrich(dynamic(['Team']))"
+    );
+    let (cols, rows) = run(&query);
+    assert_eq!(cols, ["User", "TimeGenerated", "Lon", "Lat", "Team"]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["Team"], "finance");
+
+    let (cols, rows) = run(&format!("{SIGNINS}SignIns | getschema"));
+    assert_eq!(
+        cols,
+        ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"]
+    );
+    let types: Vec<_> = rows.iter().map(|r| r["ColumnType"].clone()).collect();
+    assert_eq!(types, ["string", "datetime", "real", "real"]);
+
+    let err = kusto::compile("datatable(x:long)[1] | invoke Missing()").unwrap_err();
+    assert!(err.message.contains("Missing"), "{}", err.message);
+}
+
+#[test]
+fn line_and_polygon_functions_measure_routes_and_areas() {
+    let (_, rows) = run(
+        r#"let route = dynamic({"type":"LineString","coordinates":[[0,0],[1,0],[1,1]]});
+        let area = dynamic({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]});
+        print km = geo_line_length(route) / 1000,
+            half = geo_line_interpolate_point(route, 0.5),
+            centre = geo_polygon_centroid(area),
+            inside = geo_distance_point_to_polygon(0.5, 0.5, area),
+            away = geo_distance_point_to_polygon(3, 0.5, area) / 1000,
+            bad = isnull(geo_line_centroid(dynamic({"type":"LineString","coordinates":[[1,1]]})))"#,
+    );
+    let r = &rows[0];
+    assert!((r["km"].as_f64().unwrap() - 222.39).abs() < 0.1, "{r}");
+    assert_eq!(r["half"]["coordinates"], json!([1, 0]));
+    let c = &r["centre"]["coordinates"];
+    assert!((c[0].as_f64().unwrap() - 0.5).abs() < 1e-3, "{c}");
+    assert!((c[1].as_f64().unwrap() - 0.5).abs() < 1e-2, "{c}");
+    assert_eq!(r["inside"], json!(0.0));
+    assert!((r["away"].as_f64().unwrap() - 222.4).abs() < 0.5, "{r}");
+    assert_eq!(r["bad"], json!(true));
+}

@@ -114,6 +114,15 @@ pub enum Op {
     Distinct(Vec<String>),
     /// `count`, or `count as Name`.
     Count(String),
+    /// `getschema`: one row per column, with its name, position and type.
+    GetSchema,
+    /// `invoke F(args)`: a user-defined function given the input as its
+    /// first, tabular, parameter.
+    Invoke {
+        name: String,
+        args: Vec<Arg>,
+        span: Span,
+    },
     MvExpand(MvExpand),
     MakeSeries(Box<MakeSeries>),
     Scan(Box<Scan>),
@@ -366,11 +375,19 @@ impl Op {
             Op::Sort(keys) => keys.iter().map(|(e, _, _)| e).collect(),
             Op::Top { n, by, .. } => vec![n, by],
             Op::ProjectByNames(v) | Op::Evaluate { args: v, .. } => v.iter().collect(),
+            Op::Invoke { args, .. } => args
+                .iter()
+                .filter_map(|a| match a {
+                    Arg::Scalar(e) => Some(e),
+                    Arg::Table(_) => None,
+                })
+                .collect(),
             Op::ProjectAway(_)
             | Op::ProjectKeep(_)
             | Op::ProjectRename(_)
             | Op::Distinct(_)
             | Op::Count(_)
+            | Op::GetSchema
             | Op::Union(_)
             | Op::As(_)
             | Op::ProjectReorder(_)

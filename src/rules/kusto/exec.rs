@@ -240,7 +240,7 @@ impl<'a> Exec<'a> {
                 self.ctx.window.borrow_mut().clear();
                 self.op(input, op)
             }
-            Tabular::Invoke { name, args, .. } => self.invoke(name, args),
+            Tabular::Invoke { name, args, .. } => self.invoke(name, None, args),
             Tabular::Datatable { columns, values } => {
                 let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
                 let mut rows = Vec::new();
@@ -470,6 +470,8 @@ impl<'a> Exec<'a> {
                 }
                 t
             }
+            Op::GetSchema => super::ops::schema(&t),
+            Op::Invoke { name, args, .. } => self.invoke(name, Some(t), args),
             Op::Distinct(names) => {
                 let cols = if names.is_empty() {
                     t.columns.clone()

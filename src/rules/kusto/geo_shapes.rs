@@ -181,8 +181,11 @@ fn interpolate(pts: &[Coord], fraction: f64) -> Option<Coord> {
         let (a, b) = (unit(w[0]), unit(w[1]));
         let theta = angle(a, b);
         if left <= theta {
-            return if theta == 0.0 {
+            // A point on a vertex is the vertex, not a rounding of it.
+            return if theta == 0.0 || left < 1e-15 {
                 Some(w[0])
+            } else if theta - left < 1e-15 {
+                Some(w[1])
             } else {
                 along(a, b, left).map(lonlat)
             };

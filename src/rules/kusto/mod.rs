@@ -105,6 +105,10 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                 Op::Join { right, .. } => tabular(right, funcs)?,
                 Op::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs))?,
                 Op::MvApply { sub, .. } | Op::Partition { sub, .. } => tabular(sub, funcs)?,
+                Op::Invoke { args, .. } => args.iter().try_for_each(|a| match a {
+                    Arg::Scalar(e) => expr(e, false, funcs),
+                    Arg::Table(t) => tabular(t, funcs),
+                })?,
                 Op::Unsupported(name, span) => {
                     return Err(Diagnostic::new(
                         *span,

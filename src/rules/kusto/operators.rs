@@ -1,6 +1,6 @@
 //! Parsing Kusto's tabular operators, the part after each `|`.
 
-use super::ast::{BinOp, Expr, JoinKind, MvExpand, Op, ParsePiece, Tabular};
+use super::ast::{Arg, BinOp, Expr, JoinKind, MvExpand, Op, ParsePiece, Tabular};
 use super::parser::{Parser, default_name, ident_start};
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
@@ -281,6 +281,8 @@ impl Parser<'_> {
                 Op::Top { n, by, desc }
             }
             "take" | "limit" => Op::Take(self.expr()?),
+            "getschema" => Op::GetSchema,
+            "invoke" => self.invoke_op(start)?,
             "distinct" => {
                 if self.eat('*') {
                     Op::Distinct(Vec::new())
@@ -546,4 +548,36 @@ fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<String>, Ex
         }
     }
     out
+}
+
+impl Parser<'_> {
+    /// `invoke F(args)`: F's first parameter is the piped table, so its
+    /// arguments here fill the parameters after it.
+    fn invoke_op(&mut self, start: usize) -> Result<Op, Diagnostic> {
+        self.ws();
+        let at = self.pos;
+        let name = self.ident()?;
+        let Some((kinds, _)) = self.funcs.get(&name).cloned() else {
+            return Err(Diagnostic::new(
+                Span::new(at, self.pos),
+                format!("invoke needs a function defined in the query; {name} is not one"),
+            ));
+        };
+        self.ws();
+        self.expect('(')?;
+        let mut next = 1;
+        let args = self.list(')', true, |p| {
+            next += 1;
+            Ok(if kinds.get(next - 1).copied().unwrap_or(false) {
+                Arg::Table(p.tabular()?)
+            } else {
+                Arg::Scalar(p.expr()?)
+            })
+        })?;
+        Ok(Op::Invoke {
+            name,
+            args,
+            span: Span::new(start, self.pos),
+        })
+    }
 }

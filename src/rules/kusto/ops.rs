@@ -19,13 +19,19 @@ use crate::rules::kusto::operators::MV_APPLY_INPUT;
 const MAX_EXPANDED_ROWS: usize = 10_000_000;
 
 impl Exec<'_> {
-    pub(super) fn invoke(&mut self, name: &str, args: &[Arg]) -> Table {
+    /// Calls a user-defined function; `piped` is the input of an `invoke`
+    /// operator, which fills the first parameter.
+    pub(super) fn invoke(&mut self, name: &str, piped: Option<Table>, args: &[Arg]) -> Table {
         let Some(f) = self.ctx.funcs.get(name).cloned() else {
             return Table::default();
         };
         let mut bound = Vec::new();
-        for (i, p) in f.params.iter().enumerate() {
-            let v = match (args.get(i), &p.default) {
+        let skip = usize::from(piped.is_some());
+        if let (Some(t), Some(p)) = (piped, f.params.first()) {
+            bound.push((p.name.clone(), LetValue::Table(Arc::new(t))));
+        }
+        for (i, p) in f.params.iter().enumerate().skip(skip) {
+            let v = match (args.get(i - skip), &p.default) {
                 (Some(Arg::Table(t)), _) => LetValue::Table(Arc::new(self.tabular(t))),
                 (Some(Arg::Scalar(e)), _) | (None, Some(e)) => {
                     // A table passed by name where a table is expected.
@@ -552,4 +558,40 @@ pub(super) fn project_reorder(mut t: Table, keys: &[(String, Option<bool>)]) -> 
     front.extend(rest);
     t.columns = front;
     t
+}
+
+/// The columns of a table as `getschema` lists them. Columns carry no
+/// declared type here, so each is typed by its first non-empty value.
+pub(super) fn schema(t: &Table) -> Table {
+    let columns: Vec<String> = ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"]
+        .map(String::from)
+        .to_vec();
+    let rows = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let first = t.rows.iter().map(|r| r.get(c)).find(|v| !v.is_null());
+            let (data, ty) = match first {
+                Some(KV::Bool(_)) => ("System.SByte", "bool"),
+                Some(KV::Long(_)) => ("System.Int64", "long"),
+                Some(KV::Real(_)) => ("System.Double", "real"),
+                Some(KV::Date(_)) => ("System.DateTime", "datetime"),
+                Some(KV::Span(_)) => ("System.TimeSpan", "timespan"),
+                Some(KV::Dyn(_)) => ("System.Object", "dynamic"),
+                _ => ("System.String", "string"),
+            };
+            KRow {
+                cols: vec![
+                    (columns[0].clone(), KV::Str(c.clone())),
+                    (columns[1].clone(), KV::Long(i as i64)),
+                    (columns[2].clone(), KV::Str(data.into())),
+                    (columns[3].clone(), KV::Str(ty.into())),
+                ],
+                doc: None,
+                evidence: Vec::new(),
+            }
+        })
+        .collect();
+    Table { columns, rows }
 }

@@ -2,7 +2,7 @@
 //! the string operators with their case and negation forms, literals
 //! (timespans, `datetime(...)`, `dynamic(...)`, verbatim strings).
 
-use super::ast::{BinOp, Expr, StrOp, Tabular};
+use super::ast::{BinOp, Expr, Op, StrOp, Tabular};
 use super::parser::{Parser, ident_start};
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
@@ -305,6 +305,34 @@ impl Parser<'_> {
                         self.ws();
                         self.expect(')')?;
                         return Ok(Expr::ToScalar(Box::new(t)));
+                    }
+                    // The names of a table's columns, in order: the first
+                    // value of `T | getschema | summarize make_list(ColumnName)`.
+                    if lower == "column_names_of" {
+                        self.pos += 1;
+                        self.ws();
+                        let at = self.pos;
+                        let table = self.ident()?;
+                        let span = Span::new(at, self.pos);
+                        self.ws();
+                        self.expect(')')?;
+                        let schema =
+                            Tabular::Pipe(Box::new(Tabular::Source(table, span)), Op::GetSchema);
+                        let names = Op::Summarize {
+                            aggs: vec![(
+                                Some("names".into()),
+                                Expr::Call {
+                                    name: "make_list".into(),
+                                    args: vec![Expr::Column("ColumnName".into(), span)],
+                                    span,
+                                },
+                            )],
+                            by: Vec::new(),
+                        };
+                        return Ok(Expr::ToScalar(Box::new(Tabular::Pipe(
+                            Box::new(schema),
+                            names,
+                        ))));
                     }
                     self.pos += 1;
                     let args = self.list(')', false, |p| p.expr())?;
