@@ -233,6 +233,10 @@ pub const AGGREGATE: &[(&str, usize, usize)] = &[
     ("binary_all_xor", 1, 1),
     ("hll", 1, 2),
     ("hll_if", 2, 3),
+    ("buildschema", 1, 1),
+    ("tdigest", 1, 2),
+    ("tdigest_merge", 1, 1),
+    ("merge_tdigest", 1, 1),
     ("hll_merge", 1, 1),
 ];
 

@@ -654,6 +654,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 .or_else(|| super::hash::call(name, &vals))
                 .or_else(|| super::series::call(name, &vals))
                 .or_else(|| super::sketch::call(name, &vals))
+                .or_else(|| super::digest::call(name, &vals))
                 .or_else(|| super::distributions::call(name, &vals))
                 .unwrap_or(KV::Null)
         }

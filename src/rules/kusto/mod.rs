@@ -6,6 +6,7 @@ mod analytic_ops;
 mod arrays;
 pub mod ast;
 mod dates;
+mod digest;
 mod distributions;
 pub mod eval;
 pub mod exec;
@@ -159,6 +160,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(hash::FUNCTIONS)
                 .chain(series::FUNCTIONS)
                 .chain(sketch::FUNCTIONS)
+                .chain(digest::FUNCTIONS)
                 .chain(distributions::FUNCTIONS)
                 .find(|(n, _, _)| n == name);
             let (min, max) = match (agg, scalar) {

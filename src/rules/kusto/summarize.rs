@@ -159,12 +159,20 @@ impl Exec<'_> {
             let n = name.map(str::to_string).unwrap_or_else(|| default_name(e));
             return vec![(n, self.nested_aggregate(e, rows))];
         }
+        // Named after the column the argument reads, through conversions
+        // (`sum(todouble(x))` is `sum_x`).
         let col = |prefix: &str| -> String {
-            name.map(str::to_string)
-                .unwrap_or_else(|| match args.first() {
-                    Some(Expr::Column(c, _)) => format!("{prefix}_{c}"),
-                    _ => format!("{prefix}_"),
-                })
+            name.map(str::to_string).unwrap_or_else(|| {
+                let mut first = None;
+                if let Some(a) = args.first() {
+                    a.walk(&mut |x| {
+                        if let (None, Expr::Column(c, _)) = (&first, x) {
+                            first = Some(c.clone());
+                        }
+                    });
+                }
+                format!("{prefix}_{}", first.unwrap_or_default())
+            })
         };
         let vals = |i: usize| -> Vec<KV> {
             rows.iter()
@@ -188,6 +196,23 @@ impl Exec<'_> {
             "count" => KV::Long(rows.len() as i64),
             "countif" => KV::Long(cond(0).iter().filter(|b| **b).count() as i64),
             "dcount" => KV::Long(distinct(vals(0)).len() as i64),
+            "tdigest" => {
+                let mut d = super::digest::Digest::new();
+                let weights: Vec<f64> = if args.len() > 1 {
+                    vals(1).iter().map(|w| w.as_f64().unwrap_or(0.0)).collect()
+                } else {
+                    vec![1.0; rows.len()]
+                };
+                for (v, w) in vals(0).iter().zip(weights) {
+                    d.add(v, w);
+                }
+                d.into_kv()
+            }
+            "tdigest_merge" | "merge_tdigest" => super::digest::merge_all(&vals(0)),
+            "buildschema" => {
+                let schema = vals(0).iter().filter_map(schema_of).reduce(merge_schema);
+                schema.map_or(KV::Null, KV::Dyn)
+            }
             "hll" | "hll_if" => {
                 let mut vs = vals(0);
                 let accuracy_at = if f == "hll_if" {
@@ -205,7 +230,12 @@ impl Exec<'_> {
                     Some(KV::Long(a)) => a,
                     _ => 1,
                 };
-                super::sketch::of(vs.iter(), accuracy)
+                // A group with no values has no sketch, as in Kusto.
+                if vs.iter().all(KV::is_null) {
+                    KV::Null
+                } else {
+                    super::sketch::of(vs.iter(), accuracy)
+                }
             }
             "hll_merge" => super::sketch::merge(vals(0).iter()),
             "dcountif" => {
@@ -319,6 +349,16 @@ impl Exec<'_> {
                         var
                     })
                 }
+            }
+            "percentile" if name.is_none() && args.len() > 1 => {
+                // Named with its percentage, as `percentiles` names each.
+                let p = args
+                    .get(1)
+                    .map(|a| self.ev(a, &Empty))
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(50.0);
+                let label = format!("{p}").replace('.', "_");
+                return self.aggregate(Some(&format!("{}_{label}", col("percentile"))), e, rows);
             }
             "percentile" => {
                 let mut xs: Vec<KV> = vals(0).into_iter().filter(|v| !v.is_null()).collect();
@@ -512,6 +552,7 @@ impl Exec<'_> {
             "make_list" | "make_list_if" | "make_list_with_nulls" => "list",
             // As Kusto names it (stdevp keeps its own name).
             "variancep" => "variance",
+            "buildschema" => "schema",
             other => other,
         };
         vec![(
@@ -529,5 +570,85 @@ impl Exec<'_> {
             },
             v,
         )]
+    }
+}
+
+/// The schema of one value, as `buildschema` writes it: a primitive type's
+/// name, an object of member schemas, `{"indexer": ...}` for an array's
+/// elements; nothing for null.
+fn schema_of(v: &KV) -> Option<Json> {
+    fn json(v: &Json) -> Option<Json> {
+        Some(match v {
+            Json::Null => return None,
+            Json::Bool(_) => Json::from("bool"),
+            Json::Number(n) if n.is_f64() => Json::from("double"),
+            Json::Number(_) => Json::from("long"),
+            Json::String(_) => Json::from("string"),
+            Json::Array(items) => {
+                let inner = items.iter().filter_map(json).reduce(merge_schema)?;
+                serde_json::json!({ "indexer": inner })
+            }
+            Json::Object(m) => Json::Object(
+                m.iter()
+                    .filter_map(|(k, x)| Some((k.clone(), json(x)?)))
+                    .collect(),
+            ),
+        })
+    }
+    match v {
+        KV::Null => None,
+        KV::Bool(_) => Some(Json::from("bool")),
+        KV::Long(_) => Some(Json::from("long")),
+        KV::Real(_) => Some(Json::from("double")),
+        KV::Str(_) => Some(Json::from("string")),
+        KV::Date(_) => Some(Json::from("datetime")),
+        KV::Span(_) => Some(Json::from("timespan")),
+        KV::Dyn(j) => json(j),
+    }
+}
+
+/// The smallest schema admitting both: containers merge member by member,
+/// other differing types become a union, in the order they were met.
+fn merge_schema(a: Json, b: Json) -> Json {
+    fn add(union: &mut Vec<Json>, t: Json) {
+        if let Json::Object(_) = t {
+            if let Some(c) = union.iter_mut().find(|u| u.is_object()) {
+                *c = merge_schema(std::mem::take(c), t);
+                return;
+            }
+        }
+        if !union.contains(&t) {
+            union.push(t);
+        }
+    }
+    match (a, b) {
+        (a, b) if a == b => a,
+        (Json::Object(mut x), Json::Object(y)) => {
+            // Members keep the place they were first met in.
+            for (k, t) in y {
+                match x.get_mut(&k) {
+                    Some(s) => *s = merge_schema(std::mem::take(s), t),
+                    None => {
+                        x.insert(k, t);
+                    }
+                }
+            }
+            Json::Object(x)
+        }
+        (a, b) => {
+            let mut union = match a {
+                Json::Array(u) => u,
+                other => vec![other],
+            };
+            match b {
+                Json::Array(u) => u.into_iter().for_each(|t| add(&mut union, t)),
+                other => add(&mut union, other),
+            }
+            if union.len() == 1 {
+                union.pop().unwrap_or_default()
+            } else {
+                Json::Array(union)
+            }
+        }
     }
 }
