@@ -8,7 +8,11 @@
 
 use serde_json::{Value as Json, json};
 
-use super::geo::{EARTH_RADIUS_M, Vec3, cross, dot, in_polygon, norm, number, point, unit};
+use super::geo::{EARTH_RADIUS_M, Vec3, in_polygon, number, point, unit};
+use super::geo_arcs::{
+    Coord, Polygon, along, angle, arc_distance, arcs_meet, lines, lonlat, nearest_on_arc,
+    normalized, off_circle, plus, polygons, ring, scaled, triangle_area,
+};
 use super::value::KV;
 
 pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
@@ -37,42 +41,6 @@ const MAX_POINTS: usize = 1 << 20;
 /// Simplification tolerances Kusto accepts, in metres.
 const MAX_SIMPLIFY_M: f64 = 7_800_000.0;
 
-type Coord = (f64, f64);
-/// Rings of one polygon, the shell first; each ring closed.
-type Polygon = Vec<Vec<Coord>>;
-
-fn coord(p: &Json) -> Option<Coord> {
-    let p = p.as_array()?;
-    if p.len() < 2 {
-        return None;
-    }
-    point(&KV::Real(p[0].as_f64()?), &KV::Real(p[1].as_f64()?))
-}
-
-fn angle(a: Vec3, b: Vec3) -> f64 {
-    norm(cross(a, b)).atan2(dot(a, b))
-}
-
-fn lonlat(v: Vec3) -> Coord {
-    (
-        v[1].atan2(v[0]).to_degrees(),
-        v[2].atan2(v[0].hypot(v[1])).to_degrees(),
-    )
-}
-
-fn scaled(a: Vec3, s: f64) -> Vec3 {
-    [a[0] * s, a[1] * s, a[2] * s]
-}
-
-fn plus(a: Vec3, b: Vec3) -> Vec3 {
-    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
-}
-
-fn normalized(a: Vec3) -> Option<Vec3> {
-    let n = norm(a);
-    (n > 0.0 && n.is_finite()).then(|| scaled(a, 1.0 / n))
-}
-
 /// A coordinate as Kusto writes it in GeoJSON: whole degrees without a
 /// fraction, so a vertex given as `50` comes back as `50`.
 fn degrees(x: f64) -> Json {
@@ -85,68 +53,6 @@ fn degrees(x: f64) -> Json {
 
 fn geo_point((lon, lat): Coord) -> KV {
     KV::Dyn(json!({"type": "Point", "coordinates": [degrees(lon), degrees(lat)]}))
-}
-
-/// Whether an edge is one Kusto draws: shorter than half a great circle.
-fn edge_ok(a: Coord, b: Coord) -> bool {
-    angle(unit(a), unit(b)) < std::f64::consts::PI - 1e-12
-}
-
-/// The parts of a LineString or MultiLineString, each of two points or
-/// more.
-fn lines(shape: &Json) -> Option<Vec<Vec<Coord>>> {
-    let part = |c: &Json| -> Option<Vec<Coord>> {
-        let pts: Vec<Coord> = c.as_array()?.iter().map(coord).collect::<Option<_>>()?;
-        (pts.len() >= 2 && pts.windows(2).all(|w| edge_ok(w[0], w[1]))).then_some(pts)
-    };
-    let coords = shape.get("coordinates")?;
-    match shape.get("type")?.as_str()? {
-        "LineString" => Some(vec![part(coords)?]),
-        "MultiLineString" => {
-            let parts: Vec<_> = coords.as_array()?.iter().map(part).collect::<Option<_>>()?;
-            (!parts.is_empty()).then_some(parts)
-        }
-        _ => None,
-    }
-}
-
-/// A closed ring of four entries or more around three distinct points.
-fn ring(c: &Json) -> Option<Vec<Coord>> {
-    let pts: Vec<Coord> = c.as_array()?.iter().map(coord).collect::<Option<_>>()?;
-    if pts.len() < 4 || pts.first() != pts.last() {
-        return None;
-    }
-    let mut distinct: Vec<Coord> = Vec::new();
-    for p in &pts {
-        if !distinct.contains(p) {
-            distinct.push(*p);
-        }
-        if distinct.len() >= 3 {
-            break;
-        }
-    }
-    (distinct.len() >= 3 && pts.windows(2).all(|w| edge_ok(w[0], w[1]))).then_some(pts)
-}
-
-/// The polygons of a Polygon or MultiPolygon.
-fn polygons(shape: &Json) -> Option<Vec<Polygon>> {
-    let polygon = |c: &Json| -> Option<Polygon> {
-        let rings: Polygon = c.as_array()?.iter().map(ring).collect::<Option<_>>()?;
-        (!rings.is_empty()).then_some(rings)
-    };
-    let coords = shape.get("coordinates")?;
-    match shape.get("type")?.as_str()? {
-        "Polygon" => Some(vec![polygon(coords)?]),
-        "MultiPolygon" => {
-            let all: Vec<_> = coords
-                .as_array()?
-                .iter()
-                .map(polygon)
-                .collect::<Option<_>>()?;
-            (!all.is_empty()).then_some(all)
-        }
-        _ => None,
-    }
 }
 
 fn length(pts: &[Coord]) -> f64 {
@@ -169,12 +75,6 @@ fn line_centroid(parts: &[Vec<Coord>]) -> Option<Coord> {
     normalized(sum).map(lonlat)
 }
 
-/// The point `t` radians from `a` along the arc towards `b`.
-fn along(a: Vec3, b: Vec3, t: f64) -> Option<Vec3> {
-    let u = normalized(plus(b, scaled(a, -dot(a, b))))?;
-    Some(plus(scaled(a, t.cos()), scaled(u, t.sin())))
-}
-
 fn interpolate(pts: &[Coord], fraction: f64) -> Option<Coord> {
     let mut left = fraction * length(pts);
     for w in pts.windows(2) {
@@ -193,14 +93,6 @@ fn interpolate(pts: &[Coord], fraction: f64) -> Option<Coord> {
         left -= theta;
     }
     pts.last().copied()
-}
-
-/// How far, in metres, `p` is from the great circle through `a` and `b`.
-fn off_circle(p: Vec3, a: Vec3, b: Vec3) -> f64 {
-    match normalized(cross(a, b)) {
-        Some(n) => dot(p, n).clamp(-1.0, 1.0).asin().abs() * EARTH_RADIUS_M,
-        None => angle(p, a) * EARTH_RADIUS_M,
-    }
 }
 
 /// A planar edge (straight in longitude and latitude) split at its midpoint
@@ -275,23 +167,6 @@ fn simplify(pts: &[Coord], tolerance: f64) -> Vec<Coord> {
     out
 }
 
-/// The point of arc `a`-`b` nearest `p`.
-fn nearest_on_arc(p: Vec3, a: Vec3, b: Vec3) -> Vec3 {
-    if let Some(n) = normalized(cross(a, b)) {
-        if let Some(q) = normalized(plus(p, scaled(n, -dot(p, n)))) {
-            // On the arc when it lies between the ends.
-            if dot(cross(a, q), n) >= 0.0 && dot(cross(q, b), n) >= 0.0 {
-                return q;
-            }
-        }
-    }
-    if angle(p, a) <= angle(p, b) { a } else { b }
-}
-
-fn arc_distance(p: Vec3, a: Vec3, b: Vec3) -> f64 {
-    angle(p, nearest_on_arc(p, a, b)) * EARTH_RADIUS_M
-}
-
 /// The nearest point over every edge of every chain.
 fn nearest<'a>(p: Coord, chains: impl Iterator<Item = &'a Vec<Coord>>) -> Option<(Coord, f64)> {
     let pv = unit(p);
@@ -308,23 +183,6 @@ fn nearest<'a>(p: Coord, chains: impl Iterator<Item = &'a Vec<Coord>>) -> Option
     best.map(|(q, d)| (lonlat(q), d * EARTH_RADIUS_M))
 }
 
-/// Whether arcs `a`-`b` and `c`-`d` share a point.
-fn arcs_meet(a: Vec3, b: Vec3, c: Vec3, d: Vec3) -> bool {
-    let on = |x: Vec3, p: Vec3, q: Vec3| (angle(p, x) + angle(x, q) - angle(p, q)).abs() < 1e-12;
-    if on(c, a, b) || on(d, a, b) || on(a, c, d) || on(b, c, d) {
-        return true;
-    }
-    let (Some(n1), Some(n2)) = (normalized(cross(a, b)), normalized(cross(c, d))) else {
-        return false;
-    };
-    let Some(x) = normalized(cross(n1, n2)) else {
-        return false;
-    };
-    [x, scaled(x, -1.0)]
-        .into_iter()
-        .any(|x| on(x, a, b) && on(x, c, d))
-}
-
 fn chains_meet(x: &[Vec<Coord>], y: &[Vec<Coord>]) -> bool {
     x.iter().any(|p| {
         p.windows(2).any(|e| {
@@ -338,13 +196,6 @@ fn chains_meet(x: &[Vec<Coord>], y: &[Vec<Coord>]) -> bool {
 
 fn inside(p: Coord, shape: &Json) -> bool {
     in_polygon(p, shape).unwrap_or(false)
-}
-
-/// Signed area of the spherical triangle `a`, `b`, `c` (unit sphere).
-fn triangle_area(a: Vec3, b: Vec3, c: Vec3) -> f64 {
-    let num = dot(a, cross(b, c));
-    let den = 1.0 + dot(a, b) + dot(b, c) + dot(c, a);
-    2.0 * num.atan2(den)
 }
 
 /// A ring's area (unit sphere) and the sum of its fan triangles' chord
