@@ -153,6 +153,58 @@ pub(super) fn arcs_meet(a: Vec3, b: Vec3, c: Vec3, d: Vec3) -> bool {
         .any(|x| on(x, a, b) && on(x, c, d))
 }
 
+/// Where two arcs meet.
+pub(super) enum Crossing {
+    None,
+    Point(Coord),
+    /// The stretch two arcs of one great circle share.
+    Overlap(Coord, Coord),
+}
+
+/// Where arcs `a`-`b` and `c`-`d` meet. A point that is one of the given
+/// vertices comes back as that vertex, exactly as written.
+pub(super) fn crossing(a: Coord, b: Coord, c: Coord, d: Coord) -> Crossing {
+    let (va, vb, vc, vd) = (unit(a), unit(b), unit(c), unit(d));
+    let on = |x: Vec3, p: Vec3, q: Vec3| (angle(p, x) + angle(x, q) - angle(p, q)).abs() < 1e-12;
+    let snap = |x: Vec3| -> Coord {
+        [(va, a), (vb, b), (vc, c), (vd, d)]
+            .into_iter()
+            .find(|(v, _)| angle(*v, x) < 1e-12)
+            .map_or_else(|| lonlat(x), |(_, p)| p)
+    };
+    let (n1, n2) = (normalized(cross(va, vb)), normalized(cross(vc, vd)));
+    let common = match (n1, n2) {
+        (Some(n1), Some(n2)) => normalized(cross(n1, n2)),
+        _ => None,
+    };
+    match common {
+        Some(x) => [x, scaled(x, -1.0)]
+            .into_iter()
+            .find(|x| on(*x, va, vb) && on(*x, vc, vd))
+            .map_or(Crossing::None, |x| Crossing::Point(snap(x))),
+        None => {
+            // One great circle (or a point): the ends inside the other arc
+            // bound what they share.
+            let mut ends: Vec<Coord> = Vec::new();
+            for (v, p) in [(va, a), (vb, b), (vc, c), (vd, d)] {
+                if on(v, va, vb)
+                    && on(v, vc, vd)
+                    && !ends.iter().any(|q| angle(unit(*q), v) < 1e-12)
+                {
+                    ends.push(p);
+                }
+            }
+            // In the direction of the first arc.
+            ends.sort_by(|p, q| angle(va, unit(*p)).total_cmp(&angle(va, unit(*q))));
+            match ends.as_slice() {
+                [] => Crossing::None,
+                [p] => Crossing::Point(*p),
+                [p, q, ..] => Crossing::Overlap(*p, *q),
+            }
+        }
+    }
+}
+
 /// Signed area of the spherical triangle `a`, `b`, `c` (unit sphere).
 pub(super) fn triangle_area(a: Vec3, b: Vec3, c: Vec3) -> f64 {
     let num = dot(a, cross(b, c));

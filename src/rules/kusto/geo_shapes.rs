@@ -10,8 +10,8 @@ use serde_json::{Value as Json, json};
 
 use super::geo::{EARTH_RADIUS_M, Vec3, in_polygon, number, point, unit};
 use super::geo_arcs::{
-    Coord, Polygon, along, angle, arc_distance, arcs_meet, lines, lonlat, nearest_on_arc,
-    normalized, off_circle, plus, polygons, ring, scaled, triangle_area,
+    Coord, Crossing, Polygon, along, angle, arc_distance, arcs_meet, crossing, lines, lonlat,
+    nearest_on_arc, normalized, off_circle, plus, polygons, ring, scaled, triangle_area,
 };
 use super::value::KV;
 
@@ -31,6 +31,7 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("geo_distance_point_to_line", 3, 3),
     ("geo_distance_point_to_polygon", 3, 3),
     ("geo_intersects_2lines", 2, 2),
+    ("geo_intersection_2lines", 2, 2),
     ("geo_intersects_2polygons", 2, 2),
     ("geo_intersects_line_with_polygon", 2, 2),
 ];
@@ -258,6 +259,62 @@ fn is_multi(shape: &Json) -> bool {
         .is_some_and(|t| t.starts_with("Multi"))
 }
 
+/// The points and stretches two sets of lines share, as GeoJSON: a
+/// Point, MultiPoint, LineString or MultiLineString when they are of one
+/// kind, a GeometryCollection otherwise (empty when the lines do not meet).
+fn intersection(x: &[Vec<Coord>], y: &[Vec<Coord>]) -> Json {
+    let near = |p: Coord, q: Coord| angle(unit(p), unit(q)) < 1e-12;
+    let (mut points, mut stretches): (Vec<Coord>, Vec<(Coord, Coord)>) = (Vec::new(), Vec::new());
+    for e in x.iter().flat_map(|p| p.windows(2)) {
+        for f in y.iter().flat_map(|q| q.windows(2)) {
+            match crossing(e[0], e[1], f[0], f[1]) {
+                Crossing::None => {}
+                Crossing::Point(p) => points.push(p),
+                Crossing::Overlap(p, q) => stretches.push((p, q)),
+            }
+        }
+    }
+    // A point on a shared stretch, or met twice (at a shared vertex), is
+    // one point of the answer.
+    let on_stretch = |p: Coord| {
+        stretches.iter().any(|(a, b)| {
+            let (vp, va, vb) = (unit(p), unit(*a), unit(*b));
+            (angle(va, vp) + angle(vp, vb) - angle(va, vb)).abs() < 1e-12
+        })
+    };
+    let mut unique: Vec<Coord> = Vec::new();
+    for p in points {
+        if !on_stretch(p) && !unique.iter().any(|q| near(p, *q)) {
+            unique.push(p);
+        }
+    }
+    let point = |p: Coord| Json::Array(vec![degrees(p.0), degrees(p.1)]);
+    let line = |(a, b): (Coord, Coord)| Json::Array(vec![point(a), point(b)]);
+    match (unique.len(), stretches.len()) {
+        (0, 0) => json!({"type": "GeometryCollection", "geometries": []}),
+        (1, 0) => json!({"type": "Point", "coordinates": point(unique[0])}),
+        (_, 0) => {
+            json!({"type": "MultiPoint", "coordinates": unique.into_iter().map(point).collect::<Vec<_>>()})
+        }
+        (0, 1) => json!({"type": "LineString", "coordinates": line(stretches[0])}),
+        (0, _) => {
+            json!({"type": "MultiLineString", "coordinates": stretches.into_iter().map(line).collect::<Vec<_>>()})
+        }
+        _ => {
+            let mut parts: Vec<Json> = unique
+                .into_iter()
+                .map(|p| json!({"type": "Point", "coordinates": point(p)}))
+                .collect();
+            parts.extend(
+                stretches
+                    .into_iter()
+                    .map(|s| json!({"type": "LineString", "coordinates": line(s)})),
+            );
+            json!({"type": "GeometryCollection", "geometries": parts})
+        }
+    }
+}
+
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
     let real = |x: Option<f64>| x.filter(|x| x.is_finite()).map_or(KV::Null, KV::Real);
     let at = || point(args.first()?, args.get(1)?);
@@ -419,6 +476,15 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
                 (None, _) => KV::Null,
             }
         }
+        "geo_intersection_2lines" => {
+            match (
+                shape_arg(args, 0).and_then(|s| lines(&s)),
+                shape_arg(args, 1).and_then(|s| lines(&s)),
+            ) {
+                (Some(x), Some(y)) => KV::Dyn(intersection(&x, &y)),
+                _ => KV::Null,
+            }
+        }
         "geo_intersects_2lines" => {
             match (
                 shape_arg(args, 0).and_then(|s| lines(&s)),
@@ -550,6 +616,38 @@ mod tests {
         assert_eq!(
             call("geo_intersects_2polygons", &[big, small]),
             Some(KV::Bool(true))
+        );
+    }
+
+    #[test]
+    fn two_lines_cross_at_a_point_or_share_a_stretch() {
+        let a = shape(r#"{"type":"LineString","coordinates":[[0,0],[2,2]]}"#);
+        let b = shape(r#"{"type":"LineString","coordinates":[[0,2],[2,0]]}"#);
+        let Some(KV::Dyn(x)) = call("geo_intersection_2lines", &[a.clone(), b]) else {
+            panic!()
+        };
+        assert_eq!(x["type"], "Point");
+        let c = x["coordinates"].as_array().unwrap();
+        assert!((c[0].as_f64().unwrap() - 1.0).abs() < 1e-9, "{x}");
+        let along = shape(r#"{"type":"LineString","coordinates":[[0,0],[0,3]]}"#);
+        let part = shape(r#"{"type":"LineString","coordinates":[[0,1],[0,5]]}"#);
+        let Some(KV::Dyn(x)) = call("geo_intersection_2lines", &[along, part]) else {
+            panic!()
+        };
+        assert_eq!(
+            x,
+            json!({"type": "LineString", "coordinates": [[0, 1], [0, 3]]})
+        );
+        let far = shape(r#"{"type":"LineString","coordinates":[[5,5],[6,6]]}"#);
+        let Some(KV::Dyn(x)) = call("geo_intersection_2lines", &[a, far]) else {
+            panic!()
+        };
+        assert_eq!(x, json!({"type": "GeometryCollection", "geometries": []}));
+        let one_point = shape(r#"{"type":"LineString","coordinates":[[3,3]]}"#);
+        let line = shape(r#"{"type":"LineString","coordinates":[[1,1],[2,2]]}"#);
+        assert_eq!(
+            call("geo_intersection_2lines", &[line, one_point]),
+            Some(KV::Null)
         );
     }
 
