@@ -1,6 +1,8 @@
 //! From a framed record's bytes to an event document, and field lookup in
 //! documents whose keys mix nested objects with flat dotted names.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -346,39 +348,49 @@ pub fn get_path<'a>(v: &'a Value, path: &str, out: &mut Vec<&'a Value>) {
 /// at the first hit, without collecting: this runs for every candidate
 /// name of every canonical field of every event.
 pub fn first_scalar(doc: &Value, path: &str) -> Option<String> {
+    first_text(doc, path).map(Cow::into_owned)
+}
+
+/// As [`first_scalar`], lending text the document holds rather than
+/// copying it.
+pub fn first_text<'a>(doc: &'a Value, path: &str) -> Option<Cow<'a, str>> {
     if path.is_empty() {
-        return scalar_text(doc);
+        return text_of(doc);
     }
     match doc {
         Value::Object(m) => match Steps::of(m, path) {
             Some(steps) => steps
                 .exact
-                .and_then(scalar_text)
-                .or_else(|| steps.deeper().find_map(|(rest, x)| first_scalar(x, rest))),
-            None => m.get(path).and_then(scalar_text).or_else(|| {
+                .and_then(text_of)
+                .or_else(|| steps.deeper().find_map(|(rest, x)| first_text(x, rest))),
+            None => m.get(path).and_then(text_of).or_else(|| {
                 memchr::memchr_iter(b'.', path.as_bytes()).find_map(|i| {
                     m.get(&path[..i])
-                        .and_then(|x| first_scalar(x, &path[i + 1..]))
+                        .and_then(|x| first_text(x, &path[i + 1..]))
                 })
             }),
         },
         Value::Array(items) => {
             let (head, rest) = path.split_once('.').unwrap_or((path, ""));
             if let Ok(n) = head.parse::<usize>() {
-                return items.get(n).and_then(|x| first_scalar(x, rest));
+                return items.get(n).and_then(|x| first_text(x, rest));
             }
-            items.iter().find_map(|x| first_scalar(x, path))
+            items.iter().find_map(|x| first_text(x, path))
         }
         _ => None,
     }
 }
 
 pub fn scalar_text(v: &Value) -> Option<String> {
+    text_of(v).map(Cow::into_owned)
+}
+
+fn text_of(v: &Value) -> Option<Cow<'_, str>> {
     match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Array(items) => items.iter().find_map(scalar_text),
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+        Value::Array(items) => items.iter().find_map(text_of),
         _ => None,
     }
 }

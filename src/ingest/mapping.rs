@@ -10,7 +10,7 @@ use foldhash::{HashMap, HashMapExt};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::doc::{first_scalar, get_path, scalar_text};
+use super::doc::{first_scalar, first_text, get_path, scalar_text};
 pub use super::spelling::clean_ip;
 use super::spelling::{
     camel_path, id_part, last_segment, lower_first, snake_first, snake_path, upper_first,
@@ -327,14 +327,17 @@ impl Mapping {
         (SourceKind::Other, Shape::Unknown)
     }
 
-    fn pick(&self, doc: &Value, canon: Canon, kind: SourceKind) -> Option<String> {
+    /// The first candidate field of `canon` the document has, lent where
+    /// it holds the text: most picks are parsed, lower-cased or cleaned
+    /// into a value of their own anyway.
+    fn pick<'a>(&self, doc: &'a Value, canon: Canon, kind: SourceKind) -> Option<Cow<'a, str>> {
         let specific = self.canonical.get(&(canon, Some(kind)));
         let any = self.canonical.get(&(canon, None));
         specific
             .into_iter()
             .chain(any)
             .flatten()
-            .find_map(|path| first_scalar(doc, path))
+            .find_map(|path| first_text(doc, path))
     }
 
     /// Only the event time (cheaper than [`Mapping::canonical`] when that is
@@ -346,29 +349,32 @@ impl Mapping {
 
     /// The canonical entity fields of a document of the given kind.
     pub fn canonical(&self, doc: &Value, kind: SourceKind) -> Canonical {
-        let lower = |s: String| s.to_lowercase();
+        let lower = |s: Cow<'_, str>| s.to_lowercase();
         let resource_id = self.pick(doc, Canon::ResourceId, kind).map(lower);
         let resource_name = self.pick(doc, Canon::ResourceName, kind).or_else(|| {
             matches!(kind, SourceKind::Activity | SourceKind::KeyVault)
                 .then(|| resource_id.as_deref().and_then(last_segment))
                 .flatten()
+                .map(Cow::Owned)
         });
         let resource_name = resource_name.map(lower);
         Canonical {
             time: self.time(doc, kind),
             upn: self.pick(doc, Canon::Upn, kind).map(lower),
             ip: self.pick(doc, Canon::Ip, kind).and_then(|s| clean_ip(&s)),
-            operation: self.pick(doc, Canon::Operation, kind),
+            operation: self.pick(doc, Canon::Operation, kind).map(Cow::into_owned),
             outcome: self
                 .pick(doc, Canon::Outcome, kind)
                 .map(|v| self.outcome(kind, &v))
                 .unwrap_or_default(),
             resource_id,
             resource_name,
-            app_id: self.pick(doc, Canon::AppId, kind),
-            app_name: self.pick(doc, Canon::AppName, kind),
-            user_agent: self.pick(doc, Canon::UserAgent, kind),
-            correlation: self.pick(doc, Canon::Correlation, kind),
+            app_id: self.pick(doc, Canon::AppId, kind).map(Cow::into_owned),
+            app_name: self.pick(doc, Canon::AppName, kind).map(Cow::into_owned),
+            user_agent: self.pick(doc, Canon::UserAgent, kind).map(Cow::into_owned),
+            correlation: self
+                .pick(doc, Canon::Correlation, kind)
+                .map(Cow::into_owned),
         }
     }
 
@@ -564,7 +570,7 @@ impl Mapping {
                 o.name().to_string()
             }
             Compute::Ip => clean_ip(&self.pick(doc, Canon::Ip, kind)?)?,
-            Compute::Operation => self.pick(doc, Canon::Operation, kind)?,
+            Compute::Operation => self.pick(doc, Canon::Operation, kind)?.into_owned(),
             // Parts of the resource id as the record writes it (canonical
             // fields are lower-cased for grouping; these keep the case).
             Compute::ResourceName => {
