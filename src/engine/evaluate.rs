@@ -433,6 +433,7 @@ impl EsqlWindows {
         }
         let latest = self.latest.map_or(t, |l| l.max(t));
         self.latest = Some(latest);
+        let mut closed_any = false;
         while let Some(entry) = self.runs.first_entry() {
             if entry.key().saturating_add(GRACE_MS) > latest {
                 break;
@@ -441,6 +442,12 @@ impl EsqlWindows {
             let run = entry.remove();
             self.closed = Some(end);
             emit_esql(rule, run, &mut self.out);
+            closed_any = true;
+        }
+        // Windows still to come start after the last one closed began.
+        if let (true, Some(c)) = (closed_any, self.closed) {
+            self.out
+                .forget_before(c.saturating_sub(from).saturating_add(every));
         }
         out.extend(self.out.take_new());
     }

@@ -211,6 +211,8 @@ impl KustoRun {
         }
         if s.done.is_some() {
             s.next_end = Some(end);
+            // Later runs read only rows after `end - period`.
+            s.out.forget_before((end - period) / TICKS_PER_MS);
         }
         self.stream = Some(s);
     }

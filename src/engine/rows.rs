@@ -2,7 +2,8 @@
 //! rule's entity mappings or, when it has none, from what its columns are
 //! named; the row's values as what made it match.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde_json::Value as Json;
 
@@ -18,8 +19,20 @@ const MAX_VALUE_CHARS: usize = 200;
 /// again (the same events, the same values) is the same finding.
 #[derive(Default)]
 pub struct Unique {
-    seen: HashSet<(Vec<EventRef>, Vec<Matched>)>,
+    /// A digest of each finding's events and values, with the time of its
+    /// latest event (epoch ms): a few bytes per finding rather than a copy
+    /// of it, and forgotten once no later run can find it again, so a
+    /// rule that finds something every hour of a year holds an hour's
+    /// worth.
+    seen: HashMap<u64, i64>,
     out: Vec<Finding>,
+}
+
+fn digest(events: &[EventRef], matched: &[Matched]) -> u64 {
+    let mut h = DefaultHasher::new();
+    events.hash(&mut h);
+    matched.hash(&mut h);
+    h.finish()
 }
 
 impl Unique {
@@ -34,10 +47,27 @@ impl Unique {
     ) {
         for (row, events) in rows.iter().zip(evidence) {
             let f = finding(rule, columns, row, events);
-            if self.seen.insert((f.events.clone(), f.matched.clone())) {
+            let last = f
+                .events
+                .iter()
+                .map(|e| e.time_ms)
+                .max()
+                .filter(|t| *t != i64::MIN)
+                .unwrap_or(i64::MAX);
+            if self
+                .seen
+                .insert(digest(&f.events, &f.matched), last)
+                .is_none()
+            {
                 self.out.push(f);
             }
         }
+    }
+
+    /// Forgets findings whose events all came before `ms`: runs that start
+    /// after it cannot find them again.
+    pub fn forget_before(&mut self, ms: i64) {
+        self.seen.retain(|_, last| *last >= ms);
     }
 
     /// The findings added since the last call, handed on as they come;
@@ -206,6 +236,31 @@ fn shown(v: &Json) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_found_again_is_one_finding_until_no_run_can_find_it() {
+        let text = "id: 6d2b1f7e-0000-4000-8000-000000000002\nname: t\nseverity: Low\n\
+                    query: |\n  SigninLogs\n";
+        let rule = crate::rules::sentinel::from_yaml("t.yaml", text).expect("rule loads");
+        let columns = vec!["UserPrincipalName".to_string()];
+        let rows = vec![serde_json::json!({"UserPrincipalName": "a@b"})];
+        let ev = |ms: i64| EventRef {
+            source: 0,
+            index: 7,
+            line: 8,
+            time_ms: ms,
+        };
+        let mut u = Unique::default();
+        u.extend_rows(&rule, &columns, &rows, std::iter::once(vec![ev(1_000)]));
+        u.extend_rows(&rule, &columns, &rows, std::iter::once(vec![ev(1_000)]));
+        assert_eq!(u.take_new().len(), 1, "overlapping runs find it once");
+        // Kept while a later run could still see its event.
+        u.forget_before(1_000);
+        u.extend_rows(&rule, &columns, &rows, std::iter::once(vec![ev(1_000)]));
+        assert!(u.take_new().is_empty());
+        u.forget_before(1_001);
+        assert!(u.seen.is_empty());
+    }
 
     #[test]
     fn column_names_say_which_entity() {
