@@ -75,6 +75,11 @@ impl EsqlRun {
         }
     }
 
+    /// Whether the query reads an index of one of these names.
+    pub fn covers(&self, names: &[String]) -> bool {
+        self.patterns.covers(names)
+    }
+
     /// Whether every window's run of this query may take the leading
     /// per-event commands' result from [`EsqlRun::pass`] once.
     pub fn shares_prefix(&self) -> bool {

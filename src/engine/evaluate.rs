@@ -244,7 +244,7 @@ impl Evaluation {
             } => Some(v.matching(index, query, ctx)),
             // An event outside the indices FROM names is surely not used;
             // within them, only the pipeline can tell.
-            Evaluation::Esql(w) => (!w.from.covers(v.names())).then_some(false),
+            Evaluation::Esql(w) => (!w.template.covers(v.names())).then_some(false),
             _ => None,
         }
     }
@@ -349,7 +349,6 @@ fn suppression_key(rule: &Rule, fields: &dyn Fields) -> Option<Vec<String>> {
 pub struct EsqlWindows {
     /// Every window starts as a copy of this one.
     template: EsqlRun,
-    from: index::Patterns,
     /// (look-back, interval) in milliseconds.
     windows: Option<(i64, i64)>,
     runs: BTreeMap<i64, EsqlRun>,
@@ -375,14 +374,14 @@ impl EsqlWindows {
             }
             _ => None,
         };
+        let template = EsqlRun::new(q.clone(), now.timestamp_millis());
         EsqlWindows {
-            template: EsqlRun::new(q.clone(), now.timestamp_millis()),
-            from: index::Patterns::new(&q.from.patterns),
-            windows,
-            runs: BTreeMap::new(),
             whole: windows
                 .is_none()
-                .then(|| EsqlRun::new(q.clone(), now.timestamp_millis())),
+                .then(|| template.fresh(now.timestamp_millis())),
+            template,
+            windows,
+            runs: BTreeMap::new(),
             stream,
             latest: None,
             closed: None,
@@ -402,17 +401,18 @@ impl EsqlWindows {
         // Only events of the indices the query reads say how far its
         // windows have come: another source's file read first does not
         // make these events late.
-        if !self.from.covers(v.names()) {
+        if !self.template.covers(v.names()) {
             return;
         }
         let t = t.timestamp_millis();
         // A WHERE or EVAL that does not read NOW() runs once for all the
         // windows the event falls in.
-        let src = self
+        let shared = self
             .template
-            .source(v.ev, v, v.names(), v.event_ref())
-            .filter(|_| self.template.shares_prefix());
-        let passed = src.as_ref().map(|s| self.template.pass(s));
+            .shares_prefix()
+            .then(|| self.template.source(v.ev, v, v.names(), v.event_ref()))
+            .flatten();
+        let passed = shared.as_ref().map(|s| self.template.pass(s));
         for end in runs_holding(t, from, every) {
             if self.closed.is_some_and(|c| end <= c) {
                 self.late = true;
@@ -422,10 +422,11 @@ impl EsqlWindows {
                 .runs
                 .entry(end)
                 .or_insert_with(|| self.template.fresh(end));
-            match (&src, &passed) {
+            match (&shared, &passed) {
                 (Some(s), Some(Some(extra))) => run.push_passed(s, extra.clone()),
-                (Some(_), Some(None)) => {}
-                _ => run.offer_named(v.ev, v, v.names(), v.event_ref()),
+                // Dropped by a WHERE, for every window alike.
+                (Some(_), _) => {}
+                (None, _) => run.offer_named(v.ev, v, v.names(), v.event_ref()),
             }
         }
         if !self.stream || self.late {

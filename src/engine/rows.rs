@@ -258,8 +258,11 @@ mod tests {
         u.forget_before(1_000);
         u.extend_rows(&rule, &columns, &rows, std::iter::once(vec![ev(1_000)]));
         assert!(u.take_new().is_empty());
+        // Forgotten once every later run starts after its event: a row
+        // found then would be found anew.
         u.forget_before(1_001);
-        assert!(u.seen.is_empty());
+        u.extend_rows(&rule, &columns, &rows, std::iter::once(vec![ev(1_000)]));
+        assert_eq!(u.take_new().len(), 1);
     }
 
     #[test]

@@ -10,6 +10,8 @@ use super::value::KV;
 pub(super) type Coord = (f64, f64);
 /// Rings of one polygon, the shell first; each ring closed.
 pub(super) type Polygon = Vec<Vec<Coord>>;
+/// The parts of a LineString or MultiLineString.
+pub(super) type Lines = Vec<Vec<Coord>>;
 
 pub(super) fn coord(p: &Json) -> Option<Coord> {
     let p = p.as_array()?;
@@ -50,7 +52,7 @@ pub(super) fn edge_ok(a: Coord, b: Coord) -> bool {
 
 /// The parts of a LineString or MultiLineString, each of two points or
 /// more.
-pub(super) fn lines(shape: &Json) -> Option<Vec<Vec<Coord>>> {
+pub(super) fn lines(shape: &Json) -> Option<Lines> {
     let part = |c: &Json| -> Option<Vec<Coord>> {
         let pts: Vec<Coord> = c.as_array()?.iter().map(coord).collect::<Option<_>>()?;
         (pts.len() >= 2 && pts.windows(2).all(|w| edge_ok(w[0], w[1]))).then_some(pts)
@@ -68,7 +70,11 @@ pub(super) fn lines(shape: &Json) -> Option<Vec<Vec<Coord>>> {
 
 /// A closed ring of four entries or more around three distinct points.
 pub(super) fn ring(c: &Json) -> Option<Vec<Coord>> {
-    let pts: Vec<Coord> = c.as_array()?.iter().map(coord).collect::<Option<_>>()?;
+    closed_ring(c.as_array()?.iter().map(coord).collect::<Option<_>>()?)
+}
+
+/// `pts`, when they make a ring as [`ring`] reads one.
+pub(super) fn closed_ring(pts: Vec<Coord>) -> Option<Vec<Coord>> {
     if pts.len() < 4 || pts.first() != pts.last() {
         return None;
     }
@@ -136,21 +142,9 @@ pub(super) fn arc_distance(p: Vec3, a: Vec3, b: Vec3) -> f64 {
     angle(p, nearest_on_arc(p, a, b)) * EARTH_RADIUS_M
 }
 
-/// Whether arcs `a`-`b` and `c`-`d` share a point.
-pub(super) fn arcs_meet(a: Vec3, b: Vec3, c: Vec3, d: Vec3) -> bool {
-    let on = |x: Vec3, p: Vec3, q: Vec3| (angle(p, x) + angle(x, q) - angle(p, q)).abs() < 1e-12;
-    if on(c, a, b) || on(d, a, b) || on(a, c, d) || on(b, c, d) {
-        return true;
-    }
-    let (Some(n1), Some(n2)) = (normalized(cross(a, b)), normalized(cross(c, d))) else {
-        return false;
-    };
-    let Some(x) = normalized(cross(n1, n2)) else {
-        return false;
-    };
-    [x, scaled(x, -1.0)]
-        .into_iter()
-        .any(|x| on(x, a, b) && on(x, c, d))
+/// Whether `x` lies on the arc from `a` to `b`.
+pub(super) fn on_arc(x: Vec3, a: Vec3, b: Vec3) -> bool {
+    (angle(a, x) + angle(x, b) - angle(a, b)).abs() < 1e-12
 }
 
 /// Where two arcs meet.
@@ -165,7 +159,6 @@ pub(super) enum Crossing {
 /// vertices comes back as that vertex, exactly as written.
 pub(super) fn crossing(a: Coord, b: Coord, c: Coord, d: Coord) -> Crossing {
     let (va, vb, vc, vd) = (unit(a), unit(b), unit(c), unit(d));
-    let on = |x: Vec3, p: Vec3, q: Vec3| (angle(p, x) + angle(x, q) - angle(p, q)).abs() < 1e-12;
     let snap = |x: Vec3| -> Coord {
         [(va, a), (vb, b), (vc, c), (vd, d)]
             .into_iter()
@@ -180,15 +173,15 @@ pub(super) fn crossing(a: Coord, b: Coord, c: Coord, d: Coord) -> Crossing {
     match common {
         Some(x) => [x, scaled(x, -1.0)]
             .into_iter()
-            .find(|x| on(*x, va, vb) && on(*x, vc, vd))
+            .find(|x| on_arc(*x, va, vb) && on_arc(*x, vc, vd))
             .map_or(Crossing::None, |x| Crossing::Point(snap(x))),
         None => {
             // One great circle (or a point): the ends inside the other arc
             // bound what they share.
             let mut ends: Vec<Coord> = Vec::new();
             for (v, p) in [(va, a), (vb, b), (vc, c), (vd, d)] {
-                if on(v, va, vb)
-                    && on(v, vc, vd)
+                if on_arc(v, va, vb)
+                    && on_arc(v, vc, vd)
                     && !ends.iter().any(|q| angle(unit(*q), v) < 1e-12)
                 {
                     ends.push(p);

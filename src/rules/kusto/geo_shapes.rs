@@ -10,8 +10,8 @@ use serde_json::{Value as Json, json};
 
 use super::geo::{EARTH_RADIUS_M, Vec3, in_polygon, number, point, unit};
 use super::geo_arcs::{
-    Coord, Crossing, Polygon, along, angle, arc_distance, arcs_meet, crossing, lines, lonlat,
-    nearest_on_arc, normalized, off_circle, plus, polygons, ring, scaled, triangle_area,
+    Coord, Crossing, Lines, Polygon, along, angle, arc_distance, closed_ring, crossing, lines,
+    lonlat, nearest_on_arc, normalized, off_circle, on_arc, plus, polygons, scaled, triangle_area,
 };
 use super::value::KV;
 
@@ -52,8 +52,12 @@ fn degrees(x: f64) -> Json {
     }
 }
 
-fn geo_point((lon, lat): Coord) -> KV {
-    KV::Dyn(json!({"type": "Point", "coordinates": [degrees(lon), degrees(lat)]}))
+fn coord_json((lon, lat): Coord) -> Json {
+    Json::Array(vec![degrees(lon), degrees(lat)])
+}
+
+fn geo_point(p: Coord) -> KV {
+    KV::Dyn(json!({"type": "Point", "coordinates": coord_json(p)}))
 }
 
 fn length(pts: &[Coord]) -> f64 {
@@ -119,11 +123,7 @@ fn densify(pts: &[Coord], tolerance: f64) -> Option<Vec<Coord>> {
 }
 
 fn coords_json(pts: &[Coord]) -> Json {
-    Json::Array(
-        pts.iter()
-            .map(|(x, y)| Json::Array(vec![degrees(*x), degrees(*y)]))
-            .collect(),
-    )
+    Json::Array(pts.iter().copied().map(coord_json).collect())
 }
 
 /// Douglas-Peucker on the sphere: the vertex farthest from the arc between
@@ -185,13 +185,10 @@ fn nearest<'a>(p: Coord, chains: impl Iterator<Item = &'a Vec<Coord>>) -> Option
 }
 
 fn chains_meet(x: &[Vec<Coord>], y: &[Vec<Coord>]) -> bool {
-    x.iter().any(|p| {
-        p.windows(2).any(|e| {
-            y.iter().any(|q| {
-                q.windows(2)
-                    .any(|f| arcs_meet(unit(e[0]), unit(e[1]), unit(f[0]), unit(f[1])))
-            })
-        })
+    x.iter().flat_map(|p| p.windows(2)).any(|e| {
+        y.iter()
+            .flat_map(|q| q.windows(2))
+            .any(|f| !matches!(crossing(e[0], e[1], f[0], f[1]), Crossing::None))
     })
 }
 
@@ -252,6 +249,30 @@ fn rebuild(kind: &str, parts: Vec<Json>, multi: bool) -> KV {
     }
 }
 
+/// What is left of a simplified shape: nothing (null), one part, or
+/// several as a Multi kind.
+fn remaining(kind: &str, parts: Vec<Json>) -> KV {
+    match parts.len() {
+        0 => KV::Null,
+        n => rebuild(kind, parts, n > 1),
+    }
+}
+
+/// Two line arguments, both valid.
+fn two_lines(args: &[KV]) -> Option<(Lines, Lines)> {
+    let line = |i| shape_arg(args, i).and_then(|s| lines(&s));
+    line(0).zip(line(1))
+}
+
+/// The nearest point found, or its distance, as the function asks.
+fn point_or_distance(found: Option<(Coord, f64)>, point: bool) -> KV {
+    match (found, point) {
+        (Some((q, _)), true) => geo_point(q),
+        (Some((_, d)), false) => KV::Real(d),
+        (None, _) => KV::Null,
+    }
+}
+
 fn is_multi(shape: &Json) -> bool {
     shape
         .get("type")
@@ -277,10 +298,9 @@ fn intersection(x: &[Vec<Coord>], y: &[Vec<Coord>]) -> Json {
     // A point on a shared stretch, or met twice (at a shared vertex), is
     // one point of the answer.
     let on_stretch = |p: Coord| {
-        stretches.iter().any(|(a, b)| {
-            let (vp, va, vb) = (unit(p), unit(*a), unit(*b));
-            (angle(va, vp) + angle(vp, vb) - angle(va, vb)).abs() < 1e-12
-        })
+        stretches
+            .iter()
+            .any(|(a, b)| on_arc(unit(p), unit(*a), unit(*b)))
     };
     let mut unique: Vec<Coord> = Vec::new();
     for p in points {
@@ -288,7 +308,7 @@ fn intersection(x: &[Vec<Coord>], y: &[Vec<Coord>]) -> Json {
             unique.push(p);
         }
     }
-    let point = |p: Coord| Json::Array(vec![degrees(p.0), degrees(p.1)]);
+    let point = coord_json;
     let line = |(a, b): (Coord, Coord)| Json::Array(vec![point(a), point(b)]);
     match (unique.len(), stretches.len()) {
         (0, 0) => json!({"type": "GeometryCollection", "geometries": []}),
@@ -389,11 +409,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
                 .filter(|p| p.len() >= 2)
                 .map(|p| coords_json(&p))
                 .collect();
-            match kept.len() {
-                0 => KV::Null,
-                1 => rebuild("LineString", kept, false),
-                _ => rebuild("LineString", kept, true),
-            }
+            remaining("LineString", kept)
         }
         "geo_polygon_simplify" => {
             let (Some(shape), Some(tol)) = (
@@ -411,8 +427,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
                 // that collapses is gone.
                 let mut out = Vec::new();
                 for (i, r) in rings.iter().enumerate() {
-                    let s = simplify(r, tol);
-                    match ring(&coords_json(&s)) {
+                    match closed_ring(simplify(r, tol)) {
                         Some(s) => out.push(coords_json(&s)),
                         None if i == 0 => break,
                         None => {}
@@ -422,11 +437,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
                     kept.push(Json::Array(out));
                 }
             }
-            match kept.len() {
-                0 => KV::Null,
-                1 => rebuild("Polygon", kept, false),
-                _ => rebuild("Polygon", kept, true),
-            }
+            remaining("Polygon", kept)
         }
         "geo_polygon_area" => real(
             shape_arg(args, 0)
@@ -453,11 +464,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             let found = at()
                 .zip(shape_arg(args, 2).and_then(|s| lines(&s)))
                 .and_then(|(p, parts)| nearest(p, parts.iter()));
-            match (found, name == "geo_closest_point_on_line") {
-                (Some((q, _)), true) => geo_point(q),
-                (Some((_, d)), false) => KV::Real(d),
-                (None, _) => KV::Null,
-            }
+            point_or_distance(found, name == "geo_closest_point_on_line")
         }
         "geo_closest_point_on_polygon" | "geo_distance_point_to_polygon" => {
             let shape = shape_arg(args, 2);
@@ -470,29 +477,13 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
                         nearest(p, all.iter().flatten())
                     }
                 });
-            match (found, name == "geo_closest_point_on_polygon") {
-                (Some((q, _)), true) => geo_point(q),
-                (Some((_, d)), false) => KV::Real(d),
-                (None, _) => KV::Null,
-            }
+            point_or_distance(found, name == "geo_closest_point_on_polygon")
         }
         "geo_intersection_2lines" => {
-            match (
-                shape_arg(args, 0).and_then(|s| lines(&s)),
-                shape_arg(args, 1).and_then(|s| lines(&s)),
-            ) {
-                (Some(x), Some(y)) => KV::Dyn(intersection(&x, &y)),
-                _ => KV::Null,
-            }
+            two_lines(args).map_or(KV::Null, |(x, y)| KV::Dyn(intersection(&x, &y)))
         }
         "geo_intersects_2lines" => {
-            match (
-                shape_arg(args, 0).and_then(|s| lines(&s)),
-                shape_arg(args, 1).and_then(|s| lines(&s)),
-            ) {
-                (Some(x), Some(y)) => KV::Bool(chains_meet(&x, &y)),
-                _ => KV::Null,
-            }
+            two_lines(args).map_or(KV::Null, |(x, y)| KV::Bool(chains_meet(&x, &y)))
         }
         "geo_intersects_2polygons" => {
             let (Some(s1), Some(s2)) = (shape_arg(args, 0), shape_arg(args, 1)) else {

@@ -108,10 +108,7 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                 Op::Join { right, .. } => tabular(right, funcs)?,
                 Op::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs))?,
                 Op::MvApply { sub, .. } | Op::Partition { sub, .. } => tabular(sub, funcs)?,
-                Op::Invoke { args, .. } => args.iter().try_for_each(|a| match a {
-                    Arg::Scalar(e) => expr(e, false, funcs),
-                    Arg::Table(t) => tabular(t, funcs),
-                })?,
+                Op::Invoke { args, .. } => call_args(args, funcs)?,
                 Op::Unsupported(name, span) => {
                     return Err(Diagnostic::new(
                         *span,
@@ -136,11 +133,16 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
             .into_iter()
             .try_for_each(|e| expr(e, false, funcs)),
         Tabular::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs)),
-        Tabular::Invoke { args, .. } => args.iter().try_for_each(|a| match a {
-            Arg::Scalar(e) => expr(e, false, funcs),
-            Arg::Table(t) => tabular(t, funcs),
-        }),
+        Tabular::Invoke { args, .. } => call_args(args, funcs),
     }
+}
+
+/// The arguments of a user-defined function's call, by name or `invoke`.
+fn call_args(args: &[Arg], funcs: &[String]) -> Result<(), Diagnostic> {
+    args.iter().try_for_each(|a| match a {
+        Arg::Scalar(e) => expr(e, false, funcs),
+        Arg::Table(t) => tabular(t, funcs),
+    })
 }
 
 fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> {

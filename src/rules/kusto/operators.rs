@@ -1,6 +1,6 @@
 //! Parsing Kusto's tabular operators, the part after each `|`.
 
-use super::ast::{Arg, BinOp, Expr, JoinKind, MvExpand, Op, ParsePiece, Tabular};
+use super::ast::{BinOp, Expr, JoinKind, MvExpand, Op, ParsePiece, Tabular};
 use super::parser::{Parser, default_name, ident_start};
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
@@ -565,15 +565,7 @@ impl Parser<'_> {
         };
         self.ws();
         self.expect('(')?;
-        let mut next = 1;
-        let args = self.list(')', true, |p| {
-            next += 1;
-            Ok(if kinds.get(next - 1).copied().unwrap_or(false) {
-                Arg::Table(p.tabular()?)
-            } else {
-                Arg::Scalar(p.expr()?)
-            })
-        })?;
+        let args = self.call_args(kinds.get(1..).unwrap_or_default())?;
         Ok(Op::Invoke {
             name,
             args,

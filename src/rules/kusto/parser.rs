@@ -409,15 +409,7 @@ impl<'a> Parser<'a> {
         if self.peek() == Some('(') {
             if let Some((kinds, _)) = self.funcs.get(&name).cloned() {
                 self.pos += 1;
-                let mut next = 0;
-                let args = self.list(')', true, |p| {
-                    next += 1;
-                    Ok(if kinds.get(next - 1).copied().unwrap_or(false) {
-                        Arg::Table(p.tabular()?)
-                    } else {
-                        Arg::Scalar(p.expr()?)
-                    })
-                })?;
+                let args = self.call_args(&kinds)?;
                 return Ok(Tabular::Invoke {
                     name,
                     args,
@@ -536,6 +528,23 @@ fn top_level(text: &str, stops: &[char]) -> Option<(usize, char)> {
 }
 
 /// The column name Kusto gives an unnamed expression.
+impl Parser<'_> {
+    /// The arguments of a call to a user-defined function, up to its `)`:
+    /// each parsed as a table or a scalar, as the parameter it fills is
+    /// declared in `kinds`.
+    pub(super) fn call_args(&mut self, kinds: &[bool]) -> Result<Vec<Arg>, Diagnostic> {
+        let mut next = 0;
+        self.list(')', true, |p| {
+            next += 1;
+            Ok(if kinds.get(next - 1).copied().unwrap_or(false) {
+                Arg::Table(p.tabular()?)
+            } else {
+                Arg::Scalar(p.expr()?)
+            })
+        })
+    }
+}
+
 pub fn default_name(e: &Expr) -> String {
     match e {
         Expr::Column(c, _) => c.clone(),

@@ -174,6 +174,13 @@ impl Exec<'_> {
                 format!("{prefix}_{}", first.unwrap_or_default())
             })
         };
+        // `percentile`'s percentage, 50 when not given.
+        let percent = || {
+            args.get(1)
+                .map(|a| self.ev(a, &Empty))
+                .and_then(|v| v.as_f64())
+                .unwrap_or(50.0)
+        };
         let vals = |i: usize| -> Vec<KV> {
             rows.iter()
                 .map(|r| args.get(i).map_or(KV::Null, |a| self.ev(a, *r)))
@@ -353,24 +360,10 @@ impl Exec<'_> {
                     })
                 }
             }
-            "percentile" if name.is_none() && args.len() > 1 => {
-                // Named with its percentage, as `percentiles` names each.
-                let p = args
-                    .get(1)
-                    .map(|a| self.ev(a, &Empty))
-                    .and_then(|v| v.as_f64())
-                    .unwrap_or(50.0);
-                let label = format!("{p}").replace('.', "_");
-                return self.aggregate(Some(&format!("{}_{label}", col("percentile"))), e, rows);
-            }
             "percentile" => {
                 let mut xs: Vec<KV> = vals(0).into_iter().filter(|v| !v.is_null()).collect();
                 xs.sort_by(order);
-                let p = args
-                    .get(1)
-                    .map(|a| self.ev(a, &Empty))
-                    .and_then(|v| v.as_f64())
-                    .unwrap_or(50.0);
+                let p = percent();
                 if xs.is_empty() {
                     KV::Null
                 } else {
@@ -462,7 +455,7 @@ impl Exec<'_> {
                 return ps
                     .iter()
                     .map(|p| {
-                        let label = format!("{p}").replace('.', "_");
+                        let label = percent_label(*p);
                         (format!("{base}_{label}"), pick(*p))
                     })
                     .collect();
@@ -568,10 +561,18 @@ impl Exec<'_> {
             ) = (name, f.as_str(), args.as_slice())
             {
                 format!("{f}_{x}_{y}")
+            } else if f == "percentile" && name.is_none() && args.len() > 1 {
+                // Named with its percentage, as `percentiles` names each.
+                format!("{}_{}", col(prefix), percent_label(percent()))
             } else {
                 col(prefix)
             },
             v,
         )]
     }
+}
+
+/// A percentage as a column name writes it: `99.5` is `99_5`.
+fn percent_label(p: f64) -> String {
+    format!("{p}").replace('.', "_")
 }
