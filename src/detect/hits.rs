@@ -3,7 +3,7 @@
 use chrono::Duration;
 use serde_json::Value;
 
-use super::aggregate;
+use super::aggregate::Aggregator;
 use super::duration;
 use super::{EventRef, Firing, Hit};
 use crate::ingest::doc::scalar_text;
@@ -88,8 +88,8 @@ pub fn hits_of(
 /// Elastic's defaults when a rule leaves them out.
 const DEFAULT_LOOKBACK_MINUTES: i64 = 6;
 
-/// Fires an aggregating rule over all its hits.
-pub fn fire(rule: &Rule, hits: Vec<Hit>) -> Vec<Firing> {
+/// The running state of an aggregating rule; `None` for other kinds.
+pub fn aggregator(rule: &Rule) -> Option<Aggregator> {
     match &rule.kind {
         Kind::Threshold {
             value, cardinality, ..
@@ -99,15 +99,24 @@ pub fn fire(rule: &Rule, hits: Vec<Hit>) -> Vec<Firing> {
                 .as_deref()
                 .and_then(duration::parse)
                 .unwrap_or(Duration::minutes(DEFAULT_LOOKBACK_MINUTES));
-            aggregate::threshold(hits, window, *value, cardinality.first().map(|c| c.1))
+            Some(Aggregator::threshold(
+                window,
+                *value,
+                cardinality.first().map(|c| c.1),
+            ))
         }
         Kind::NewTerms {
             history_window_start,
             ..
         } => {
             let history = duration::parse(history_window_start).unwrap_or(Duration::days(7));
-            aggregate::new_terms(hits, history)
+            Some(Aggregator::new_terms(history))
         }
-        _ => Vec::new(),
+        _ => None,
     }
+}
+
+/// Fires an aggregating rule over all its hits.
+pub fn fire(rule: &Rule, hits: Vec<Hit>) -> Vec<Firing> {
+    aggregator(rule).map_or_else(Vec::new, |a| a.fire_all(hits))
 }

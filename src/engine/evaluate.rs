@@ -8,13 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::alert::{Entity, Finding, Matched, merge_entities};
+use super::aggregating::Aggregating;
+use super::alert::{Entity, Finding, Matched};
 use super::kusto::KustoRun;
 use super::rows::Unique;
 use super::{GRACE_MS, runs_holding};
+use crate::detect::EventRef;
 use crate::detect::duration;
 use crate::detect::esql::EsqlRun;
-use crate::detect::{EventRef, Hit, hits};
 use crate::ingest::{self, Mapping};
 use crate::model::Canonical;
 use crate::rules::esql::ast::Query as EsqlQuery;
@@ -130,30 +131,53 @@ impl<'e, 'a> EventView<'e, 'a> {
     pub fn event_ref(&self) -> EventRef {
         EventRef::new(&self.ev.loc, self.time())
     }
+}
 
-    /// Whether the event is in the rule's indices and matches its KQL
-    /// query.
-    fn matching(&self, index: &index::Patterns, query: &kql::Query, ctx: &Ctx) -> bool {
-        index.covers(self.names()) && kql::matches(query, self, ctx)
+/// A KQL rule's query, with the indices it reads.
+pub struct KqlMatch {
+    query: kql::Query,
+    ctx: Ctx,
+    index: index::Patterns,
+}
+
+impl KqlMatch {
+    fn new(rule: &Rule, query: &kql::Query, now: DateTime<Utc>) -> KqlMatch {
+        KqlMatch {
+            query: query.clone(),
+            ctx: Ctx::new(now),
+            index: index::Patterns::new(&rule.index),
+        }
+    }
+
+    /// Whether the event is of the rule's indices.
+    pub fn covers(&self, v: &EventView<'_, '_>) -> bool {
+        self.index.covers(v.names())
+    }
+
+    /// Whether the event matches the query, whatever its index.
+    pub fn query_matches(&self, v: &EventView<'_, '_>) -> bool {
+        kql::matches(&self.query, v, &self.ctx)
+    }
+
+    fn matches(&self, v: &EventView<'_, '_>) -> bool {
+        self.covers(v) && self.query_matches(v)
+    }
+
+    /// The fields and values that made the event match.
+    pub fn explain(&self, v: &EventView<'_, '_>) -> Vec<Matched> {
+        kql::explain::explain(&self.query, v, &self.ctx)
+            .into_iter()
+            .map(|(field, value)| Matched { field, value })
+            .collect()
     }
 }
 
 pub enum Evaluation {
     /// A KQL query rule: each matching event is a finding, at once.
-    Query {
-        query: kql::Query,
-        ctx: Ctx,
-        index: index::Patterns,
-    },
-    /// A KQL threshold or new-terms rule: hits now, findings at the end.
-    Aggregate {
-        query: kql::Query,
-        ctx: Ctx,
-        index: index::Patterns,
-        hits: Vec<Hit>,
-        /// Entities and matched values of each hit's event.
-        info: HashMap<EventRef, (Vec<Entity>, Vec<Matched>)>,
-    },
+    Query(Box<KqlMatch>),
+    /// A KQL threshold or new-terms rule: hits counted as the logs pass
+    /// them.
+    Aggregate(Box<Aggregating>),
     Esql(Box<EsqlWindows>),
     Kusto(Box<KustoRun>),
     /// Finished.
@@ -167,19 +191,12 @@ impl Evaluation {
     /// every window and row to the end.
     pub fn new(rule: &Rule, now: DateTime<Utc>, stream_cap: Option<i64>) -> Option<Evaluation> {
         match (&rule.parsed, &rule.kind) {
-            (Parsed::Kql(q), Kind::Query) => Some(Evaluation::Query {
-                query: q.clone(),
-                ctx: Ctx::new(now),
-                index: index::Patterns::new(&rule.index),
-            }),
+            (Parsed::Kql(q), Kind::Query) => {
+                Some(Evaluation::Query(Box::new(KqlMatch::new(rule, q, now))))
+            }
             (Parsed::Kql(q), Kind::Threshold { .. } | Kind::NewTerms { .. }) => {
-                Some(Evaluation::Aggregate {
-                    query: q.clone(),
-                    ctx: Ctx::new(now),
-                    index: index::Patterns::new(&rule.index),
-                    hits: Vec::new(),
-                    info: HashMap::new(),
-                })
+                Aggregating::new(rule, KqlMatch::new(rule, q, now), stream_cap.is_some())
+                    .map(|a| Evaluation::Aggregate(Box::new(a)))
             }
             (Parsed::Esql(q), _) => Some(Evaluation::Esql(Box::new(EsqlWindows::new(
                 rule,
@@ -197,36 +214,19 @@ impl Evaluation {
     /// Offers one event; query rules add their finding to `out`.
     pub fn offer(&mut self, rule: &Rule, v: &EventView<'_, '_>, out: &mut Vec<Finding>) {
         match self {
-            Evaluation::Query { query, ctx, index } => {
-                if !v.matching(index, query, ctx) {
+            Evaluation::Query(m) => {
+                if !m.matches(v) {
                     return;
                 }
                 out.push(Finding {
                     events: vec![v.event_ref()],
                     time: None,
                     entities: Entity::of_event(v.canonical()),
-                    matched: explain(query, v, ctx),
+                    matched: m.explain(v),
                     key: suppression_key(rule, v),
                 });
             }
-            Evaluation::Aggregate {
-                query,
-                ctx,
-                index,
-                hits,
-                info,
-            } => {
-                if !v.matching(index, query, ctx) {
-                    return;
-                }
-                let Some(time) = v.time() else { return };
-                let r = v.event_ref();
-                let new = hits::hits_of(rule, v, time, r);
-                if !new.is_empty() {
-                    info.insert(r, (Entity::of_event(v.canonical()), explain(query, v, ctx)));
-                    hits.extend(new);
-                }
-            }
+            Evaluation::Aggregate(a) => a.offer(rule, v, out),
             Evaluation::Esql(w) => w.offer(rule, v, out),
             Evaluation::Kusto(k) => k.offer(rule, v, out),
             Evaluation::Done => {}
@@ -238,10 +238,8 @@ impl Evaluation {
     /// `None` when only the rule's own pipeline can tell.
     pub fn would_use(&self, v: &EventView<'_, '_>) -> Option<bool> {
         match self {
-            Evaluation::Query { query, ctx, index }
-            | Evaluation::Aggregate {
-                query, ctx, index, ..
-            } => Some(v.matching(index, query, ctx)),
+            Evaluation::Query(m) => Some(m.matches(v)),
+            Evaluation::Aggregate(a) => Some(a.kql.matches(v)),
             // An event outside the indices FROM names is surely not used;
             // within them, only the pipeline can tell.
             Evaluation::Esql(w) => (!w.template.covers(v.names())).then_some(false),
@@ -255,6 +253,7 @@ impl Evaluation {
         match self {
             Evaluation::Kusto(k) => k.needs_second_pass(),
             Evaluation::Esql(w) => w.needs_second_pass(),
+            Evaluation::Aggregate(a) => a.needs_second_pass(),
             _ => false,
         }
     }
@@ -267,58 +266,13 @@ impl Evaluation {
         now: DateTime<Utc>,
     ) -> Vec<Finding> {
         match self {
-            Evaluation::Query { .. } => Vec::new(),
-            Evaluation::Aggregate { hits, info, .. } => {
-                let fields = match &rule.kind {
-                    Kind::Threshold { fields, .. } | Kind::NewTerms { fields, .. } => {
-                        fields.clone()
-                    }
-                    _ => Vec::new(),
-                };
-                hits::fire(rule, hits)
-                    .into_iter()
-                    .map(|f| {
-                        let mut entities = Vec::new();
-                        let mut matched: Vec<Matched> = fields
-                            .iter()
-                            .zip(&f.group)
-                            .map(|(field, value)| Matched {
-                                field: field.clone(),
-                                value: value.clone(),
-                            })
-                            .collect();
-                        for e in &f.events {
-                            if let Some((ents, m)) = info.get(e) {
-                                merge_entities(&mut entities, ents.iter().cloned());
-                                for x in m {
-                                    if !matched.iter().any(|y| y.field == x.field) {
-                                        matched.push(x.clone());
-                                    }
-                                }
-                            }
-                        }
-                        Finding {
-                            events: f.events,
-                            time: Some(f.first),
-                            entities,
-                            matched,
-                            key: Some(f.group),
-                        }
-                    })
-                    .collect()
-            }
+            Evaluation::Query(_) => Vec::new(),
+            Evaluation::Aggregate(a) => a.finish(),
             Evaluation::Esql(w) => w.finish(rule),
             Evaluation::Kusto(k) => k.finish(rule, start, now),
             Evaluation::Done => Vec::new(),
         }
     }
-}
-
-fn explain(q: &kql::Query, fields: &dyn Fields, ctx: &Ctx) -> Vec<Matched> {
-    kql::explain::explain(q, fields, ctx)
-        .into_iter()
-        .map(|(field, value)| Matched { field, value })
-        .collect()
 }
 
 /// The values of the rule's suppression fields, when it names any.

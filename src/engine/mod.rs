@@ -5,6 +5,7 @@
 //! the input), with progress between, so a console shows the first alerts
 //! while the rest still loads. Nothing here knows about a terminal.
 
+mod aggregating;
 pub mod alert;
 pub mod background;
 mod evaluate;
@@ -362,7 +363,7 @@ pub fn run(plan: &Plan, cancel: &Arc<AtomicBool>, send: &mut dyn FnMut(Update)) 
             without_exceptions: None,
             aggregates: eval
                 .as_ref()
-                .is_some_and(|e| !matches!(e, Evaluation::Query { .. })),
+                .is_some_and(|e| !matches!(e, Evaluation::Query(_))),
         });
         if let Some(eval) = eval {
             let exceptions: Vec<usize> = (0..plan.exceptions.len())
