@@ -144,7 +144,7 @@ fn azimuth(a: (f64, f64), b: (f64, f64)) -> Option<f64> {
 /// `p` from its antipode, and to nothing otherwise; of the two, the one
 /// inside is on the side of the ring's vertices (a ring is taken to be
 /// smaller than a hemisphere).
-fn in_ring(p: Vec3, ring: &[Vec3]) -> bool {
+pub(super) fn in_ring(p: Vec3, ring: &[Vec3]) -> bool {
     let mut turn = 0.0;
     let mut centre = [0.0; 3];
     for w in ring.windows(2) {

@@ -13,6 +13,7 @@ pub mod exec;
 mod functions;
 mod geo;
 mod geo_arcs;
+mod geo_s2;
 mod geo_shapes;
 mod hash;
 mod join;
@@ -161,6 +162,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(window::FUNCTIONS)
                 .chain(geo::FUNCTIONS)
                 .chain(geo_shapes::FUNCTIONS)
+                .chain(geo_s2::FUNCTIONS)
                 .chain(hash::FUNCTIONS)
                 .chain(series::FUNCTIONS)
                 .chain(sketch::FUNCTIONS)
