@@ -652,6 +652,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 .or_else(|| super::geo::call(name, &vals))
                 .or_else(|| super::geo_shapes::call(name, &vals))
                 .or_else(|| super::geo_s2::call(name, &vals))
+                .or_else(|| super::geo_union::call(name, &vals))
                 .or_else(|| super::hash::call(name, &vals))
                 .or_else(|| super::series::call(name, &vals))
                 .or_else(|| super::sketch::call(name, &vals))

@@ -122,7 +122,7 @@ fn densify(pts: &[Coord], tolerance: f64) -> Option<Vec<Coord>> {
     Some(out)
 }
 
-fn coords_json(pts: &[Coord]) -> Json {
+pub(super) fn coords_json(pts: &[Coord]) -> Json {
     Json::Array(pts.iter().copied().map(coord_json).collect())
 }
 
@@ -166,6 +166,12 @@ fn simplify(pts: &[Coord], tolerance: f64) -> Vec<Coord> {
         }
     }
     out
+}
+
+/// A polygon ring simplified, `None` when too little of it is left to be
+/// a ring.
+pub(super) fn simplify_ring(ring: &[Coord], tolerance: f64) -> Option<Vec<Coord>> {
+    closed_ring(simplify(ring, tolerance))
 }
 
 /// The nearest point over every edge of every chain.
@@ -241,7 +247,7 @@ fn tolerance(args: &[KV], i: usize, default: f64, range: (f64, f64)) -> Option<f
     }
 }
 
-fn rebuild(kind: &str, parts: Vec<Json>, multi: bool) -> KV {
+pub(super) fn rebuild(kind: &str, parts: Vec<Json>, multi: bool) -> KV {
     if multi {
         KV::Dyn(json!({"type": format!("Multi{kind}"), "coordinates": parts}))
     } else {
@@ -427,7 +433,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
                 // that collapses is gone.
                 let mut out = Vec::new();
                 for (i, r) in rings.iter().enumerate() {
-                    match closed_ring(simplify(r, tol)) {
+                    match simplify_ring(r, tol) {
                         Some(s) => out.push(coords_json(&s)),
                         None if i == 0 => break,
                         None => {}

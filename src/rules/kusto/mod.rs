@@ -15,6 +15,7 @@ mod geo;
 mod geo_arcs;
 mod geo_s2;
 mod geo_shapes;
+mod geo_union;
 mod hash;
 mod join;
 mod nested;
@@ -163,6 +164,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(geo::FUNCTIONS)
                 .chain(geo_shapes::FUNCTIONS)
                 .chain(geo_s2::FUNCTIONS)
+                .chain(geo_union::FUNCTIONS)
                 .chain(hash::FUNCTIONS)
                 .chain(series::FUNCTIONS)
                 .chain(sketch::FUNCTIONS)
