@@ -1,12 +1,30 @@
-//! Kusto's array functions beyond the basics (rotate, shift, split, zip,
-//! Jaccard, removing keys from a bag) and the element-wise `series_*`
-//! functions over numeric arrays.
+//! Kusto's array and property-bag functions (building, slicing, sorting,
+//! sets, rotating, zipping, Jaccard, bag keys) and the element-wise
+//! `series_*` functions over numeric arrays.
 
 use serde_json::Value as Json;
 
+use super::eval::{cmp, equal, plain, text};
 use super::value::KV;
 
 pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
+    ("pack_array", 0, 64),
+    ("array_concat", 1, 64),
+    ("array_sort_asc", 1, 2),
+    ("array_sort_desc", 1, 2),
+    ("array_reverse", 1, 1),
+    ("array_slice", 3, 3),
+    ("array_index_of", 2, 4),
+    ("array_sum", 1, 1),
+    ("array_iff", 3, 3),
+    ("array_iif", 3, 3),
+    ("strcat_array", 2, 2),
+    ("set_union", 1, 64),
+    ("set_intersect", 1, 64),
+    ("set_difference", 1, 64),
+    ("bag_has_key", 2, 2),
+    ("bag_pack", 0, 64),
+    ("pack", 0, 64),
     ("array_rotate_left", 2, 2),
     ("array_rotate_right", 2, 2),
     ("array_shift_left", 2, 3),
@@ -134,7 +152,192 @@ fn fill(a: &mut [Json], forward: bool) {
     }
 }
 
+/// The functions every query leans on: arrays and bags built, joined,
+/// sliced, sorted and searched, and sets. `None` for other names.
+fn basic(name: &str, args: &[KV]) -> Option<KV> {
+    let arg = |i: usize| args.get(i).cloned().unwrap_or(KV::Null);
+    let parg = |i: usize| plain(arg(i));
+    Some(match name {
+        "pack_array" => KV::Dyn(Json::Array(
+            (0..args.len()).map(|i| arg(i).to_dyn()).collect(),
+        )),
+        "array_concat" => {
+            let mut out = Vec::new();
+            for i in 0..args.len() {
+                match arg(i).into_array() {
+                    Some(a) => out.extend(a),
+                    None => return Some(KV::Null),
+                }
+            }
+            KV::Dyn(Json::Array(out))
+        }
+        // Sorted within each type (numbers, then text, ...), nulls last.
+        "array_sort_asc" | "array_sort_desc"
+            if args.len() == 1 || !matches!(arg(1), KV::Dyn(Json::Array(_))) =>
+        {
+            match arg(0).into_array() {
+                Some(mut a) => {
+                    let desc = name == "array_sort_desc";
+                    let rank = |j: &Json| match j {
+                        Json::Number(_) => 0,
+                        Json::Bool(_) => 1,
+                        Json::String(_) => 2,
+                        Json::Null => 9,
+                        _ => 3,
+                    };
+                    a.sort_by(|x, y| {
+                        rank(x).cmp(&rank(y)).then_with(|| {
+                            let o = cmp(&plain(KV::from_json(x)), &plain(KV::from_json(y)))
+                                .unwrap_or(std::cmp::Ordering::Equal);
+                            if desc { o.reverse() } else { o }
+                        })
+                    });
+                    KV::Dyn(Json::Array(a))
+                }
+                None => KV::Null,
+            }
+        }
+        "array_reverse" => arg(0).into_array().map_or(KV::Null, |mut a| {
+            a.reverse();
+            KV::Dyn(Json::Array(a))
+        }),
+        "array_slice" => match (arg(0).into_array(), parg(1), parg(2)) {
+            (Some(a), KV::Long(s), KV::Long(e)) => {
+                let n = a.len() as i64;
+                let fix = |i: i64| if i < 0 { (n + i).max(0) } else { i.min(n) };
+                let (s, e) = (fix(s), fix(e).min(n - 1));
+                if s > e || n == 0 {
+                    KV::Dyn(Json::Array(Vec::new()))
+                } else {
+                    KV::Dyn(Json::Array(a[s as usize..=e as usize].to_vec()))
+                }
+            }
+            _ => KV::Null,
+        },
+        "array_index_of" => match arg(0).into_array() {
+            Some(a) => {
+                let x = plain(arg(1));
+                KV::Long(
+                    a.iter()
+                        .position(|j| equal(&plain(KV::from_json(j)), &x, false) == Some(true))
+                        .map_or(-1, |i| i as i64),
+                )
+            }
+            None => KV::Null,
+        },
+        "array_sum" => arg(0).into_array().map_or(KV::Null, |a| {
+            let vals: Vec<f64> = a.iter().filter_map(Json::as_f64).collect();
+            if vals.len() < a.len() {
+                KV::Null
+            } else {
+                KV::Real(vals.iter().sum())
+            }
+        }),
+        "array_iff" | "array_iif" => match (arg(0).into_array(), arg(1), arg(2)) {
+            (Some(c), t, f) => {
+                let pick = |v: &KV, i: usize| match v {
+                    KV::Dyn(Json::Array(a)) => a.get(i).cloned().unwrap_or(Json::Null),
+                    other => other.to_dyn(),
+                };
+                KV::Dyn(Json::Array(
+                    c.iter()
+                        .enumerate()
+                        .map(|(i, b)| match b {
+                            Json::Bool(true) => pick(&t, i),
+                            Json::Bool(false) => pick(&f, i),
+                            Json::Number(n) if n.as_f64().is_some_and(|x| x != 0.0) => pick(&t, i),
+                            Json::Number(_) => pick(&f, i),
+                            _ => Json::Null,
+                        })
+                        .collect(),
+                ))
+            }
+            _ => KV::Null,
+        },
+        "strcat_array" => match arg(0).into_array() {
+            Some(a) => KV::Str(
+                a.iter()
+                    .map(|j| KV::from_json(j).to_text())
+                    .collect::<Vec<_>>()
+                    .join(&text(&parg(1))),
+            ),
+            None => KV::Null,
+        },
+        "set_union" | "set_intersect" | "set_difference" => {
+            let sets: Vec<Vec<Json>> = (0..args.len())
+                .filter_map(|i| arg(i).into_array())
+                .collect();
+            if sets.len() != args.len() {
+                return Some(KV::Null);
+            }
+            let key = |j: &Json| plain(KV::from_json(j)).key();
+            let mut out: Vec<Json> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            match name {
+                "set_union" => {
+                    for j in sets.iter().flatten() {
+                        if seen.insert(key(j)) {
+                            out.push(j.clone());
+                        }
+                    }
+                }
+                "set_intersect" => {
+                    for j in &sets[0] {
+                        if sets[1..].iter().all(|s| s.iter().any(|x| key(x) == key(j)))
+                            && seen.insert(key(j))
+                        {
+                            out.push(j.clone());
+                        }
+                    }
+                }
+                _ => {
+                    for j in &sets[0] {
+                        if !sets[1..].iter().any(|s| s.iter().any(|x| key(x) == key(j)))
+                            && seen.insert(key(j))
+                        {
+                            out.push(j.clone());
+                        }
+                    }
+                }
+            }
+            KV::Dyn(Json::Array(out))
+        }
+        "bag_has_key" => match arg(0) {
+            KV::Dyn(j @ Json::Object(_)) => {
+                let key = text(&parg(1));
+                // `$.a.b` is a path into the bag.
+                let path: Vec<&str> = match key.strip_prefix("$.") {
+                    Some(p) => p.split('.').collect(),
+                    None => vec![key.as_str()],
+                };
+                let mut cur = &j;
+                for k in path {
+                    match cur.get(k) {
+                        Some(next) => cur = next,
+                        None => return Some(KV::Bool(false)),
+                    }
+                }
+                KV::Bool(true)
+            }
+            _ => KV::Null,
+        },
+        "bag_pack" | "pack" => {
+            let mut m = serde_json::Map::new();
+            let mut i = 0;
+            while i + 1 < args.len() {
+                m.insert(text(&parg(i)), arg(i + 1).to_dyn());
+                i += 2;
+            }
+            KV::Dyn(Json::Object(m))
+        }
+        _ => return None,
+    })
+}
+
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
+    if let Some(v) = basic(name, args) {
+        return Some(v);
+    }
     let out = match name {
         "array_rotate_left" | "array_rotate_right" => {
             let mut a = args[0].clone().into_array()?;

@@ -13,6 +13,7 @@ pub mod exec;
 mod functions;
 mod geo;
 mod geo_arcs;
+mod geo_h3;
 mod geo_s2;
 mod geo_shapes;
 mod geo_union;
@@ -164,6 +165,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(geo::FUNCTIONS)
                 .chain(geo_shapes::FUNCTIONS)
                 .chain(geo_s2::FUNCTIONS)
+                .chain(geo_h3::FUNCTIONS)
                 .chain(geo_union::FUNCTIONS)
                 .chain(hash::FUNCTIONS)
                 .chain(series::FUNCTIONS)
