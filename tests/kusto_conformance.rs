@@ -98,14 +98,6 @@ const KNOWN_WRONG: &[(usize, &str)] = &[
         "datetime(\"01-01-2022\") in month-day-year order is not read",
     ),
     (
-        138,
-        "array_sort_asc with several arrays (sorting the others by the first) is not implemented",
-    ),
-    (
-        139,
-        "array_sort_desc with several arrays (sorting the others by the first) is not implemented",
-    ),
-    (
         259,
         "the documentation's output names the column `result`, which its query does not",
     ),

@@ -243,3 +243,25 @@ fn line_and_polygon_functions_measure_routes_and_areas() {
     assert!((r["away"].as_f64().unwrap() - 222.4).abs() < 0.5, "{r}");
     assert_eq!(r["bad"], json!(true));
 }
+
+#[test]
+fn commands_are_put_in_time_order_by_sorting_their_timestamps() {
+    let (cols, rows) = run(
+        r#"let ts = dynamic(["2024-03-01T10:00:00Z", "2024-03-01T08:00:00Z", "2024-03-01T09:00:00Z"]);
+let cmds = dynamic(["whoami", "ls", "curl"]);
+print array_sort_asc(ts, cmds)"#,
+    );
+    assert_eq!(cols, ["ts_sorted", "cmds_sorted"]);
+    assert_eq!(rows[0]["cmds_sorted"], json!(["ls", "curl", "whoami"]));
+
+    let (cols, rows) = run(r#"datatable(cmd:string, at:datetime, user:string)
+[
+  "whoami", datetime(2024-03-01T10:00:00Z), "ana",
+  "ls",     datetime(2024-03-01T08:00:00Z), "ana",
+  "curl",   datetime(2024-03-01T09:00:00Z), "ana",
+]
+| summarize at = make_list(at), cmds = make_list(cmd) by user
+| project user, latest_first = array_sort_desc(at, cmds)[1]"#);
+    assert_eq!(cols, ["user", "latest_first"]);
+    assert_eq!(rows[0]["latest_first"], json!(["whoami", "curl", "ls"]));
+}

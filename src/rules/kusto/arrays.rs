@@ -10,8 +10,8 @@ use super::value::KV;
 pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("pack_array", 0, 64),
     ("array_concat", 1, 64),
-    ("array_sort_asc", 1, 2),
-    ("array_sort_desc", 1, 2),
+    ("array_sort_asc", 1, 64),
+    ("array_sort_desc", 1, 64),
     ("array_reverse", 1, 1),
     ("array_slice", 3, 3),
     ("array_index_of", 2, 4),
@@ -172,31 +172,7 @@ fn basic(name: &str, args: &[KV]) -> Option<KV> {
             KV::Dyn(Json::Array(out))
         }
         // Sorted within each type (numbers, then text, ...), nulls last.
-        "array_sort_asc" | "array_sort_desc"
-            if args.len() == 1 || !matches!(arg(1), KV::Dyn(Json::Array(_))) =>
-        {
-            match arg(0).into_array() {
-                Some(mut a) => {
-                    let desc = name == "array_sort_desc";
-                    let rank = |j: &Json| match j {
-                        Json::Number(_) => 0,
-                        Json::Bool(_) => 1,
-                        Json::String(_) => 2,
-                        Json::Null => 9,
-                        _ => 3,
-                    };
-                    a.sort_by(|x, y| {
-                        rank(x).cmp(&rank(y)).then_with(|| {
-                            let o = cmp(&plain(KV::from_json(x)), &plain(KV::from_json(y)))
-                                .unwrap_or(std::cmp::Ordering::Equal);
-                            if desc { o.reverse() } else { o }
-                        })
-                    });
-                    KV::Dyn(Json::Array(a))
-                }
-                None => KV::Null,
-            }
-        }
+        "array_sort_asc" | "array_sort_desc" => sort(name == "array_sort_desc", args),
         "array_reverse" => arg(0).into_array().map_or(KV::Null, |mut a| {
             a.reverse();
             KV::Dyn(Json::Array(a))
@@ -332,6 +308,53 @@ fn basic(name: &str, args: &[KV]) -> Option<KV> {
         }
         _ => return None,
     })
+}
+
+/// `array_sort_asc(a1, ..., aN, nulls_last)`: the first array sorted,
+/// within each kind of element (numbers, then booleans, then text, then
+/// the rest), with nulls last unless told otherwise. Given more arrays,
+/// the result is an array of them all, each put in the first one's new
+/// order, and null in place of one whose length differs.
+fn sort(desc: bool, args: &[KV]) -> KV {
+    let arrays = args
+        .iter()
+        .take_while(|a| matches!(a, KV::Dyn(Json::Array(_))))
+        .count()
+        .max(1);
+    let nulls_last = match args.get(arrays).map(|a| plain(a.clone())) {
+        None => true,
+        Some(KV::Bool(b)) => b,
+        Some(_) => return KV::Null,
+    };
+    let Some(first) = args[0].clone().into_array() else {
+        return KV::Null;
+    };
+    let rank = |j: &Json| match j {
+        Json::Number(_) => 1,
+        Json::Bool(_) => 2,
+        Json::String(_) => 3,
+        Json::Null if nulls_last => 9,
+        Json::Null => 0,
+        _ => 4,
+    };
+    let mut order: Vec<usize> = (0..first.len()).collect();
+    order.sort_by(|&x, &y| {
+        let (x, y) = (&first[x], &first[y]);
+        rank(x).cmp(&rank(y)).then_with(|| {
+            let o = cmp(&plain(KV::from_json(x)), &plain(KV::from_json(y)))
+                .unwrap_or(std::cmp::Ordering::Equal);
+            if desc { o.reverse() } else { o }
+        })
+    });
+    let reorder = |a: &[Json]| Json::Array(order.iter().map(|&i| a[i].clone()).collect());
+    if arrays == 1 {
+        return KV::Dyn(reorder(&first));
+    }
+    let all = args[..arrays].iter().map(|a| match a {
+        KV::Dyn(Json::Array(a)) if a.len() == first.len() => reorder(a),
+        _ => Json::Null,
+    });
+    KV::Dyn(Json::Array(all.collect()))
 }
 
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
@@ -523,4 +546,44 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         _ => return None,
     };
     Some(out.unwrap_or(KV::Null))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn dynamic(j: Json) -> KV {
+        KV::Dyn(j)
+    }
+
+    #[test]
+    fn sorting_several_arrays_orders_the_rest_by_the_first() {
+        let keys = dynamic(json!([1, 3, 4, 5, 2]));
+        let letters = dynamic(json!(["a", "b", "c", "d", "e"]));
+        let asc = call("array_sort_asc", &[keys.clone(), letters.clone()]).unwrap();
+        assert_eq!(
+            asc.to_dyn(),
+            json!([[1, 2, 3, 4, 5], ["a", "e", "b", "c", "d"]])
+        );
+        let desc = call("array_sort_desc", &[keys.clone(), letters]).unwrap();
+        assert_eq!(
+            desc.to_dyn(),
+            json!([[5, 4, 3, 2, 1], ["d", "c", "b", "e", "a"]])
+        );
+        // An array of another length has no place to follow.
+        let short = dynamic(json!(["x"]));
+        let out = call("array_sort_asc", &[keys, short]).unwrap();
+        assert_eq!(out.to_dyn(), json!([[1, 2, 3, 4, 5], null]));
+    }
+
+    #[test]
+    fn nulls_go_last_unless_told_otherwise() {
+        let a = dynamic(json!([2, null, "b", 1, true]));
+        let out = call("array_sort_asc", std::slice::from_ref(&a)).unwrap();
+        assert_eq!(out.to_dyn(), json!([1, 2, true, "b", null]));
+        let out = call("array_sort_desc", &[a, KV::Bool(false)]).unwrap();
+        assert_eq!(out.to_dyn(), json!([null, 2, 1, true, "b"]));
+    }
 }

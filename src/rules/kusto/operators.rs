@@ -514,9 +514,10 @@ const SERIES_STATS: [&str; 7] = [
 ];
 
 /// Functions that give several columns (`series_stats(x)` gives
-/// series_stats_x_min, series_stats_x_min_idx ...) become one item per
-/// column, each reading its part of the one-value form.
-fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<String>, Expr)> {
+/// series_stats_x_min, series_stats_x_min_idx ...; an unnamed
+/// `array_sort_asc(a, b)` gives a_sorted and b_sorted) become one item
+/// per column, each reading its part of the one-value form.
+pub(super) fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<String>, Expr)> {
     let mut out = Vec::with_capacity(items.len());
     for (name, e) in items {
         match e {
@@ -541,6 +542,28 @@ fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<String>, Ex
                     out.push((
                         Some(format!("{prefix}_{part}")),
                         Expr::Index(Box::new(whole.clone()), Box::new(Expr::Str(part.into()))),
+                    ));
+                }
+            }
+            Expr::Call {
+                name: f,
+                args,
+                span,
+            } if name.is_none()
+                && (f == "array_sort_asc" || f == "array_sort_desc")
+                && args.len() > 1
+                && args.iter().all(|a| matches!(a, Expr::Column(..))) =>
+            {
+                let names: Vec<String> = args.iter().map(default_name).collect();
+                let whole = Expr::Call {
+                    name: f,
+                    args,
+                    span,
+                };
+                for (i, n) in names.into_iter().enumerate() {
+                    out.push((
+                        Some(format!("{n}_sorted")),
+                        Expr::Index(Box::new(whole.clone()), Box::new(Expr::Long(i as i64))),
                     ));
                 }
             }

@@ -359,7 +359,9 @@ impl<'a> Parser<'a> {
             return Ok(Tabular::Datatable { columns, values });
         }
         if self.keyword("print") {
-            return Ok(Tabular::Print(self.named_exprs()?));
+            return Ok(Tabular::Print(super::operators::spread_columns(
+                self.named_exprs()?,
+            )));
         }
         if self.keyword("range") {
             self.ws();
