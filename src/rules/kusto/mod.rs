@@ -5,6 +5,7 @@
 mod analytic_ops;
 mod arrays;
 pub mod ast;
+mod autocluster;
 mod dates;
 mod digest;
 mod distributions;
@@ -45,7 +46,7 @@ use ast::{Arg, Expr, FuncBody, Let, Op, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 
 /// Evaluate plugins Vigil runs.
-pub const PLUGINS: &[&str] = &["bag_unpack", "dcount_intersect"];
+pub const PLUGINS: &[&str] = &["autocluster", "bag_unpack", "dcount_intersect"];
 
 /// Checks that every operator and function can run, naming the first that
 /// cannot.

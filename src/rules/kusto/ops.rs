@@ -194,6 +194,11 @@ impl Exec<'_> {
 
     /// `evaluate bag_unpack(col [, prefix])`: a column per key of the bag.
     pub(super) fn evaluate(&mut self, mut t: Table, plugin: &str, args: &[Expr]) -> Table {
+        if plugin == "autocluster" {
+            let opts = self.autocluster_options(args);
+            t.materialize();
+            return super::autocluster::run(t, &opts);
+        }
         if plugin == "dcount_intersect" {
             t.materialize();
             for k in 0..args.len().min(super::sketch::MAX_INTERSECT) {
@@ -235,6 +240,31 @@ impl Exec<'_> {
             }
         }
         t
+    }
+
+    /// `autocluster(SizeWeight, WeightColumn, NumSeeds, Wildcard...)`,
+    /// where `~` keeps a default and the weight column may be named bare
+    /// or as text.
+    fn autocluster_options(&mut self, args: &[Expr]) -> super::autocluster::Options {
+        let mut vals: Vec<Option<KV>> = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            let v = match a {
+                Expr::Column(name, _) if i == 1 => KV::Str(name.clone()),
+                e => self.ev(e, &Empty),
+            };
+            let default = matches!(&v, KV::Str(s) if s == "~") || matches!(v, KV::Null);
+            vals.push((!default).then_some(v));
+        }
+        let at = |i: usize| vals.get(i).cloned().flatten();
+        super::autocluster::Options {
+            size_weight: at(0).and_then(|v| v.as_f64()),
+            weight_column: at(1).map(|v| v.to_text()),
+            seeds: at(2)
+                .and_then(|v| v.as_f64())
+                .filter(|n| *n >= 1.0)
+                .map(|n| n as usize),
+            wildcards: vals.iter().skip(3).flatten().cloned().collect(),
+        }
     }
 
     /// Text taken apart into typed columns: `take` gives, for a row's

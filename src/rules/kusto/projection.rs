@@ -108,9 +108,16 @@ impl Projection {
     pub fn of(query: &str, extra: &[String]) -> Option<Projection> {
         let lower = query.to_ascii_lowercase();
         if query.contains('*')
-            || ["pack_all", "search", "find", "getschema", "bag_unpack"]
-                .iter()
-                .any(|w| lower.contains(w))
+            || [
+                "pack_all",
+                "search",
+                "find",
+                "getschema",
+                "bag_unpack",
+                "autocluster",
+            ]
+            .iter()
+            .any(|w| lower.contains(w))
         {
             return None;
         }
