@@ -265,3 +265,49 @@ print array_sort_asc(ts, cmds)"#,
     assert_eq!(cols, ["user", "latest_first"]);
     assert_eq!(rows[0]["latest_first"], json!(["whoami", "curl", "ls"]));
 }
+
+#[test]
+fn basket_and_autocluster_describe_sign_in_failures_by_shared_values() {
+    let table = r#"let Failures = datatable(App:string, Country:string, Code:long)
+[
+  "Outlook", "DE", 50126, "Outlook", "DE", 50126, "Outlook", "DE", 50126,
+  "Outlook", "FR", 50126, "Teams", "DE", 50053, "Teams", "US", 50053,
+];
+"#;
+    let (cols, rows) = run(&format!(
+        "{table}Failures | evaluate basket(0.3, '~', '~', '*', long(-1))"
+    ));
+    assert_eq!(
+        cols,
+        ["SegmentId", "Count", "Percent", "App", "Country", "Code"]
+    );
+    let found: Vec<(i64, &str, &str, i64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["Count"].as_i64().unwrap(),
+                r["App"].as_str().unwrap(),
+                r["Country"].as_str().unwrap(),
+                r["Code"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            // Germany: three Outlook failures and one in Teams.
+            (4, "*", "DE", -1),
+            // Outlook always fails with the same code, so Outlook alone
+            // is not listed beside it.
+            (4, "Outlook", "*", 50126),
+            (3, "Outlook", "DE", 50126),
+            // Two of six rows: a third of the table, over the 30% threshold.
+            (2, "Teams", "*", 50053),
+        ]
+    );
+
+    let (_, rows) = run(&format!("{table}Failures | evaluate autocluster()"));
+    assert_eq!(rows[0]["Count"], 3);
+    assert_eq!(rows[0]["App"], "Outlook");
+    assert_eq!(rows[0]["Country"], "DE");
+}

@@ -11,70 +11,34 @@
 
 use std::collections::HashMap;
 
-use super::eval::Row;
-use super::exec::{KRow, Table};
-use super::value::KV;
+use super::exec::Table;
+use super::patterns::{Args, Input, Pattern, covers};
 
 const DEFAULT_SIZE_WEIGHT: f64 = 0.5;
 const DEFAULT_SEEDS: usize = 25;
 /// More seeds rarely find more patterns, and each costs a search.
 const MAX_SEEDS: usize = 200;
 
-/// What a query passed: `~` (or nothing) keeps a default.
-pub(super) struct Options {
-    pub size_weight: Option<f64>,
-    pub weight_column: Option<String>,
-    pub seeds: Option<usize>,
-    /// Wildcards by value kind, replacing the default (empty text for
-    /// string columns, null for the others).
-    pub wildcards: Vec<KV>,
-}
-
-/// A pattern: per column, the value it is fixed to, if any.
-type Pattern = Vec<Option<u32>>;
-
-struct Distinct {
-    values: Vec<u32>,
-    weight: f64,
-    rows: Vec<usize>,
-}
-
 struct Search<'a> {
-    rows: &'a [Distinct],
-    total: f64,
-    columns: usize,
+    input: &'a Input,
     size_weight: f64,
 }
 
 impl Search<'_> {
-    fn covers(p: &Pattern, d: &Distinct) -> bool {
-        p.iter()
-            .zip(&d.values)
-            .all(|(want, have)| want.is_none_or(|w| w == *have))
-    }
-
-    fn weight(&self, p: &Pattern) -> f64 {
-        self.rows
-            .iter()
-            .filter(|d| Self::covers(p, d))
-            .map(|d| d.weight)
-            .sum()
-    }
-
     fn score(&self, p: &Pattern) -> f64 {
         let fixed = p.iter().filter(|v| v.is_some()).count();
-        if fixed == 0 || self.total <= 0.0 {
+        if fixed == 0 || self.input.total <= 0.0 {
             return 0.0;
         }
-        let coverage = self.weight(p) / self.total;
-        let specificity = fixed as f64 / self.columns as f64;
+        let coverage = self.input.weight(p) / self.input.total;
+        let specificity = fixed as f64 / self.input.dims.len() as f64;
         coverage.powf(self.size_weight) * specificity.powf(1.0 - self.size_weight)
     }
 
     /// The value of column `c` that weighs most among the rows `p` covers.
     fn commonest(&self, p: &Pattern, c: usize) -> Option<u32> {
         let mut by_value: HashMap<u32, f64> = HashMap::new();
-        for d in self.rows.iter().filter(|d| Self::covers(p, d)) {
+        for d in self.input.distinct.iter().filter(|d| covers(p, d)) {
             *by_value.entry(d.values[c]).or_default() += d.weight;
         }
         by_value
@@ -88,7 +52,7 @@ impl Search<'_> {
         let mut score = self.score(&p);
         loop {
             let mut best: Option<(Pattern, f64)> = None;
-            for c in 0..self.columns {
+            for c in 0..p.len() {
                 let mut next = p.clone();
                 next[c] = match p[c] {
                     Some(_) => None,
@@ -113,74 +77,18 @@ impl Search<'_> {
     }
 }
 
-/// The kind of value a column holds, for choosing its wildcard.
-fn kind(v: &KV) -> u8 {
-    match v {
-        KV::Null => 0,
-        KV::Bool(_) => 1,
-        KV::Long(_) => 2,
-        KV::Real(_) => 3,
-        KV::Str(_) => 4,
-        KV::Date(_) => 5,
-        KV::Span(_) => 6,
-        KV::Dyn(_) => 7,
-    }
-}
-
-pub(super) fn run(t: Table, opts: &Options) -> Table {
-    let size_weight = opts
-        .size_weight
+pub(super) fn run(t: Table, args: &Args) -> Table {
+    let size_weight = args
+        .number
         .filter(|w| (0.0..=1.0).contains(w))
         .unwrap_or(DEFAULT_SIZE_WEIGHT);
-    let seeds = opts.seeds.unwrap_or(DEFAULT_SEEDS).clamp(1, MAX_SEEDS);
-    let dims: Vec<String> = t
-        .columns
-        .iter()
-        .filter(|c| opts.weight_column.as_ref() != Some(*c))
-        .cloned()
-        .collect();
-
-    // Values become small numbers, rows with the same values one entry.
-    let mut ids: HashMap<String, u32> = HashMap::new();
-    let mut values: Vec<KV> = Vec::new();
-    let mut distinct: Vec<Distinct> = Vec::new();
-    let mut seen: HashMap<Vec<u32>, usize> = HashMap::new();
-    let mut total = 0.0;
-    for (i, r) in t.rows.iter().enumerate() {
-        let weight = match &opts.weight_column {
-            Some(w) => r.get(w).as_f64().unwrap_or(0.0).max(0.0),
-            None => 1.0,
-        };
-        let row: Vec<u32> = dims
-            .iter()
-            .map(|c| {
-                let v = r.get(c);
-                let next = values.len() as u32;
-                *ids.entry(v.key()).or_insert_with(|| {
-                    values.push(v);
-                    next
-                })
-            })
-            .collect();
-        total += weight;
-        let at = *seen.entry(row.clone()).or_insert_with(|| {
-            distinct.push(Distinct {
-                values: row,
-                weight: 0.0,
-                rows: Vec::new(),
-            });
-            distinct.len() - 1
-        });
-        distinct[at].weight += weight;
-        distinct[at].rows.push(i);
-    }
-
+    let seeds = args.count.unwrap_or(DEFAULT_SEEDS).clamp(1, MAX_SEEDS);
+    let input = Input::of(&t, args.weight_column.as_deref());
     let search = Search {
-        rows: &distinct,
-        total,
-        columns: dims.len(),
+        input: &input,
         size_weight,
     };
+    let distinct = &input.distinct;
     let mut order: Vec<usize> = (0..distinct.len()).collect();
     order.sort_by(|&a, &b| distinct[b].weight.total_cmp(&distinct[a].weight));
     let mut found: Vec<(Pattern, f64)> = Vec::new();
@@ -194,12 +102,12 @@ pub(super) fn run(t: Table, opts: &Options) -> Table {
 
     // A pattern stays when at least half of what it covers is new.
     let mut covered = vec![false; distinct.len()];
-    let mut kept: Vec<(Pattern, f64)> = Vec::new();
+    let mut kept: Vec<Pattern> = Vec::new();
     for (p, _) in found {
         let mut all = 0.0;
         let mut new = 0.0;
         for (d, c) in distinct.iter().zip(&covered) {
-            if Search::covers(&p, d) {
+            if covers(&p, d) {
                 all += d.weight;
                 if !c {
                     new += d.weight;
@@ -208,87 +116,20 @@ pub(super) fn run(t: Table, opts: &Options) -> Table {
         }
         if all > 0.0 && new * 2.0 >= all {
             for (d, c) in distinct.iter().zip(covered.iter_mut()) {
-                *c |= Search::covers(&p, d);
+                *c |= covers(&p, d);
             }
-            kept.push((p, all));
+            kept.push(p);
         }
     }
-
-    // A column's wildcard follows the kind of value it holds.
-    let column_kind: Vec<u8> = (0..dims.len())
-        .map(|c| {
-            distinct
-                .iter()
-                .map(|d| kind(&values[d.values[c] as usize]))
-                .find(|k| *k != 0)
-                .unwrap_or(0)
-        })
-        .collect();
-    let wildcard = |c: usize| {
-        let k = column_kind[c];
-        if let Some(w) = opts.wildcards.iter().find(|w| kind(w) == k) {
-            return w.clone();
-        }
-        if k == kind(&KV::Str(String::new())) {
-            KV::Str(String::new())
-        } else {
-            KV::Null
-        }
-    };
-
-    let mut columns = vec![
-        "SegmentId".to_string(),
-        "Count".to_string(),
-        "Percent".to_string(),
-    ];
-    columns.extend(dims.iter().cloned());
-    let rows = kept
-        .into_iter()
-        .enumerate()
-        .map(|(id, (p, weight))| {
-            let mut cols = vec![
-                ("SegmentId".to_string(), KV::Long(id as i64)),
-                ("Count".to_string(), KV::Long(weight.round() as i64)),
-                (
-                    "Percent".to_string(),
-                    KV::Real(if total > 0.0 {
-                        100.0 * weight / total
-                    } else {
-                        0.0
-                    }),
-                ),
-            ];
-            for (c, name) in dims.iter().enumerate() {
-                let v = match p[c] {
-                    Some(v) => values[v as usize].clone(),
-                    None => wildcard(c),
-                };
-                cols.push((name.clone(), v));
-            }
-            let mut evidence: Vec<_> = distinct
-                .iter()
-                .filter(|d| Search::covers(&p, d))
-                .flat_map(|d| {
-                    d.rows
-                        .iter()
-                        .flat_map(|&i| t.rows[i].evidence.iter().copied())
-                })
-                .collect();
-            evidence.sort();
-            evidence.dedup();
-            KRow {
-                cols,
-                doc: None,
-                evidence,
-            }
-        })
-        .collect();
-    Table { columns, rows }
+    input.table(&t, kept, &args.wildcards)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::kusto::eval::Row;
+    use crate::rules::kusto::exec::KRow;
+    use crate::rules::kusto::value::KV;
 
     fn table(columns: &[&str], rows: &[&[&str]]) -> Table {
         Table {
@@ -308,11 +149,11 @@ mod tests {
         }
     }
 
-    fn defaults() -> Options {
-        Options {
-            size_weight: None,
+    fn defaults() -> Args {
+        Args {
+            number: None,
             weight_column: None,
-            seeds: None,
+            count: None,
             wildcards: Vec::new(),
         }
     }

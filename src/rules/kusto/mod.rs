@@ -6,6 +6,7 @@ mod analytic_ops;
 mod arrays;
 pub mod ast;
 mod autocluster;
+mod basket;
 mod dates;
 mod digest;
 mod distributions;
@@ -25,6 +26,7 @@ mod net;
 mod operators;
 mod ops;
 pub mod parser;
+mod patterns;
 pub mod projection;
 pub mod pushdown;
 mod reads;
@@ -46,7 +48,7 @@ use ast::{Arg, Expr, FuncBody, Let, Op, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 
 /// Evaluate plugins Vigil runs.
-pub const PLUGINS: &[&str] = &["autocluster", "bag_unpack", "dcount_intersect"];
+pub const PLUGINS: &[&str] = &["autocluster", "bag_unpack", "basket", "dcount_intersect"];
 
 /// Checks that every operator and function can run, naming the first that
 /// cannot.

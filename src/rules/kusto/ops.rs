@@ -194,10 +194,14 @@ impl Exec<'_> {
 
     /// `evaluate bag_unpack(col [, prefix])`: a column per key of the bag.
     pub(super) fn evaluate(&mut self, mut t: Table, plugin: &str, args: &[Expr]) -> Table {
-        if plugin == "autocluster" {
-            let opts = self.autocluster_options(args);
+        if plugin == "autocluster" || plugin == "basket" {
+            let opts = self.pattern_args(args);
             t.materialize();
-            return super::autocluster::run(t, &opts);
+            return if plugin == "basket" {
+                super::basket::run(t, &opts)
+            } else {
+                super::autocluster::run(t, &opts)
+            };
         }
         if plugin == "dcount_intersect" {
             t.materialize();
@@ -242,10 +246,11 @@ impl Exec<'_> {
         t
     }
 
-    /// `autocluster(SizeWeight, WeightColumn, NumSeeds, Wildcard...)`,
+    /// `autocluster(SizeWeight, WeightColumn, NumSeeds, Wildcard...)` and
+    /// `basket(Threshold, WeightColumn, MaxDimensions, Wildcard...)`,
     /// where `~` keeps a default and the weight column may be named bare
     /// or as text.
-    fn autocluster_options(&mut self, args: &[Expr]) -> super::autocluster::Options {
+    fn pattern_args(&mut self, args: &[Expr]) -> super::patterns::Args {
         let mut vals: Vec<Option<KV>> = Vec::new();
         for (i, a) in args.iter().enumerate() {
             let v = match a {
@@ -256,10 +261,10 @@ impl Exec<'_> {
             vals.push((!default).then_some(v));
         }
         let at = |i: usize| vals.get(i).cloned().flatten();
-        super::autocluster::Options {
-            size_weight: at(0).and_then(|v| v.as_f64()),
+        super::patterns::Args {
+            number: at(0).and_then(|v| v.as_f64()),
             weight_column: at(1).map(|v| v.to_text()),
-            seeds: at(2)
+            count: at(2)
                 .and_then(|v| v.as_f64())
                 .filter(|n| *n >= 1.0)
                 .map(|n| n as usize),

@@ -115,6 +115,7 @@ impl Projection {
                 "getschema",
                 "bag_unpack",
                 "autocluster",
+                "basket",
             ]
             .iter()
             .any(|w| lower.contains(w))
