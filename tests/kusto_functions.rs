@@ -311,3 +311,77 @@ fn basket_and_autocluster_describe_sign_in_failures_by_shared_values() {
     assert_eq!(rows[0]["App"], "Outlook");
     assert_eq!(rows[0]["Country"], "DE");
 }
+
+#[test]
+fn diffpatterns_tells_what_sets_failed_sign_ins_apart() {
+    // Failures come mostly from one legacy client in one country; the
+    // successes are spread out.
+    let mut rows = String::new();
+    for _ in 0..8 {
+        rows.push_str("\"Failure\", \"IMAP\", \"RU\",\n");
+    }
+    for _ in 0..2 {
+        rows.push_str("\"Failure\", \"Browser\", \"DE\",\n");
+    }
+    for (app, country) in [
+        ("Browser", "DE"),
+        ("Browser", "FR"),
+        ("Mobile", "DE"),
+        ("Mobile", "FR"),
+    ] {
+        for _ in 0..5 {
+            rows.push_str(&format!("\"Success\", \"{app}\", \"{country}\",\n"));
+        }
+    }
+    let query = format!(
+        "datatable(Result:string, Client:string, Country:string)[\n{rows}]\n| evaluate diffpatterns(Result, \"Failure\", \"Success\", '~', 0.2, '~', '*')"
+    );
+    let (cols, out) = run(&query);
+    assert_eq!(
+        cols,
+        [
+            "SegmentId",
+            "CountA",
+            "CountB",
+            "PercentA",
+            "PercentB",
+            "PercentDiffAB",
+            "Client",
+            "Country"
+        ]
+    );
+    let got: Vec<(i64, i64, f64, &str, &str)> = out
+        .iter()
+        .map(|r| {
+            (
+                r["CountA"].as_i64().unwrap(),
+                r["CountB"].as_i64().unwrap(),
+                r["PercentDiffAB"].as_f64().unwrap(),
+                r["Client"].as_str().unwrap(),
+                r["Country"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // IMAP from Russia is 80% of failures and no success; that one
+    // pattern also stands for IMAP alone and Russia alone. Mobile and
+    // France are no failure and half the successes; browsers and Germany
+    // a fifth of failures and half the successes.
+    assert_eq!(
+        got,
+        [
+            (8, 0, 80.0, "IMAP", "RU"),
+            (0, 10, 50.0, "Mobile", "*"),
+            (0, 10, 50.0, "*", "FR"),
+            (2, 10, 30.0, "Browser", "*"),
+            (2, 10, 30.0, "*", "DE"),
+        ]
+    );
+}
+
+#[test]
+fn diffpatterns_without_its_split_is_refused_when_loaded() {
+    let Err(err) = kusto::compile("datatable(a:string)['x'] | evaluate diffpatterns(a)") else {
+        panic!("a split needs its column and two values")
+    };
+    assert!(err.message.contains("SplitColumn"), "{}", err.message);
+}

@@ -27,10 +27,10 @@ struct Search<'a> {
 impl Search<'_> {
     fn score(&self, p: &Pattern) -> f64 {
         let fixed = p.iter().filter(|v| v.is_some()).count();
-        if fixed == 0 || self.input.total <= 0.0 {
+        if fixed == 0 || self.input.totals[0] <= 0.0 {
             return 0.0;
         }
-        let coverage = self.input.weight(p) / self.input.total;
+        let coverage = self.input.weight(p) / self.input.totals[0];
         let specificity = fixed as f64 / self.input.dims.len() as f64;
         coverage.powf(self.size_weight) * specificity.powf(1.0 - self.size_weight)
     }
@@ -83,7 +83,7 @@ pub(super) fn run(t: Table, args: &Args) -> Table {
         .filter(|w| (0.0..=1.0).contains(w))
         .unwrap_or(DEFAULT_SIZE_WEIGHT);
     let seeds = args.count.unwrap_or(DEFAULT_SEEDS).clamp(1, MAX_SEEDS);
-    let input = Input::of(&t, args.weight_column.as_deref());
+    let input = Input::of(&t, args.weight_column.as_deref(), None);
     let search = Search {
         input: &input,
         size_weight,

@@ -1,69 +1,69 @@
-//! `evaluate basket()`: every pattern of column values that at least
-//! `Threshold` of the rows (by weight) share, found level by level as
-//! Apriori does: a pattern of k+1 values is counted only when each of
-//! its k-value parts is frequent. A pattern is reported when no pattern
-//! that fixes one more column covers the same rows, so `Damage == "NO"`
-//! is not listed beside `Damage == "NO", DamageCrops == 0` when every
-//! undamaged row has no crop damage. The count is exact, where Kusto
-//! samples; patterns close to the threshold may differ from its.
+//! `evaluate basket()` and `evaluate diffpatterns()`: patterns of column
+//! values found level by level as Apriori does, a pattern of k+1 values
+//! counted only when each of its k-value parts passes. `basket` lists
+//! every pattern that at least `Threshold` of the rows (by weight) share;
+//! `diffpatterns` splits the rows in two by a column's value and lists
+//! the patterns whose shares of the two sets are furthest apart. A
+//! pattern is reported when no pattern fixing one more column covers the
+//! same rows, so `Damage == "NO"` is not listed beside `Damage == "NO",
+//! DamageCrops == 0` when every undamaged row has no crop damage. Counts
+//! are exact, where Kusto samples; patterns close to the threshold may
+//! differ from its.
 
 use std::collections::{HashMap, HashSet};
 
 use super::exec::Table;
-use super::patterns::{Args, Input, Pattern};
+use super::patterns::{Args, Input, Pattern, Split};
 
 const DEFAULT_THRESHOLD: f64 = 0.05;
 const MIN_THRESHOLD: f64 = 0.015;
 const DEFAULT_MAX_DIMENSIONS: usize = 5;
-/// Frequent patterns counted at most: past this, no longer ones are
-/// sought, so a table of many correlated columns ends in bounded time.
+/// Patterns counted at most: past this, no longer ones are sought, so a
+/// table of many correlated columns ends in bounded time.
 const MAX_PATTERNS: usize = 20_000;
 
 /// (column, value) pairs, in column order, one per column.
 type Items = Vec<(usize, u32)>;
 
-fn weight_of(input: &Input, items: &Items) -> f64 {
-    input
-        .distinct
-        .iter()
-        .filter(|d| items.iter().all(|(c, v)| d.values[*c] == *v))
-        .map(|d| d.weight)
-        .sum()
+fn weights_of(input: &Input, items: &Items) -> [f64; 2] {
+    let mut w = [0.0; 2];
+    for d in &input.distinct {
+        if items.iter().all(|(c, v)| d.values[*c] == *v) {
+            w[d.side] += d.weight;
+        }
+    }
+    w
 }
 
-pub(super) fn run(t: Table, args: &Args) -> Table {
-    let threshold = args
-        .number
-        .map_or(DEFAULT_THRESHOLD, |x| x.clamp(MIN_THRESHOLD, 1.0));
-    let input = Input::of(&t, args.weight_column.as_deref());
-    let max_dims = args
-        .count
-        .unwrap_or(DEFAULT_MAX_DIMENSIONS)
-        .clamp(1, input.dims.len().max(1));
-    let least = threshold * input.total;
-    let frequent = |w: f64| w > 0.0 && w >= least - 1e-9;
-
-    let mut singles: HashMap<(usize, u32), f64> = HashMap::new();
+/// Every pattern of at most `max_dims` values whose weights `passes`,
+/// where `passes` fails for a pattern's extensions whenever it fails for
+/// the pattern.
+fn apriori(
+    input: &Input,
+    max_dims: usize,
+    passes: &dyn Fn([f64; 2]) -> bool,
+) -> Vec<(Items, [f64; 2])> {
+    let mut singles: HashMap<(usize, u32), [f64; 2]> = HashMap::new();
     for d in &input.distinct {
         for (c, v) in d.values.iter().enumerate() {
             if input.is_value(*v) {
-                *singles.entry((c, *v)).or_default() += d.weight;
+                singles.entry((c, *v)).or_default()[d.side] += d.weight;
             }
         }
     }
-    let mut level: Vec<(Items, f64)> = singles
+    let mut level: Vec<(Items, [f64; 2])> = singles
         .into_iter()
-        .filter(|(_, w)| frequent(*w))
+        .filter(|(_, w)| passes(*w))
         .map(|(item, w)| (vec![item], w))
         .collect();
     level.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut all: Vec<(Items, f64)> = Vec::new();
+    let mut all: Vec<(Items, [f64; 2])> = Vec::new();
     for _ in 1..max_dims {
         if level.is_empty() || all.len() + level.len() > MAX_PATTERNS {
             break;
         }
         let known: HashSet<&Items> = level.iter().map(|(i, _)| i).collect();
-        let mut next: Vec<(Items, f64)> = Vec::new();
+        let mut next: Vec<(Items, [f64; 2])> = Vec::new();
         for (i, (a, _)) in level.iter().enumerate() {
             for (b, _) in &level[i + 1..] {
                 // Sorted, so sets sharing all but their last item are
@@ -77,16 +77,16 @@ pub(super) fn run(t: Table, args: &Args) -> Table {
                 }
                 let mut joined = a.clone();
                 joined.push(last_b);
-                let parts_frequent = (0..joined.len() - 2).all(|skip| {
+                let parts_pass = (0..joined.len() - 2).all(|skip| {
                     let mut part = joined.clone();
                     part.remove(skip);
                     known.contains(&part)
                 });
-                if !parts_frequent {
+                if !parts_pass {
                     continue;
                 }
-                let w = weight_of(&input, &joined);
-                if frequent(w) {
+                let w = weights_of(input, &joined);
+                if passes(w) {
                     next.push((joined, w));
                 }
             }
@@ -99,35 +99,109 @@ pub(super) fn run(t: Table, args: &Args) -> Table {
         level = next;
     }
     all.append(&mut level);
+    all
+}
 
-    // Reported unless a pattern fixing one column more covers as much.
-    let weight_by: HashMap<&Items, f64> = all.iter().map(|(i, w)| (i, *w)).collect();
-    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
-    let closed = |items: &Items, w: f64| {
-        !all.iter().any(|(other, ow)| {
-            other.len() == items.len() + 1
-                && same(*ow, w)
-                && items.iter().all(|x| other.contains(x))
-                && weight_by.contains_key(other)
-        })
+/// The patterns no pattern fixing one more column covers as much of, in
+/// both sets.
+fn closed(all: Vec<(Items, [f64; 2])>) -> Vec<(Items, [f64; 2])> {
+    let same = |a: [f64; 2], b: [f64; 2]| {
+        (0..2).all(|i| (a[i] - b[i]).abs() <= 1e-9 * a[i].abs().max(1.0))
     };
-    let mut kept: Vec<(Items, f64)> = all.iter().filter(|(i, w)| closed(i, *w)).cloned().collect();
+    all.iter()
+        .filter(|(items, w)| {
+            !all.iter().any(|(other, ow)| {
+                other.len() == items.len() + 1
+                    && same(*ow, *w)
+                    && items.iter().all(|x| other.contains(x))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+fn pattern(input: &Input, items: &Items) -> Pattern {
+    let mut p: Pattern = vec![None; input.dims.len()];
+    for (c, v) in items {
+        p[*c] = Some(*v);
+    }
+    p
+}
+
+fn threshold(args: &Args) -> f64 {
+    args.number
+        .map_or(DEFAULT_THRESHOLD, |x| x.clamp(MIN_THRESHOLD, 1.0))
+}
+
+pub(super) fn run(t: Table, args: &Args) -> Table {
+    let threshold = threshold(args);
+    let input = Input::of(&t, args.weight_column.as_deref(), None);
+    let max_dims = args
+        .count
+        .unwrap_or(DEFAULT_MAX_DIMENSIONS)
+        .clamp(1, input.dims.len().max(1));
+    let least = threshold * input.totals[0];
+    let passes = |w: [f64; 2]| w[0] > 0.0 && w[0] >= least - 1e-9;
+    let mut kept = closed(apriori(&input, max_dims, &passes));
     kept.sort_by(|a, b| {
+        b.1[0]
+            .total_cmp(&a.1[0])
+            .then(a.0.len().cmp(&b.0.len()))
+            .then(a.0.cmp(&b.0))
+    });
+    let patterns = kept
+        .iter()
+        .map(|(items, _)| pattern(&input, items))
+        .collect();
+    input.table(&t, patterns, &args.wildcards)
+}
+
+/// `diffpatterns(SplitColumn, A, B, WeightColumn, Threshold,
+/// MaxDimensions, Wildcard...)`: patterns whose shares of set A and set B
+/// differ by at least the threshold, most different first. A pattern
+/// that holds, or is held by, one already listed is left out, so each
+/// difference is told once, by its strongest pattern.
+pub(super) fn diff(t: Table, split: &Split, args: &Args) -> Table {
+    let threshold = threshold(args);
+    let input = Input::of(&t, args.weight_column.as_deref(), Some(split));
+    let max_dims = args
+        .count
+        .unwrap_or(usize::MAX)
+        .clamp(1, input.dims.len().max(1));
+    let [total_a, total_b] = input.totals;
+    let share = |w: [f64; 2]| {
+        let a = if total_a > 0.0 { w[0] / total_a } else { 0.0 };
+        let b = if total_b > 0.0 { w[1] / total_b } else { 0.0 };
+        (a, b)
+    };
+    // A difference of `threshold` needs that share in one set at least.
+    let passes = |w: [f64; 2]| {
+        let (a, b) = share(w);
+        a.max(b) >= threshold - 1e-12
+    };
+    let mut found: Vec<(Items, f64)> = closed(apriori(&input, max_dims, &passes))
+        .into_iter()
+        .map(|(items, w)| {
+            let (a, b) = share(w);
+            (items, (a - b).abs())
+        })
+        .filter(|(_, d)| *d >= threshold - 1e-12)
+        .collect();
+    found.sort_by(|a, b| {
         b.1.total_cmp(&a.1)
             .then(a.0.len().cmp(&b.0.len()))
             .then(a.0.cmp(&b.0))
     });
-    let patterns: Vec<Pattern> = kept
-        .into_iter()
-        .map(|(items, _)| {
-            let mut p: Pattern = vec![None; input.dims.len()];
-            for (c, v) in items {
-                p[c] = Some(v);
-            }
-            p
-        })
-        .collect();
-    input.table(&t, patterns, &args.wildcards)
+    let nested =
+        |x: &Items, y: &Items| x.iter().all(|i| y.contains(i)) || y.iter().all(|i| x.contains(i));
+    let mut kept: Vec<Items> = Vec::new();
+    for (items, _) in found {
+        if !kept.iter().any(|k| nested(k, &items)) {
+            kept.push(items);
+        }
+    }
+    let patterns = kept.iter().map(|items| pattern(&input, items)).collect();
+    input.diff_table(&t, patterns, &args.wildcards)
 }
 
 #[cfg(test)]

@@ -48,7 +48,13 @@ use ast::{Arg, Expr, FuncBody, Let, Op, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 
 /// Evaluate plugins Vigil runs.
-pub const PLUGINS: &[&str] = &["autocluster", "bag_unpack", "basket", "dcount_intersect"];
+pub const PLUGINS: &[&str] = &[
+    "autocluster",
+    "bag_unpack",
+    "basket",
+    "dcount_intersect",
+    "diffpatterns",
+];
 
 /// Checks that every operator and function can run, naming the first that
 /// cannot.
@@ -125,6 +131,14 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                     return Err(Diagnostic::new(
                         *span,
                         format!("The {plugin} plugin (evaluate {plugin}) is not supported."),
+                    ));
+                }
+                Op::Evaluate { plugin, span, args }
+                    if plugin == "diffpatterns" && args.len() < 3 =>
+                {
+                    return Err(Diagnostic::new(
+                        *span,
+                        "diffpatterns needs the column that splits the rows and the values of its two sets: diffpatterns(SplitColumn, SplitValueA, SplitValueB).",
                     ));
                 }
                 _ => {}

@@ -194,6 +194,20 @@ impl Exec<'_> {
 
     /// `evaluate bag_unpack(col [, prefix])`: a column per key of the bag.
     pub(super) fn evaluate(&mut self, mut t: Table, plugin: &str, args: &[Expr]) -> Table {
+        if plugin == "diffpatterns" {
+            let Some(split) = self.split_of(args) else {
+                return t;
+            };
+            // Its optional arguments come as WeightColumn, Threshold,
+            // MaxDimensions: put in the order the others take.
+            let default = || Expr::Str("~".into());
+            let at = |i: usize| args.get(i).cloned().unwrap_or_else(default);
+            let mut rest = vec![at(4), at(3), at(5)];
+            rest.extend(args.iter().skip(6).cloned());
+            let opts = self.pattern_args(&rest);
+            t.materialize();
+            return super::basket::diff(t, &split, &opts);
+        }
         if plugin == "autocluster" || plugin == "basket" {
             let opts = self.pattern_args(args);
             t.materialize();
@@ -244,6 +258,18 @@ impl Exec<'_> {
             }
         }
         t
+    }
+
+    /// `diffpatterns(SplitColumn, SplitValueA, SplitValueB, ...)`: the
+    /// column, named bare or as text, and the two values as text.
+    fn split_of(&mut self, args: &[Expr]) -> Option<super::patterns::Split> {
+        let column = match args.first()? {
+            Expr::Column(name, _) => name.clone(),
+            e => self.ev(e, &Empty).to_text(),
+        };
+        let a = self.ev(args.get(1)?, &Empty).to_text();
+        let b = self.ev(args.get(2)?, &Empty).to_text();
+        Some(super::patterns::Split { column, a, b })
     }
 
     /// `autocluster(SizeWeight, WeightColumn, NumSeeds, Wildcard...)` and

@@ -1,7 +1,9 @@
-//! What `autocluster` and `basket` share: a table read as distinct rows of
-//! small value numbers with their weights, patterns that fix some columns
-//! and leave the others open, and the result table Kusto gives for them
-//! (SegmentId, Count, Percent, then each column's value or wildcard).
+//! What `autocluster`, `basket` and `diffpatterns` share: a table read as
+//! distinct rows of small value numbers with their weights (in one set, or
+//! split in two by a column's value), patterns that fix some columns and
+//! leave the others open, and the result tables Kusto gives for them
+//! (SegmentId, counts and percentages, then each column's value or
+//! wildcard).
 
 use std::collections::HashMap;
 
@@ -27,6 +29,8 @@ pub(super) type Pattern = Vec<Option<u32>>;
 pub(super) struct Distinct {
     pub values: Vec<u32>,
     pub weight: f64,
+    /// 0, or 1 for the second set of a split table.
+    pub side: usize,
     /// The table rows that hold these values.
     rows: Vec<usize>,
 }
@@ -35,7 +39,16 @@ pub(super) struct Input {
     pub dims: Vec<String>,
     pub values: Vec<KV>,
     pub distinct: Vec<Distinct>,
-    pub total: f64,
+    /// The weight of each set.
+    pub totals: [f64; 2],
+}
+
+/// Rows whose `column`, as text, is `a` form the first set, `b` the
+/// second; others are left out, and `column` is no dimension.
+pub(super) struct Split {
+    pub column: String,
+    pub a: String,
+    pub b: String,
 }
 
 pub(super) fn covers(p: &Pattern, d: &Distinct) -> bool {
@@ -59,21 +72,36 @@ fn kind(v: &KV) -> u8 {
 }
 
 impl Input {
-    /// Every column but the weight column is a dimension. Values become
-    /// small numbers, and rows with the same values one entry.
-    pub fn of(t: &Table, weight_column: Option<&str>) -> Input {
+    /// Every column but the weight and split columns is a dimension.
+    /// Values become small numbers, and rows with the same values (in the
+    /// same set) one entry.
+    pub fn of(t: &Table, weight_column: Option<&str>, split: Option<&Split>) -> Input {
         let dims: Vec<String> = t
             .columns
             .iter()
             .filter(|c| weight_column != Some(c.as_str()))
+            .filter(|c| split.is_none_or(|s| s.column != **c))
             .cloned()
             .collect();
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut values: Vec<KV> = Vec::new();
         let mut distinct: Vec<Distinct> = Vec::new();
-        let mut seen: HashMap<Vec<u32>, usize> = HashMap::new();
-        let mut total = 0.0;
+        let mut seen: HashMap<(Vec<u32>, usize), usize> = HashMap::new();
+        let mut totals = [0.0; 2];
         for (i, r) in t.rows.iter().enumerate() {
+            let side = match split {
+                None => 0,
+                Some(s) => {
+                    let v = r.get(&s.column).to_text();
+                    if v == s.a {
+                        0
+                    } else if v == s.b {
+                        1
+                    } else {
+                        continue;
+                    }
+                }
+            };
             let weight = match weight_column {
                 Some(w) => r.get(w).as_f64().unwrap_or(0.0).max(0.0),
                 None => 1.0,
@@ -89,11 +117,12 @@ impl Input {
                     })
                 })
                 .collect();
-            total += weight;
-            let at = *seen.entry(row.clone()).or_insert_with(|| {
+            totals[side] += weight;
+            let at = *seen.entry((row.clone(), side)).or_insert_with(|| {
                 distinct.push(Distinct {
                     values: row,
                     weight: 0.0,
+                    side,
                     rows: Vec::new(),
                 });
                 distinct.len() - 1
@@ -105,16 +134,34 @@ impl Input {
             dims,
             values,
             distinct,
-            total,
+            totals,
         }
     }
 
+    /// The weight of the rows a pattern covers, in each set.
+    pub fn weights(&self, p: &Pattern) -> [f64; 2] {
+        let mut w = [0.0; 2];
+        for d in self.distinct.iter().filter(|d| covers(p, d)) {
+            w[d.side] += d.weight;
+        }
+        w
+    }
+
     pub fn weight(&self, p: &Pattern) -> f64 {
-        self.distinct
+        self.weights(p)[0]
+    }
+
+    fn evidence(&self, t: &Table, p: &Pattern) -> Vec<crate::detect::EventRef> {
+        let mut evidence: Vec<_> = self
+            .distinct
             .iter()
             .filter(|d| covers(p, d))
-            .map(|d| d.weight)
-            .sum()
+            .flat_map(|d| d.rows.iter())
+            .flat_map(|&i| t.rows[i].evidence.iter().copied())
+            .collect();
+        evidence.sort();
+        evidence.dedup();
+        evidence
     }
 
     /// Whether a value can be a pattern's: null, and empty text, read as
@@ -126,9 +173,9 @@ impl Input {
         ) && !matches!(&self.values[v as usize], KV::Str(s) if s.is_empty())
     }
 
-    /// The result table: a row per pattern, in the order given, with the
-    /// evidence of every row it covers.
-    pub fn table(&self, t: &Table, patterns: Vec<Pattern>, wildcards: &[KV]) -> Table {
+    /// Each dimension's value under a pattern, or its wildcard: a
+    /// column's wildcard follows the kind of value it holds.
+    fn described(&self, patterns: &[Pattern], wildcards: &[KV]) -> Vec<Vec<(String, KV)>> {
         let column_kind: Vec<u8> = (0..self.dims.len())
             .map(|c| {
                 self.distinct
@@ -149,47 +196,102 @@ impl Input {
                 KV::Null
             }
         };
-        let mut columns = vec![
-            "SegmentId".to_string(),
-            "Count".to_string(),
-            "Percent".to_string(),
-        ];
+        patterns
+            .iter()
+            .map(|p| {
+                self.dims
+                    .iter()
+                    .enumerate()
+                    .map(|(c, name)| {
+                        let v = match p[c] {
+                            Some(v) => self.values[v as usize].clone(),
+                            None => wildcard(c),
+                        };
+                        (name.clone(), v)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn percent(part: f64, total: f64) -> KV {
+        KV::Real(if total > 0.0 {
+            100.0 * part / total
+        } else {
+            0.0
+        })
+    }
+
+    /// The result of `autocluster` and `basket`: a row per pattern, in
+    /// the order given, with the evidence of every row it covers.
+    pub fn table(&self, t: &Table, patterns: Vec<Pattern>, wildcards: &[KV]) -> Table {
+        let described = self.described(&patterns, wildcards);
+        let mut columns: Vec<String> = ["SegmentId", "Count", "Percent"].map(String::from).to_vec();
         columns.extend(self.dims.iter().cloned());
         let rows = patterns
-            .into_iter()
+            .iter()
+            .zip(described)
             .enumerate()
-            .map(|(id, p)| {
-                let weight = self.weight(&p);
-                let percent = if self.total > 0.0 {
-                    100.0 * weight / self.total
-                } else {
-                    0.0
-                };
+            .map(|(id, (p, dims))| {
+                let weight = self.weight(p);
                 let mut cols = vec![
                     ("SegmentId".to_string(), KV::Long(id as i64)),
                     ("Count".to_string(), KV::Long(weight.round() as i64)),
-                    ("Percent".to_string(), KV::Real(percent)),
+                    ("Percent".to_string(), Self::percent(weight, self.totals[0])),
                 ];
-                for (c, name) in self.dims.iter().enumerate() {
-                    let v = match p[c] {
-                        Some(v) => self.values[v as usize].clone(),
-                        None => wildcard(c),
-                    };
-                    cols.push((name.clone(), v));
-                }
-                let mut evidence: Vec<_> = self
-                    .distinct
-                    .iter()
-                    .filter(|d| covers(&p, d))
-                    .flat_map(|d| d.rows.iter())
-                    .flat_map(|&i| t.rows[i].evidence.iter().copied())
-                    .collect();
-                evidence.sort();
-                evidence.dedup();
+                cols.extend(dims);
                 KRow {
                     cols,
                     doc: None,
-                    evidence,
+                    evidence: self.evidence(t, p),
+                }
+            })
+            .collect();
+        Table { columns, rows }
+    }
+
+    /// The result of `diffpatterns`: each pattern's count and share in
+    /// both sets, and how far apart the shares are.
+    pub fn diff_table(&self, t: &Table, patterns: Vec<Pattern>, wildcards: &[KV]) -> Table {
+        let described = self.described(&patterns, wildcards);
+        let mut columns: Vec<String> = [
+            "SegmentId",
+            "CountA",
+            "CountB",
+            "PercentA",
+            "PercentB",
+            "PercentDiffAB",
+        ]
+        .map(String::from)
+        .to_vec();
+        columns.extend(self.dims.iter().cloned());
+        let rows = patterns
+            .iter()
+            .zip(described)
+            .enumerate()
+            .map(|(id, (p, dims))| {
+                let [a, b] = self.weights(p);
+                let (pa, pb) = (
+                    Self::percent(a, self.totals[0]),
+                    Self::percent(b, self.totals[1]),
+                );
+                let diff = match (&pa, &pb) {
+                    (KV::Real(x), KV::Real(y)) => KV::Real((x - y).abs()),
+                    _ => KV::Null,
+                };
+                let mut cols = vec![
+                    ("SegmentId".to_string(), KV::Long(id as i64)),
+                    ("CountA".to_string(), KV::Long(a.round() as i64)),
+                    ("CountB".to_string(), KV::Long(b.round() as i64)),
+                    ("PercentA".to_string(), pa),
+                    ("PercentB".to_string(), pb),
+                    ("PercentDiffAB".to_string(), diff),
+                ];
+                cols.extend(dims);
+                KRow {
+                    cols,
+                    doc: None,
+                    evidence: self.evidence(t, p),
                 }
             })
             .collect();

@@ -116,6 +116,7 @@ impl Projection {
                 "bag_unpack",
                 "autocluster",
                 "basket",
+                "diffpatterns",
             ]
             .iter()
             .any(|w| lower.contains(w))
