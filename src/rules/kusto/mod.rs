@@ -27,6 +27,7 @@ mod operators;
 mod ops;
 pub mod parser;
 mod patterns;
+mod plugins;
 pub mod projection;
 pub mod pushdown;
 mod reads;
