@@ -79,10 +79,6 @@ const KNOWN_WRONG: &[(usize, &str)] = &[
         32,
         "union renames same-named columns of different types (v_real1, v_long): needs column types",
     ),
-    (
-        106,
-        "string columns are empty, never null, after an outer join: needs column types",
-    ),
     (151, "the documentation renders 14 days as 14:00:00:00"),
     (
         220,

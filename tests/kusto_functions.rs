@@ -385,3 +385,15 @@ fn diffpatterns_without_its_split_is_refused_when_loaded() {
     };
     assert!(err.message.contains("SplitColumn"), "{}", err.message);
 }
+
+#[test]
+fn an_outer_join_leaves_unmatched_text_empty_and_numbers_null() {
+    let (_, rows) = run(r#"datatable(User:string)["ana", "bo"]
+| join kind=leftouter (datatable(User:string, Country:string, Risk:long)["ana", "DE", 3]) on User
+| extend NoCountry = isnull(Country), EmptyCountry = isempty(Country), NoRisk = isnull(Risk)"#);
+    assert_eq!(rows[1]["User"], "bo");
+    assert_eq!(rows[1]["Country"], "");
+    assert_eq!(rows[1]["NoCountry"], false);
+    assert_eq!(rows[1]["EmptyCountry"], true);
+    assert_eq!(rows[1]["NoRisk"], true);
+}

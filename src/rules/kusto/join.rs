@@ -53,13 +53,37 @@ impl Exec<'_> {
                 }
             })
             .collect();
+        // An outer join's missing side reads as null, except in string
+        // columns, which Kusto never leaves null: they read as empty. A
+        // column is taken as text when its side holds text in it.
+        let absent = |t: &Table| -> Vec<KV> {
+            t.columns
+                .iter()
+                .map(|c| {
+                    if t.rows.iter().any(|r| matches!(r.get(c), KV::Str(_))) {
+                        KV::Str(String::new())
+                    } else {
+                        KV::Null
+                    }
+                })
+                .collect()
+        };
+        let (left_absent, right_absent) = match kind {
+            JoinKind::LeftOuter => (Vec::new(), absent(&right)),
+            JoinKind::RightOuter => (absent(&left), Vec::new()),
+            JoinKind::FullOuter => (absent(&left), absent(&right)),
+            _ => (Vec::new(), Vec::new()),
+        };
+        let missing = |absent: &[KV], i: usize| absent.get(i).cloned().unwrap_or(KV::Null);
         let combine = |l: Option<&KRow>, r: Option<&KRow>| -> KRow {
             let mut cols = Vec::new();
-            for c in &left.columns {
-                cols.push((c.clone(), l.map_or(KV::Null, |l| l.get(c))));
+            for (i, c) in left.columns.iter().enumerate() {
+                let v = l.map_or_else(|| missing(&left_absent, i), |l| l.get(c));
+                cols.push((c.clone(), v));
             }
-            for (c, out) in right.columns.iter().zip(&right_names) {
-                cols.push((out.clone(), r.map_or(KV::Null, |r| r.get(c))));
+            for (i, (c, out)) in right.columns.iter().zip(&right_names).enumerate() {
+                let v = r.map_or_else(|| missing(&right_absent, i), |r| r.get(c));
+                cols.push((out.clone(), v));
             }
             let mut evidence: Vec<EventRef> = l.map(|l| l.evidence.clone()).unwrap_or_default();
             evidence.extend(r.map(|r| r.evidence.clone()).unwrap_or_default());
