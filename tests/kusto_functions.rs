@@ -397,3 +397,48 @@ fn an_outer_join_leaves_unmatched_text_empty_and_numbers_null() {
     assert_eq!(rows[1]["EmptyCountry"], true);
     assert_eq!(rows[1]["NoRisk"], true);
 }
+
+#[test]
+fn sign_ins_are_placed_in_named_areas_and_near_named_routes() {
+    let areas = r#"let Areas = datatable(Area:string, Shape:dynamic)
+[
+  "Paris office", dynamic({"type":"Polygon","coordinates":[[[2.30,48.84],[2.40,48.84],[2.40,48.88],[2.30,48.88],[2.30,48.84]]]}),
+];
+let SignIns = datatable(User:string, Lon:real, Lat:real)
+[
+  "ana", 2.35, 48.86,
+  "bo", 2.45, 48.86,
+  "cy", 151.21, -33.87,
+];
+"#;
+    let (cols, rows) = run(&format!(
+        "{areas}SignIns | evaluate geo_polygon_lookup(Areas, Lon, Lat, Shape)"
+    ));
+    assert_eq!(cols, ["User", "Lon", "Lat", "Area", "Shape"]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["User"], "ana");
+    assert_eq!(rows[0]["Area"], "Paris office");
+
+    // bo is 3.7 km east of the area: within 5 km, with the unmatched kept.
+    let (_, rows) = run(&format!(
+        "{areas}SignIns | evaluate geo_polygon_lookup(Areas, Lon, Lat, Shape, radius = 5000, return_unmatched = true) | project User, Area"
+    ));
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["User"].as_str().unwrap(), r["Area"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [("ana", "Paris office"), ("bo", "Paris office"), ("cy", "")]
+    );
+
+    let (_, rows) = run(&format!(
+        r#"{areas}let Routes = datatable(Route:string, Path:dynamic)
+[
+  "Seine", dynamic({{"type":"LineString","coordinates":[[2.25,48.85],[2.40,48.85]]}}),
+];
+SignIns | evaluate geo_line_lookup(Routes, Lon, Lat, Path, 2000) | project User, Route"#
+    ));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["User"], "ana");
+}

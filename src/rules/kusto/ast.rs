@@ -157,6 +157,8 @@ pub enum Op {
     Evaluate {
         plugin: String,
         args: Vec<Expr>,
+        /// Arguments given by name (`return_unmatched = true`).
+        named: Vec<(String, Expr)>,
         span: Span,
     },
     Union(Vec<Tabular>),
@@ -374,7 +376,10 @@ impl Op {
             Op::Join { on, .. } => on.iter().flat_map(|(a, b)| [a, b]).collect(),
             Op::Sort(keys) => keys.iter().map(|(e, _, _)| e).collect(),
             Op::Top { n, by, .. } => vec![n, by],
-            Op::ProjectByNames(v) | Op::Evaluate { args: v, .. } => v.iter().collect(),
+            Op::ProjectByNames(v) => v.iter().collect(),
+            Op::Evaluate { args, named, .. } => {
+                args.iter().chain(named.iter().map(|(_, e)| e)).collect()
+            }
             Op::Invoke { args, .. } => args
                 .iter()
                 .filter_map(|a| match a {

@@ -523,7 +523,12 @@ impl<'a> Exec<'a> {
                 columns,
                 options,
             } => self.parse_kv(t, expr, columns, options),
-            Op::Evaluate { plugin, args, .. } => self.evaluate(t, plugin, args),
+            Op::Evaluate {
+                plugin,
+                args,
+                named,
+                ..
+            } => self.evaluate(t, plugin, args, named),
             Op::Union(parts) => {
                 let mut tables = vec![t];
                 tables.extend(parts.iter().map(|p| self.tabular(p)));

@@ -55,6 +55,8 @@ pub const PLUGINS: &[&str] = &[
     "basket",
     "dcount_intersect",
     "diffpatterns",
+    "geo_line_lookup",
+    "geo_polygon_lookup",
 ];
 
 /// Checks that every operator and function can run, naming the first that
@@ -134,9 +136,9 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                         format!("The {plugin} plugin (evaluate {plugin}) is not supported."),
                     ));
                 }
-                Op::Evaluate { plugin, span, args }
-                    if plugin == "diffpatterns" && args.len() < 3 =>
-                {
+                Op::Evaluate {
+                    plugin, span, args, ..
+                } if plugin == "diffpatterns" && args.len() < 3 => {
                     return Err(Diagnostic::new(
                         *span,
                         "diffpatterns needs the column that splits the rows and the values of its two sets: diffpatterns(SplitColumn, SplitValueA, SplitValueB).",

@@ -366,10 +366,19 @@ impl Parser<'_> {
                 if !self.eat('(') {
                     return Err(self.error("Expected \"(\" after the plugin name"));
                 }
-                let args = self.list(')', false, |p| p.expr())?;
+                let items = self.list(')', false, |p| p.named_exprs_one())?;
+                let mut args = Vec::new();
+                let mut named = Vec::new();
+                for (name, e) in items {
+                    match name {
+                        Some(n) => named.push((n.to_ascii_lowercase(), e)),
+                        None => args.push(e),
+                    }
+                }
                 Op::Evaluate {
                     plugin,
                     args,
+                    named,
                     span: Span::new(at, self.pos),
                 }
             }

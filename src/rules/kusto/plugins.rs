@@ -1,20 +1,32 @@
 //! `evaluate` plugins: unpacking bags into columns, intersecting distinct
-//! count sketches, and finding patterns of shared values (`autocluster`,
-//! `basket`, `diffpatterns`).
+//! count sketches, finding patterns of shared values (`autocluster`,
+//! `basket`, `diffpatterns`), and joining points to the polygons or lines
+//! they fall in or near (`geo_polygon_lookup`, `geo_line_lookup`).
 
 use serde_json::Value as Json;
 
 use super::ast::Expr;
+use super::eval::Row;
 use super::exec::{Empty, Exec, Table, add_column};
 use super::parser::default_name;
 use super::patterns::{Args, Split};
 use super::value::KV;
-use super::{autocluster, basket, sketch};
+use super::{autocluster, basket, geo, geo_shapes, sketch};
 
 impl Exec<'_> {
     /// `evaluate PLUGIN(args)`. `bag_unpack(col [, prefix])` gives a
     /// column per key of the bag.
-    pub(super) fn evaluate(&mut self, mut t: Table, plugin: &str, args: &[Expr]) -> Table {
+    pub(super) fn evaluate(
+        &mut self,
+        mut t: Table,
+        plugin: &str,
+        args: &[Expr],
+        named: &[(String, Expr)],
+    ) -> Table {
+        if plugin == "geo_polygon_lookup" || plugin == "geo_line_lookup" {
+            t.materialize();
+            return self.geo_lookup(t, args, named, plugin == "geo_line_lookup");
+        }
         if plugin == "diffpatterns" {
             let Some(split) = self.split_of(args) else {
                 return t;
@@ -114,5 +126,121 @@ impl Exec<'_> {
                 .map(|n| n as usize),
             wildcards: vals.iter().skip(3).flatten().cloned().collect(),
         }
+    }
+
+    /// `geo_polygon_lookup(Lookup, Lon, Lat, PolygonKey [, radius]
+    /// [, return_unmatched])` and `geo_line_lookup(Lookup, Lon, Lat,
+    /// LineKey, radius [, return_unmatched])`: each row joined with the
+    /// lookup rows whose shape holds its point (or lies within `radius`
+    /// metres of it). The older order, with the key column before the
+    /// coordinates, is read too: the key is whichever names a column of
+    /// the lookup table. Options may be given by position or by name.
+    fn geo_lookup(
+        &mut self,
+        t: Table,
+        args: &[Expr],
+        named: &[(String, Expr)],
+        line: bool,
+    ) -> Table {
+        let lookup = match args.first() {
+            Some(Expr::Column(name, _)) => self.table_named(name).unwrap_or_default(),
+            _ => Table::default(),
+        };
+        let mut lookup = lookup;
+        lookup.materialize();
+        let column = |e: Option<&Expr>| match e {
+            Some(Expr::Column(c, _)) => Some(c.clone()),
+            _ => None,
+        };
+        let key_first = column(args.get(1)).is_some_and(|c| lookup.columns.contains(&c));
+        let (key, lon, lat) = if key_first {
+            (column(args.get(1)), args.get(2), args.get(3))
+        } else {
+            (column(args.get(3)), args.get(1), args.get(2))
+        };
+        let (Some(key), Some(lon), Some(lat)) = (key, lon.cloned(), lat.cloned()) else {
+            return Table::default();
+        };
+        let option = |this: &mut Self, name: &str, at: usize| -> KV {
+            match named.iter().find(|(n, _)| n == name) {
+                Some((_, e)) => this.ev(e, &Empty),
+                None => args.get(at).map_or(KV::Null, |e| this.ev(e, &Empty)),
+            }
+        };
+        let radius = option(self, "radius", 4)
+            .as_f64()
+            .filter(|r| r.is_finite() && *r >= 0.0);
+        let unmatched = matches!(option(self, "return_unmatched", 5), KV::Bool(true));
+        if line && radius.is_none() {
+            return Table::default();
+        }
+
+        let right_names: Vec<String> = lookup
+            .columns
+            .iter()
+            .map(|c| {
+                if t.columns.contains(c) {
+                    format!("{c}1")
+                } else {
+                    c.clone()
+                }
+            })
+            .collect();
+        let absent: Vec<KV> = lookup
+            .columns
+            .iter()
+            .map(|c| {
+                if lookup.rows.iter().any(|r| matches!(r.get(c), KV::Str(_))) {
+                    KV::Str(String::new())
+                } else {
+                    KV::Null
+                }
+            })
+            .collect();
+        let shapes: Vec<KV> = lookup.rows.iter().map(|r| r.get(&key)).collect();
+        let mut rows = Vec::new();
+        for row in &t.rows {
+            let (x, y) = (self.ev(&lon, row), self.ev(&lat, row));
+            let mut matched = false;
+            for (shape, l) in shapes.iter().zip(&lookup.rows) {
+                let point_and_shape = [x.clone(), y.clone(), shape.clone()];
+                let hit = match (line, radius) {
+                    (false, None) => matches!(
+                        geo::call("geo_point_in_polygon", &point_and_shape),
+                        Some(KV::Bool(true))
+                    ),
+                    (is_line, Some(r)) => {
+                        let f = if is_line {
+                            "geo_distance_point_to_line"
+                        } else {
+                            "geo_distance_point_to_polygon"
+                        };
+                        geo_shapes::call(f, &point_and_shape)
+                            .and_then(|d| d.as_f64())
+                            .is_some_and(|d| d <= r)
+                    }
+                    (true, None) => false,
+                };
+                if hit {
+                    matched = true;
+                    let mut out = row.clone();
+                    for (c, n) in lookup.columns.iter().zip(&right_names) {
+                        out.cols.push((n.clone(), l.get(c)));
+                    }
+                    out.evidence.extend(l.evidence.iter().copied());
+                    rows.push(out);
+                }
+            }
+            if !matched && unmatched {
+                let mut out = row.clone();
+                for (n, v) in right_names.iter().zip(&absent) {
+                    out.cols.push((n.clone(), v.clone()));
+                }
+                rows.push(out);
+            }
+        }
+        let mut columns = t.columns.clone();
+        columns.extend(right_names);
+        Table { columns, rows }
     }
 }
