@@ -333,3 +333,37 @@ fn corpus_storage_key_rule_reports_listings_away_from_the_usual_address() {
     assert_eq!(out[0]["UPNSuffix"], "contoso.com");
     assert_eq!(out[0]["ResourceIds"], serde_json::json!(["sa2"]));
 }
+
+/// Log Analytics names a service principal caller by its object id, and
+/// has no null strings: both hold whatever shape the logs came in.
+#[test]
+fn callers_and_missing_text_read_alike_in_every_shape() {
+    let mapping = Mapping::builtin();
+    let query = r#"AzureActivity
+| where OperationNameValue =~ "microsoft.storage/storageaccounts/listkeys/action"
+| summarize n = count(), null_text = countif(isnull(ActivitySubstatusValue)) by Caller
+| order by n desc"#;
+    let q = kusto::compile(query).unwrap_or_else(|e| panic!("{}", e.render(query)));
+    for dir in ["demo", "demo-azure", "demo-sentinel"] {
+        let mut b = Builder::new(Vec::new());
+        ingest::load(&[fixture(dir)], &LoadOptions::default(), &mut |ev| {
+            b.offer(&ev, mapping)
+        });
+        let rows = b.run(&q, None).to_json_rows();
+        assert_eq!(rows.len(), 3, "{dir}: {rows:?}");
+        assert_eq!(
+            rows[0]["Caller"], "3f9a1c2e-7b4d-4e8f-9a0b-1c2d3e4f5a6b",
+            "{dir}"
+        );
+        assert_eq!(rows[0]["n"], 16, "{dir}");
+        assert!(rows.iter().all(|r| r["null_text"] == 0), "{dir}: {rows:?}");
+
+        let signins = kusto::compile(
+            "SigninLogs | summarize n = count(), null_text = countif(isnull(RiskDetail))",
+        )
+        .unwrap();
+        let rows = b.run(&signins, None).to_json_rows();
+        assert_eq!(rows[0]["null_text"], 0, "{dir}: {rows:?}");
+        assert!(rows[0]["n"].as_i64().unwrap() > 0, "{dir}");
+    }
+}

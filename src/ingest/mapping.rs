@@ -152,6 +152,7 @@ enum Compute {
     Subscription,
     ResourceGroup,
     Lower,
+    User,
 }
 
 struct Derived {
@@ -292,6 +293,7 @@ impl Mapping {
                 "subscription" => Compute::Subscription,
                 "resource_group" => Compute::ResourceGroup,
                 "lower" => Compute::Lower,
+                "user" => Compute::User,
                 other => return Err(format!("unknown compute `{other}` for `{}`", d.field)),
             };
             derived.entry(d.field).or_default().push(Derived {
@@ -571,6 +573,7 @@ impl Mapping {
             }
             Compute::Ip => clean_ip(&self.pick(doc, Canon::Ip, kind)?)?,
             Compute::Operation => self.pick(doc, Canon::Operation, kind)?.into_owned(),
+            Compute::User => self.pick(doc, Canon::Upn, kind)?.into_owned(),
             // Parts of the resource id as the record writes it (canonical
             // fields are lower-cased for grouping; these keep the case).
             Compute::ResourceName => {

@@ -89,6 +89,128 @@ const STANDARD: &[(&[&str], &[&str])] = &[
 
 const OTHER_COLUMNS: &[&str] = &["TimeGenerated", "Type"];
 
+/// String columns of each table, as Azure Monitor's table reference types
+/// them. Kusto has no null string: where a record lacks one of these, the
+/// row reads empty text, so `Caller == ""` holds and `isnull(Caller)` does
+/// not. Other columns a record lacks read as null.
+const STRING_COLUMNS: &[(&[&str], &[&str])] = &[
+    (
+        &["SigninLogs", "AADNonInteractiveUserSignInLogs"],
+        &[
+            "AlternateSignInName",
+            "AppDisplayName",
+            "AppId",
+            "AuthenticationProtocol",
+            "AuthenticationRequirement",
+            "Category",
+            "ClientAppUsed",
+            "ConditionalAccessStatus",
+            "CorrelationId",
+            "CrossTenantAccessType",
+            "HomeTenantId",
+            "Id",
+            "Identity",
+            "IPAddress",
+            "Location",
+            "OperationName",
+            "OriginalRequestId",
+            "ResourceDisplayName",
+            "ResourceId",
+            "ResourceTenantId",
+            "ResultDescription",
+            "ResultSignature",
+            "ResultType",
+            "RiskDetail",
+            "RiskLevelAggregated",
+            "RiskLevelDuringSignIn",
+            "RiskState",
+            "ServicePrincipalId",
+            "ServicePrincipalName",
+            "SessionId",
+            "TokenIssuerName",
+            "TokenIssuerType",
+            "UserAgent",
+            "UserDisplayName",
+            "UserId",
+            "UserPrincipalName",
+            "UserType",
+        ],
+    ),
+    (
+        &["AuditLogs"],
+        &[
+            "AADOperationType",
+            "ActivityDisplayName",
+            "Category",
+            "CorrelationId",
+            "Id",
+            "Identity",
+            "LoggedByService",
+            "OperationName",
+            "OperationVersion",
+            "Result",
+            "ResultDescription",
+            "ResultReason",
+        ],
+    ),
+    (
+        &["AzureActivity"],
+        &[
+            "ActivityStatus",
+            "ActivityStatusValue",
+            "ActivitySubstatus",
+            "ActivitySubstatusValue",
+            "Caller",
+            "CallerIpAddress",
+            "Category",
+            "CategoryValue",
+            "CorrelationId",
+            "EventDataId",
+            "Level",
+            "OperationId",
+            "OperationName",
+            "OperationNameValue",
+            "Resource",
+            "ResourceGroup",
+            "ResourceId",
+            "ResourceProvider",
+            "ResourceProviderValue",
+            "SubscriptionId",
+            "_ResourceId",
+        ],
+    ),
+    (
+        &["AzureDiagnostics"],
+        &[
+            "CallerIPAddress",
+            "Category",
+            "CorrelationId",
+            "OperationName",
+            "OperationVersion",
+            "Resource",
+            "ResourceGroup",
+            "ResourceId",
+            "ResourceProvider",
+            "ResourceType",
+            "ResultDescription",
+            "ResultSignature",
+            "ResultType",
+            "SubscriptionId",
+            "_ResourceId",
+        ],
+    ),
+];
+
+/// Whether a table types a column as text (so a missing value is empty).
+/// AzureDiagnostics types its other columns by suffix: `_s` strings and
+/// `_g` GUIDs are text too.
+fn is_string_column(table: &str, name: &str) -> bool {
+    STRING_COLUMNS
+        .iter()
+        .any(|(tables, cols)| tables.contains(&table) && cols.contains(&name))
+        || (table == "AzureDiagnostics" && (name.ends_with("_s") || name.ends_with("_g")))
+}
+
 /// Where a table's standard columns are: its entry in [`STANDARD`], or
 /// just past them for [`OTHER_COLUMNS`].
 fn standard_entry(table: &str) -> usize {
@@ -168,14 +290,11 @@ impl Row for EventRow<'_> {
         }
         let found = self.fields.values(name);
         match found.first() {
-            Some(v) => value_of(name, v.as_ref()),
-            // AzureDiagnostics types its columns by suffix; its string and
-            // GUID columns are empty, not null, where a record lacks them.
-            None if self.table == "AzureDiagnostics"
-                && (name.ends_with("_s") || name.ends_with("_g")) =>
-            {
-                KV::Str(String::new())
-            }
+            Some(v) => match value_of(name, v.as_ref()) {
+                KV::Null if is_string_column(self.table, name) => KV::Str(String::new()),
+                other => other,
+            },
+            None if is_string_column(self.table, name) => KV::Str(String::new()),
             None => KV::Null,
         }
     }
