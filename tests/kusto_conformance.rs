@@ -106,6 +106,18 @@ const KNOWN_WRONG: &[(usize, &str)] = &[
         "the documentation's output names the column `result` where its query names it `lng`",
     ),
     (
+        187,
+        "reads the documentation cluster's US_Counties table, which the case does not carry",
+    ),
+    (
+        188,
+        "reads the documentation cluster's NY_Manhattan_Roads table, which the case does not carry",
+    ),
+    (
+        189,
+        "reads the documentation cluster's US_Counties table, which the case does not carry",
+    ),
+    (
         191,
         "reads the documentation cluster's NY_Manhattan_Roads table, which the case does not carry",
     ),

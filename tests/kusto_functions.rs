@@ -442,3 +442,35 @@ SignIns | evaluate geo_line_lookup(Routes, Lon, Lat, Path, 2000) | project User,
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["User"], "ana");
 }
+
+#[test]
+fn polygon_intersections_give_what_kusto_documents() {
+    // A triangle that touches one part of a multipolygon at a corner and
+    // overlaps the other: a point and a polygon.
+    let (_, rows) = run(
+        r#"let a = dynamic({"type":"Polygon","coordinates":[[[2,45],[0,45],[1,44],[2,45]]]});
+let b = dynamic({"type":"MultiPolygon","coordinates":[[[[3,44],[2,45],[2,43],[3,44]]],[[[1.192,45.265],[1.005,44.943],[1.356,44.937],[1.192,45.265]]]]});
+print i = geo_intersection_2polygons(a, b)"#,
+    );
+    let i = &rows[0]["i"];
+    assert_eq!(i["type"], "GeometryCollection");
+    assert_eq!(
+        i["geometries"][0],
+        json!({"type": "Point", "coordinates": [2, 45]})
+    );
+    let ring = i["geometries"][1]["coordinates"][0].as_array().unwrap();
+    let documented = [
+        [1.3227075526410679, 45.00390914506874],
+        [1.0404565374899824, 45.00435640306655],
+        [1.005, 44.943],
+        [1.356, 44.937],
+        [1.3227075526410679, 45.00390914506874],
+    ];
+    assert_eq!(ring.len(), documented.len());
+    for (got, want) in ring.iter().zip(documented) {
+        for k in 0..2 {
+            let g = got[k].as_f64().unwrap();
+            assert!((g - want[k]).abs() < 1e-9, "{got} vs {want:?}");
+        }
+    }
+}

@@ -482,6 +482,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 .or_else(|| super::geo_s2::call(name, &vals))
                 .or_else(|| super::geo_h3::call(name, &vals))
                 .or_else(|| super::geo_union::call(name, &vals))
+                .or_else(|| super::geo_intersection::call(name, &vals))
                 .or_else(|| super::hash::call(name, &vals))
                 .or_else(|| super::series::call(name, &vals))
                 .or_else(|| super::sketch::call(name, &vals))

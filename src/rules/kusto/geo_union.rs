@@ -24,7 +24,7 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
 ];
 
 /// Edges a union takes at most.
-const MAX_EDGES: usize = 20_000;
+pub(super) const MAX_EDGES: usize = 20_000;
 
 /// Pairs of edges that may meet, and pieces after cutting, a union takes at
 /// most: shapes that all cross each other would otherwise grow as the
@@ -33,9 +33,9 @@ const MAX_PIECES: usize = 1_000_000;
 
 /// A vertex as a map key: the same point reached from two shapes is the
 /// same key.
-type Key = (u64, u64);
+pub(super) type Key = (u64, u64);
 
-fn key(p: Coord) -> Key {
+pub(super) fn key(p: Coord) -> Key {
     ((p.0 + 0.0).to_bits(), (p.1 + 0.0).to_bits())
 }
 
@@ -47,7 +47,7 @@ const SNAP: f64 = 1e-9;
 /// Vertices met so far, on a grid of `SNAP`; a vertex near one already met
 /// becomes that one.
 #[derive(Default)]
-struct Snap {
+pub(super) struct Snap {
     seen: HashMap<(i64, i64), Coord>,
 }
 
@@ -71,7 +71,7 @@ impl Snap {
     }
 
     /// Edges between snapped vertices, without those snapping left empty.
-    fn edges(&mut self, parts: &[Vec<Coord>], owner: usize, out: &mut Vec<Piece>) {
+    pub(super) fn edges(&mut self, parts: &[Vec<Coord>], owner: usize, out: &mut Vec<Piece>) {
         for part in parts {
             let part: Vec<Coord> = part.iter().map(|c| self.at(*c)).collect();
             out.extend(
@@ -89,10 +89,10 @@ impl Snap {
 
 /// A boundary piece from `a` to `b` of shape `owner`.
 #[derive(Clone, Copy)]
-struct Piece {
-    a: Coord,
-    b: Coord,
-    owner: usize,
+pub(super) struct Piece {
+    pub a: Coord,
+    pub b: Coord,
+    pub owner: usize,
 }
 
 /// The signed area of a closed ring (unit sphere): positive when it runs
@@ -106,7 +106,7 @@ fn signed_area(ring: &[Coord]) -> f64 {
 }
 
 /// Shells counter-clockwise and holes clockwise, whichever way they came.
-fn oriented(mut p: Polygon) -> Polygon {
+pub(super) fn oriented(mut p: Polygon) -> Polygon {
     for (i, ring) in p.iter_mut().enumerate() {
         if (signed_area(ring) > 0.0) != (i == 0) {
             ring.reverse();
@@ -188,7 +188,7 @@ fn neighbours(edges: &[Piece]) -> Option<Vec<Vec<usize>>> {
 }
 
 /// Every edge cut at the points where another shape's edges meet it.
-fn cut(edges: &[Piece], snap: &mut Snap) -> Option<Vec<Piece>> {
+pub(super) fn cut(edges: &[Piece], snap: &mut Snap) -> Option<Vec<Piece>> {
     let near = neighbours(edges)?;
     let mut out = Vec::new();
     for (e, near) in edges.iter().zip(&near) {
@@ -215,18 +215,18 @@ fn cut(edges: &[Piece], snap: &mut Snap) -> Option<Vec<Piece>> {
     Some(out)
 }
 
-fn midpoint(p: &Piece) -> Option<Vec3> {
+pub(super) fn midpoint(p: &Piece) -> Option<Vec3> {
     normalized(plus(unit(p.a), unit(p.b)))
 }
 
 /// A polygon as unit vectors, with a cap around its shell.
-struct Solid {
+pub(super) struct Solid {
     rings: Vec<Vec<Vec3>>,
     cap: Cap,
 }
 
 impl Solid {
-    fn of(p: &Polygon) -> Solid {
+    pub(super) fn of(p: &Polygon) -> Solid {
         let rings: Vec<Vec<Vec3>> = p
             .iter()
             .map(|r| r.iter().map(|c| unit(*c)).collect())
@@ -235,7 +235,7 @@ impl Solid {
         Solid { rings, cap }
     }
 
-    fn holds(&self, p: Vec3) -> bool {
+    pub(super) fn holds(&self, p: Vec3) -> bool {
         let mut r = self.rings.iter();
         self.cap.may_hold(p)
             && r.next().is_some_and(|shell| in_ring(p, shell))
@@ -316,7 +316,15 @@ fn union(all: Vec<Polygon>) -> Option<Vec<Polygon>> {
         })
         .map(|(_, p)| *p)
         .collect();
-    let rings = rings_of(&kept);
+    let out = assemble(&kept)?;
+    (!out.is_empty()).then_some(out)
+}
+
+/// Polygons from boundary pieces: rings joined end to end, shells those
+/// running counter-clockwise, each hole given to the shell around it
+/// (`None` for a hole with none).
+pub(super) fn assemble(kept: &[Piece]) -> Option<Vec<Polygon>> {
+    let rings = rings_of(kept);
     let (shells, holes): (Vec<_>, Vec<_>) = rings.into_iter().partition(|r| signed_area(r) > 0.0);
     let mut out: Vec<Polygon> = shells.into_iter().map(|s| vec![s]).collect();
     for hole in holes {
@@ -327,7 +335,7 @@ fn union(all: Vec<Polygon>) -> Option<Vec<Polygon>> {
         });
         home?.push(hole);
     }
-    (!out.is_empty()).then_some(out)
+    Some(out)
 }
 
 /// The union of lines: each stretch once, joined into the longest runs.
@@ -340,15 +348,21 @@ fn union_lines(all: Vec<Lines>) -> Option<Vec<Vec<Coord>>> {
     if edges.len() > MAX_EDGES {
         return None;
     }
+    let runs = runs_of(cut(&edges, &mut snap)?);
+    (!runs.is_empty()).then_some(runs)
+}
+
+/// Pieces joined into the longest runs, each stretch once: a run goes on
+/// through a vertex two pieces meet at and ends at any other.
+pub(super) fn runs_of(pieces: Vec<Piece>) -> Vec<Vec<Coord>> {
     let mut seen = std::collections::HashSet::new();
-    let pieces: Vec<Piece> = cut(&edges, &mut snap)?
+    let pieces: Vec<Piece> = pieces
         .into_iter()
         .filter(|p| {
             let (a, b) = (key(p.a), key(p.b));
             a != b && seen.insert((a.min(b), a.max(b)))
         })
         .collect();
-    // Runs go through vertices two pieces meet at, and end at the others.
     let mut degree: HashMap<Key, usize> = HashMap::new();
     let mut at: HashMap<Key, Vec<usize>> = HashMap::new();
     for (i, p) in pieces.iter().enumerate() {
@@ -395,7 +409,7 @@ fn union_lines(all: Vec<Lines>) -> Option<Vec<Vec<Coord>>> {
             out.push(walk(i, pieces[i].a, &mut used));
         }
     }
-    (!out.is_empty()).then_some(out)
+    out
 }
 
 fn array_of<T>(arg: Option<&KV>, read: impl Fn(&Json) -> Option<T>) -> Option<Vec<T>> {
@@ -404,7 +418,7 @@ fn array_of<T>(arg: Option<&KV>, read: impl Fn(&Json) -> Option<T>) -> Option<Ve
     (!items.is_empty()).then_some(items)
 }
 
-fn polygons_json(all: &[Polygon]) -> KV {
+pub(super) fn polygons_json(all: &[Polygon]) -> KV {
     let parts: Vec<Json> = all
         .iter()
         .map(|p| Json::Array(p.iter().map(|r| coords_json(r)).collect()))

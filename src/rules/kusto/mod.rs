@@ -16,6 +16,7 @@ mod functions;
 mod geo;
 mod geo_arcs;
 mod geo_h3;
+mod geo_intersection;
 mod geo_s2;
 mod geo_shapes;
 mod geo_union;
@@ -187,6 +188,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(geo_s2::FUNCTIONS)
                 .chain(geo_h3::FUNCTIONS)
                 .chain(geo_union::FUNCTIONS)
+                .chain(geo_intersection::FUNCTIONS)
                 .chain(hash::FUNCTIONS)
                 .chain(series::FUNCTIONS)
                 .chain(sketch::FUNCTIONS)
