@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use super::exec::Table;
-use super::patterns::{Args, Input, Pattern, covers};
+use super::patterns::{Args, Input, Pattern};
 
 const DEFAULT_SIZE_WEIGHT: f64 = 0.5;
 const DEFAULT_SEEDS: usize = 25;
@@ -38,7 +38,8 @@ impl Search<'_> {
     /// The value of column `c` that weighs most among the rows `p` covers.
     fn commonest(&self, p: &Pattern, c: usize) -> Option<u32> {
         let mut by_value: HashMap<u32, f64> = HashMap::new();
-        for d in self.input.distinct.iter().filter(|d| covers(p, d)) {
+        for r in self.input.rows_of(p) {
+            let d = &self.input.distinct[r as usize];
             *by_value.entry(d.values[c]).or_default() += d.weight;
         }
         by_value
@@ -104,19 +105,19 @@ pub(super) fn run(t: Table, args: &Args) -> Table {
     let mut covered = vec![false; distinct.len()];
     let mut kept: Vec<Pattern> = Vec::new();
     for (p, _) in found {
+        let rows = input.rows_of(&p);
         let mut all = 0.0;
         let mut new = 0.0;
-        for (d, c) in distinct.iter().zip(&covered) {
-            if covers(&p, d) {
-                all += d.weight;
-                if !c {
-                    new += d.weight;
-                }
+        for &r in &rows {
+            let w = distinct[r as usize].weight;
+            all += w;
+            if !covered[r as usize] {
+                new += w;
             }
         }
         if all > 0.0 && new * 2.0 >= all {
-            for (d, c) in distinct.iter().zip(covered.iter_mut()) {
-                *c |= covers(&p, d);
+            for &r in &rows {
+                covered[r as usize] = true;
             }
             kept.push(p);
         }

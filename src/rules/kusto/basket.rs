@@ -26,13 +26,7 @@ const MAX_PATTERNS: usize = 20_000;
 type Items = Vec<(usize, u32)>;
 
 fn weights_of(input: &Input, items: &Items) -> [f64; 2] {
-    let mut w = [0.0; 2];
-    for d in &input.distinct {
-        if items.iter().all(|(c, v)| d.values[*c] == *v) {
-            w[d.side] += d.weight;
-        }
-    }
-    w
+    input.weights_of_rows(&input.rows_with(items.iter().copied()))
 }
 
 /// Every pattern of at most `max_dims` values whose weights `passes`,

@@ -41,6 +41,10 @@ pub(super) struct Input {
     pub distinct: Vec<Distinct>,
     /// The weight of each set.
     pub totals: [f64; 2],
+    /// Per column and value, the distinct rows holding it, in order: a
+    /// pattern's rows are the intersection of its values' lists, so
+    /// counting one costs the rows its rarest value has, not the table.
+    postings: HashMap<(usize, u32), Vec<u32>>,
 }
 
 /// Rows whose `column`, as text, is `a` form the first set, `b` the
@@ -49,12 +53,6 @@ pub(super) struct Split {
     pub column: String,
     pub a: String,
     pub b: String,
-}
-
-pub(super) fn covers(p: &Pattern, d: &Distinct) -> bool {
-    p.iter()
-        .zip(&d.values)
-        .all(|(want, have)| want.is_none_or(|w| w == *have))
 }
 
 /// The kind of value a column holds, for choosing its wildcard.
@@ -130,21 +128,62 @@ impl Input {
             distinct[at].weight += weight;
             distinct[at].rows.push(i);
         }
+        let mut postings: HashMap<(usize, u32), Vec<u32>> = HashMap::new();
+        for (i, d) in distinct.iter().enumerate() {
+            for (c, v) in d.values.iter().enumerate() {
+                postings.entry((c, *v)).or_default().push(i as u32);
+            }
+        }
         Input {
             dims,
             values,
             distinct,
             totals,
+            postings,
         }
+    }
+
+    /// The distinct rows holding every (column, value) given, in order.
+    pub fn rows_with(&self, items: impl IntoIterator<Item = (usize, u32)>) -> Vec<u32> {
+        let mut lists: Vec<&[u32]> = Vec::new();
+        for item in items {
+            match self.postings.get(&item) {
+                Some(l) => lists.push(l),
+                None => return Vec::new(),
+            }
+        }
+        if lists.is_empty() {
+            return (0..self.distinct.len() as u32).collect();
+        }
+        lists.sort_by_key(|l| l.len());
+        let mut rows = lists[0].to_vec();
+        for l in &lists[1..] {
+            rows.retain(|r| l.binary_search(r).is_ok());
+            if rows.is_empty() {
+                break;
+            }
+        }
+        rows
+    }
+
+    /// The distinct rows a pattern covers, in order.
+    pub fn rows_of(&self, p: &Pattern) -> Vec<u32> {
+        self.rows_with(p.iter().enumerate().filter_map(|(c, v)| Some((c, (*v)?))))
+    }
+
+    /// The weight of some distinct rows, in each set.
+    pub fn weights_of_rows(&self, rows: &[u32]) -> [f64; 2] {
+        let mut w = [0.0; 2];
+        for &r in rows {
+            let d = &self.distinct[r as usize];
+            w[d.side] += d.weight;
+        }
+        w
     }
 
     /// The weight of the rows a pattern covers, in each set.
     pub fn weights(&self, p: &Pattern) -> [f64; 2] {
-        let mut w = [0.0; 2];
-        for d in self.distinct.iter().filter(|d| covers(p, d)) {
-            w[d.side] += d.weight;
-        }
-        w
+        self.weights_of_rows(&self.rows_of(p))
     }
 
     pub fn weight(&self, p: &Pattern) -> f64 {
@@ -153,10 +192,9 @@ impl Input {
 
     fn evidence(&self, t: &Table, p: &Pattern) -> Vec<crate::detect::EventRef> {
         let mut evidence: Vec<_> = self
-            .distinct
-            .iter()
-            .filter(|d| covers(p, d))
-            .flat_map(|d| d.rows.iter())
+            .rows_of(p)
+            .into_iter()
+            .flat_map(|r| self.distinct[r as usize].rows.iter())
             .flat_map(|&i| t.rows[i].evidence.iter().copied())
             .collect();
         evidence.sort();
