@@ -77,6 +77,38 @@ impl Table {
             .collect()
     }
 
+    /// This table's column names beside `left`'s, as a join names them:
+    /// one that `left` has already gets a `1` suffix.
+    pub(super) fn names_beside(&self, left: &[String]) -> Vec<String> {
+        self.columns
+            .iter()
+            .map(|c| {
+                if left.contains(c) {
+                    format!("{c}1")
+                } else {
+                    c.clone()
+                }
+            })
+            .collect()
+    }
+
+    /// What each column reads where a row of this table is missing (an
+    /// outer join's other side, an unmatched lookup): null, except in
+    /// string columns, which Kusto never leaves null and which read empty.
+    /// A column is taken as text when it holds text in some row.
+    pub(super) fn absent_values(&self) -> Vec<KV> {
+        self.columns
+            .iter()
+            .map(|c| {
+                if self.rows.iter().any(|r| matches!(r.get(c), KV::Str(_))) {
+                    KV::Str(String::new())
+                } else {
+                    KV::Null
+                }
+            })
+            .collect()
+    }
+
     /// Fixes every row's columns to the table's, dropping documents.
     pub(super) fn materialize(&mut self) {
         let cols = self.columns.clone();

@@ -13,8 +13,8 @@ use serde_json::{Value as Json, json};
 use super::geo_arcs::{Coord, Lines, Polygon, lines, polygons};
 use super::geo_shapes::coords_json;
 use super::geo_union::{
-    Key, MAX_EDGES, Piece, Snap, Solid, assemble, cut, key, midpoint, oriented, polygons_json,
-    runs_of,
+    Key, Piece, Solid, assemble, ends, key, midpoint, oriented, overlay, polygons_json, runs_of,
+    shared,
 };
 use super::value::KV;
 
@@ -86,27 +86,15 @@ fn touching(pieces: &[Piece], group: &[usize], kept: &[Piece]) -> Vec<Coord> {
 fn two_polygons(a: Vec<Polygon>, b: Vec<Polygon>) -> Option<Common> {
     let group: Vec<usize> = a.iter().map(|_| 0).chain(b.iter().map(|_| 1)).collect();
     let all: Vec<Polygon> = a.into_iter().chain(b).map(oriented).collect();
-    let mut snap = Snap::default();
-    let mut edges = Vec::new();
-    for (owner, p) in all.iter().enumerate() {
-        snap.edges(p, owner, &mut edges);
-    }
-    if edges.len() > MAX_EDGES {
-        return None;
-    }
     let solids: Vec<Solid> = all.iter().map(Solid::of).collect();
-    let pieces = cut(&edges, &mut snap)?;
-    let mut shared: HashMap<(Key, Key), Vec<usize>> = HashMap::new();
-    for (i, p) in pieces.iter().enumerate() {
-        let (x, y) = (key(p.a), key(p.b));
-        shared.entry((x.min(y), x.max(y))).or_default().push(i);
-    }
+    let pieces = overlay(all.iter().map(Vec::as_slice))?;
+    let shared = shared(&pieces);
     let mut kept = Vec::new();
     let mut edges_only = Vec::new();
     for (i, p) in pieces.iter().enumerate() {
         let g = group[p.owner];
-        let (x, y) = (key(p.a), key(p.b));
-        let same = &shared[&(x.min(y), x.max(y))];
+        let x = key(p.a);
+        let same = &shared[&ends(p)];
         if same.iter().any(|&j| group[pieces[j].owner] != g) {
             if same[0] != i {
                 continue;
@@ -140,32 +128,15 @@ fn two_polygons(a: Vec<Polygon>, b: Vec<Polygon>) -> Option<Common> {
 fn line_with_polygon(line: Lines, shape: Vec<Polygon>) -> Option<Common> {
     let shape: Vec<Polygon> = shape.into_iter().map(oriented).collect();
     let group: Vec<usize> = std::iter::once(0).chain(shape.iter().map(|_| 1)).collect();
-    let mut snap = Snap::default();
-    let mut edges = Vec::new();
-    snap.edges(&line, 0, &mut edges);
-    for (i, p) in shape.iter().enumerate() {
-        snap.edges(p, i + 1, &mut edges);
-    }
-    if edges.len() > MAX_EDGES {
-        return None;
-    }
     let solids: Vec<Solid> = shape.iter().map(Solid::of).collect();
-    let pieces = cut(&edges, &mut snap)?;
-    let boundary: BTreeSet<(Key, Key)> = pieces
-        .iter()
-        .filter(|p| p.owner != 0)
-        .map(|p| {
-            let (x, y) = (key(p.a), key(p.b));
-            (x.min(y), x.max(y))
-        })
-        .collect();
+    let pieces = overlay(std::iter::once(line.as_slice()).chain(shape.iter().map(Vec::as_slice)))?;
+    let boundary: BTreeSet<(Key, Key)> = pieces.iter().filter(|p| p.owner != 0).map(ends).collect();
     // A polygon holds its boundary: a stretch of line along it counts.
     let kept: Vec<Piece> = pieces
         .iter()
         .filter(|p| p.owner == 0)
         .filter(|p| {
-            let (x, y) = (key(p.a), key(p.b));
-            boundary.contains(&(x.min(y), x.max(y)))
+            boundary.contains(&ends(p))
                 || midpoint(p).is_some_and(|m| solids.iter().any(|s| s.holds(m)))
         })
         .copied()

@@ -24,7 +24,7 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
 ];
 
 /// Edges a union takes at most.
-pub(super) const MAX_EDGES: usize = 20_000;
+const MAX_EDGES: usize = 20_000;
 
 /// Pairs of edges that may meet, and pieces after cutting, a union takes at
 /// most: shapes that all cross each other would otherwise grow as the
@@ -47,7 +47,7 @@ const SNAP: f64 = 1e-9;
 /// Vertices met so far, on a grid of `SNAP`; a vertex near one already met
 /// becomes that one.
 #[derive(Default)]
-pub(super) struct Snap {
+struct Snap {
     seen: HashMap<(i64, i64), Coord>,
 }
 
@@ -71,7 +71,7 @@ impl Snap {
     }
 
     /// Edges between snapped vertices, without those snapping left empty.
-    pub(super) fn edges(&mut self, parts: &[Vec<Coord>], owner: usize, out: &mut Vec<Piece>) {
+    fn edges(&mut self, parts: &[Vec<Coord>], owner: usize, out: &mut Vec<Piece>) {
         for part in parts {
             let part: Vec<Coord> = part.iter().map(|c| self.at(*c)).collect();
             out.extend(
@@ -188,7 +188,7 @@ fn neighbours(edges: &[Piece]) -> Option<Vec<Vec<usize>>> {
 }
 
 /// Every edge cut at the points where another shape's edges meet it.
-pub(super) fn cut(edges: &[Piece], snap: &mut Snap) -> Option<Vec<Piece>> {
+fn cut(edges: &[Piece], snap: &mut Snap) -> Option<Vec<Piece>> {
     let near = neighbours(edges)?;
     let mut out = Vec::new();
     for (e, near) in edges.iter().zip(&near) {
@@ -279,31 +279,51 @@ fn rings_of(pieces: &[Piece]) -> Vec<Vec<Coord>> {
     out
 }
 
-/// The union of polygons, as polygons (shell first, then its holes).
-fn union(all: Vec<Polygon>) -> Option<Vec<Polygon>> {
-    let all: Vec<Polygon> = all.into_iter().map(oriented).collect();
+/// A piece's ends in either direction: the pieces several shapes share
+/// have the same.
+pub(super) fn ends(p: &Piece) -> (Key, Key) {
+    let (a, b) = (key(p.a), key(p.b));
+    (a.min(b), a.max(b))
+}
+
+/// The pieces of each shape's boundary (owner: its place in `shapes`),
+/// with vertices snapped and every edge cut where another meets it;
+/// `None` past the bounds on edges and pieces.
+pub(super) fn overlay<'s>(
+    shapes: impl IntoIterator<Item = &'s [Vec<Coord>]>,
+) -> Option<Vec<Piece>> {
     let mut snap = Snap::default();
     let mut edges = Vec::new();
-    for (owner, p) in all.iter().enumerate() {
-        snap.edges(p, owner, &mut edges);
+    for (owner, parts) in shapes.into_iter().enumerate() {
+        snap.edges(parts, owner, &mut edges);
     }
     if edges.len() > MAX_EDGES {
         return None;
     }
-    let solids: Vec<Solid> = all.iter().map(Solid::of).collect();
-    let pieces = cut(&edges, &mut snap)?;
-    // Pieces several shapes share, by their ends in either direction.
-    let mut shared: HashMap<(Key, Key), Vec<usize>> = HashMap::new();
+    cut(&edges, &mut snap)
+}
+
+/// Piece numbers by their ends in either direction.
+pub(super) fn shared(pieces: &[Piece]) -> HashMap<(Key, Key), Vec<usize>> {
+    let mut by_ends: HashMap<(Key, Key), Vec<usize>> = HashMap::new();
     for (i, p) in pieces.iter().enumerate() {
-        let (a, b) = (key(p.a), key(p.b));
-        shared.entry((a.min(b), a.max(b))).or_default().push(i);
+        by_ends.entry(ends(p)).or_default().push(i);
     }
+    by_ends
+}
+
+/// The union of polygons, as polygons (shell first, then its holes).
+fn union(all: Vec<Polygon>) -> Option<Vec<Polygon>> {
+    let all: Vec<Polygon> = all.into_iter().map(oriented).collect();
+    let solids: Vec<Solid> = all.iter().map(Solid::of).collect();
+    let pieces = overlay(all.iter().map(Vec::as_slice))?;
+    let shared = shared(&pieces);
     let kept: Vec<Piece> = pieces
         .iter()
         .enumerate()
         .filter(|(i, p)| {
-            let (a, b) = (key(p.a), key(p.b));
-            let same = &shared[&(a.min(b), a.max(b))];
+            let a = key(p.a);
+            let same = &shared[&ends(p)];
             if same.len() > 1 {
                 let opposed = same.iter().any(|&j| key(pieces[j].a) != a);
                 return !opposed && same[0] == *i;
@@ -340,15 +360,7 @@ pub(super) fn assemble(kept: &[Piece]) -> Option<Vec<Polygon>> {
 
 /// The union of lines: each stretch once, joined into the longest runs.
 fn union_lines(all: Vec<Lines>) -> Option<Vec<Vec<Coord>>> {
-    let mut snap = Snap::default();
-    let mut edges = Vec::new();
-    for (owner, parts) in all.iter().enumerate() {
-        snap.edges(parts, owner, &mut edges);
-    }
-    if edges.len() > MAX_EDGES {
-        return None;
-    }
-    let runs = runs_of(cut(&edges, &mut snap)?);
+    let runs = runs_of(overlay(all.iter().map(Vec::as_slice))?);
     (!runs.is_empty()).then_some(runs)
 }
 
@@ -358,10 +370,7 @@ pub(super) fn runs_of(pieces: Vec<Piece>) -> Vec<Vec<Coord>> {
     let mut seen = std::collections::HashSet::new();
     let pieces: Vec<Piece> = pieces
         .into_iter()
-        .filter(|p| {
-            let (a, b) = (key(p.a), key(p.b));
-            a != b && seen.insert((a.min(b), a.max(b)))
-        })
+        .filter(|p| key(p.a) != key(p.b) && seen.insert(ends(p)))
         .collect();
     let mut degree: HashMap<Key, usize> = HashMap::new();
     let mut at: HashMap<Key, Vec<usize>> = HashMap::new();

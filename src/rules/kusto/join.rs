@@ -41,37 +41,11 @@ impl Exec<'_> {
                 by_key.entry(k.as_str()).or_default().push(i);
             }
         }
-        // Right columns that clash with left ones get a `1` suffix.
-        let right_names: Vec<String> = right
-            .columns
-            .iter()
-            .map(|c| {
-                if left.columns.contains(c) {
-                    format!("{c}1")
-                } else {
-                    c.clone()
-                }
-            })
-            .collect();
-        // An outer join's missing side reads as null, except in string
-        // columns, which Kusto never leaves null: they read as empty. A
-        // column is taken as text when its side holds text in it.
-        let absent = |t: &Table| -> Vec<KV> {
-            t.columns
-                .iter()
-                .map(|c| {
-                    if t.rows.iter().any(|r| matches!(r.get(c), KV::Str(_))) {
-                        KV::Str(String::new())
-                    } else {
-                        KV::Null
-                    }
-                })
-                .collect()
-        };
+        let right_names = right.names_beside(&left.columns);
         let (left_absent, right_absent) = match kind {
-            JoinKind::LeftOuter => (Vec::new(), absent(&right)),
-            JoinKind::RightOuter => (absent(&left), Vec::new()),
-            JoinKind::FullOuter => (absent(&left), absent(&right)),
+            JoinKind::LeftOuter => (Vec::new(), right.absent_values()),
+            JoinKind::RightOuter => (left.absent_values(), Vec::new()),
+            JoinKind::FullOuter => (left.absent_values(), right.absent_values()),
             _ => (Vec::new(), Vec::new()),
         };
         let missing = |absent: &[KV], i: usize| absent.get(i).cloned().unwrap_or(KV::Null);

@@ -261,70 +261,63 @@ impl Input {
     }
 
     /// The result of `autocluster` and `basket`: a row per pattern, in
-    /// the order given, with the evidence of every row it covers.
+    /// the order given, with its count and share of the rows.
     pub fn table(&self, t: &Table, patterns: Vec<Pattern>, wildcards: &[KV]) -> Table {
-        let described = self.described(&patterns, wildcards);
-        let mut columns: Vec<String> = ["SegmentId", "Count", "Percent"].map(String::from).to_vec();
-        columns.extend(self.dims.iter().cloned());
-        let rows = patterns
-            .iter()
-            .zip(described)
-            .enumerate()
-            .map(|(id, (p, dims))| {
-                let weight = self.weight(p);
-                let mut cols = vec![
-                    ("SegmentId".to_string(), KV::Long(id as i64)),
-                    ("Count".to_string(), KV::Long(weight.round() as i64)),
-                    ("Percent".to_string(), Self::percent(weight, self.totals[0])),
-                ];
-                cols.extend(dims);
-                KRow {
-                    cols,
-                    doc: None,
-                    evidence: self.evidence(t, p),
-                }
-            })
-            .collect();
-        Table { columns, rows }
+        self.result(t, patterns, wildcards, &["Count", "Percent"], |p| {
+            let weight = self.weight(p);
+            vec![
+                KV::Long(weight.round() as i64),
+                Self::percent(weight, self.totals[0]),
+            ]
+        })
     }
 
     /// The result of `diffpatterns`: each pattern's count and share in
     /// both sets, and how far apart the shares are.
     pub fn diff_table(&self, t: &Table, patterns: Vec<Pattern>, wildcards: &[KV]) -> Table {
+        let stats = ["CountA", "CountB", "PercentA", "PercentB", "PercentDiffAB"];
+        self.result(t, patterns, wildcards, &stats, |p| {
+            let [a, b] = self.weights(p);
+            let (pa, pb) = (
+                Self::percent(a, self.totals[0]),
+                Self::percent(b, self.totals[1]),
+            );
+            let diff = match (&pa, &pb) {
+                (KV::Real(x), KV::Real(y)) => KV::Real((x - y).abs()),
+                _ => KV::Null,
+            };
+            vec![
+                KV::Long(a.round() as i64),
+                KV::Long(b.round() as i64),
+                pa,
+                pb,
+                diff,
+            ]
+        })
+    }
+
+    /// A row per pattern: SegmentId, the `stats` columns `stats_of` fills,
+    /// then each dimension's value or wildcard, with the evidence of every
+    /// row the pattern covers.
+    fn result(
+        &self,
+        t: &Table,
+        patterns: Vec<Pattern>,
+        wildcards: &[KV],
+        stats: &[&str],
+        stats_of: impl Fn(&Pattern) -> Vec<KV>,
+    ) -> Table {
         let described = self.described(&patterns, wildcards);
-        let mut columns: Vec<String> = [
-            "SegmentId",
-            "CountA",
-            "CountB",
-            "PercentA",
-            "PercentB",
-            "PercentDiffAB",
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut columns = vec!["SegmentId".to_string()];
+        columns.extend(stats.iter().map(|c| c.to_string()));
         columns.extend(self.dims.iter().cloned());
         let rows = patterns
             .iter()
             .zip(described)
             .enumerate()
             .map(|(id, (p, dims))| {
-                let [a, b] = self.weights(p);
-                let (pa, pb) = (
-                    Self::percent(a, self.totals[0]),
-                    Self::percent(b, self.totals[1]),
-                );
-                let diff = match (&pa, &pb) {
-                    (KV::Real(x), KV::Real(y)) => KV::Real((x - y).abs()),
-                    _ => KV::Null,
-                };
-                let mut cols = vec![
-                    ("SegmentId".to_string(), KV::Long(id as i64)),
-                    ("CountA".to_string(), KV::Long(a.round() as i64)),
-                    ("CountB".to_string(), KV::Long(b.round() as i64)),
-                    ("PercentA".to_string(), pa),
-                    ("PercentB".to_string(), pb),
-                    ("PercentDiffAB".to_string(), diff),
-                ];
+                let mut cols = vec![("SegmentId".to_string(), KV::Long(id as i64))];
+                cols.extend(stats.iter().map(|c| c.to_string()).zip(stats_of(p)));
                 cols.extend(dims);
                 KRow {
                     cols,

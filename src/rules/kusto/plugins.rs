@@ -175,28 +175,8 @@ impl Exec<'_> {
             return Table::default();
         }
 
-        let right_names: Vec<String> = lookup
-            .columns
-            .iter()
-            .map(|c| {
-                if t.columns.contains(c) {
-                    format!("{c}1")
-                } else {
-                    c.clone()
-                }
-            })
-            .collect();
-        let absent: Vec<KV> = lookup
-            .columns
-            .iter()
-            .map(|c| {
-                if lookup.rows.iter().any(|r| matches!(r.get(c), KV::Str(_))) {
-                    KV::Str(String::new())
-                } else {
-                    KV::Null
-                }
-            })
-            .collect();
+        let right_names = lookup.names_beside(&t.columns);
+        let absent = lookup.absent_values();
         let shapes: Vec<KV> = lookup.rows.iter().map(|r| r.get(&key)).collect();
         let mut rows = Vec::new();
         for row in &t.rows {

@@ -3,6 +3,7 @@
 //! export or Elasticsearch; columns are looked up through the mapping
 //! table by their Sentinel names.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
@@ -205,9 +206,18 @@ const STRING_COLUMNS: &[(&[&str], &[&str])] = &[
 /// AzureDiagnostics types its other columns by suffix: `_s` strings and
 /// `_g` GUIDs are text too.
 fn is_string_column(table: &str, name: &str) -> bool {
-    STRING_COLUMNS
-        .iter()
-        .any(|(tables, cols)| tables.contains(&table) && cols.contains(&name))
+    // Asked for every column a row lacks, of every row a query reads.
+    static BY_TABLE: OnceLock<HashMap<&'static str, HashSet<&'static str>>> = OnceLock::new();
+    let by_table = BY_TABLE.get_or_init(|| {
+        let mut m: HashMap<&'static str, HashSet<&'static str>> = HashMap::new();
+        for (tables, cols) in STRING_COLUMNS {
+            for t in *tables {
+                m.entry(t).or_default().extend(cols.iter().copied());
+            }
+        }
+        m
+    });
+    by_table.get(table).is_some_and(|cols| cols.contains(name))
         || (table == "AzureDiagnostics" && (name.ends_with("_s") || name.ends_with("_g")))
 }
 
