@@ -6,9 +6,18 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use std::sync::Arc;
+
+use crate::engine::needs;
+use crate::ingest::keep::Parts;
 use crate::ingest::{self, LoadOptions, Mapping};
 use crate::rules::fields::Mapped;
 use crate::rules::kql::{self, Ctx};
+use crate::rules::kusto;
+use crate::rules::kusto::projection::Projection;
+use crate::rules::kusto::pushdown::Pushdown;
+use crate::rules::kusto::tables::{Builder, Source};
+use crate::rules::kusto::value::to_ticks;
 use crate::text::clip;
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -191,8 +200,48 @@ pub fn run_kusto(
     let now_ticks = now_flag(now)?.map(crate::rules::kusto::value::to_ticks);
     let mapping = Mapping::builtin();
     let (inputs, names) = with_named(logs, named);
-    let mut builder = crate::rules::kusto::tables::Builder::new(names);
-    ingest::load(&inputs, opts, &mut |ev| builder.offer(&ev, mapping));
+    let mut builder = Builder::new(names);
+    // Rows the query's first filters would drop are never stored, and a
+    // result of named columns keeps only the columns the query reads: a
+    // large export costs the rows the query looks at, not its size.
+    let pushdown = Pushdown::of(&query);
+    let projection = Projection::for_query(query_text, &query, &[]).filter(|p| p.named_result);
+    let opts = LoadOptions {
+        keep: projection
+            .as_ref()
+            .map(|p| Arc::new(Parts::new(needs::of_projection(p, mapping)))),
+        ..opts.clone()
+    };
+    let mut latest: Option<i64> = None;
+    ingest::load(&inputs, &opts, &mut |ev| {
+        let Some(table) = builder.table_for(&ev, mapping) else {
+            return;
+        };
+        let time = mapping.time(&ev.doc, ev.kind);
+        // `now()` is the end of the data, kept rows or not.
+        if let Some(t) = time.map(to_ticks) {
+            latest = Some(latest.map_or(t, |l| l.max(t)));
+        }
+        if !pushdown.reads(&table) {
+            return;
+        }
+        let fields = Mapped {
+            doc: &ev.doc,
+            kind: ev.kind,
+            mapping,
+        };
+        let source = Source {
+            ev: &ev,
+            fields: &fields,
+            table: &table,
+            time,
+        };
+        let keeps = |t: &str, row: &dyn kusto::eval::Row| pushdown.keeps(t, row);
+        if let Some(row) = builder.row_if(source, mapping, projection.as_ref(), keeps) {
+            builder.push(row);
+        }
+    });
+    builder.latest = latest;
     let table = builder.run(&query, now_ticks);
     let rows = table.to_json_rows();
     print_rows(&table.columns, &rows, format)?;

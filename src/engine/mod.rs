@@ -11,7 +11,7 @@ pub mod background;
 mod evaluate;
 mod kusto;
 pub mod located;
-mod needs;
+pub(crate) mod needs;
 mod pipeline;
 mod rows;
 

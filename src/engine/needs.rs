@@ -56,6 +56,10 @@ pub fn of<'r>(
     if names.everything {
         return None;
     }
+    Some(keep_names(&names, mapping))
+}
+
+fn keep_names(names: &Names, mapping: &Mapping) -> Keep {
     let mut keep = Keep::default();
     for p in ENGINE
         .iter()
@@ -69,7 +73,22 @@ pub fn of<'r>(
             keep.add(&p);
         }
     }
-    Some(keep)
+    keep
+}
+
+/// The parts to keep for a Kusto query that reads what `p` names.
+pub fn of_projection(p: &Projection, mapping: &Mapping) -> Keep {
+    let mut names = Names::default();
+    projection_names(p, &mut names);
+    keep_names(&names, mapping)
+}
+
+fn projection_names(p: &Projection, out: &mut Names) {
+    p.names().for_each(|n| out.add(n));
+    // A result that is not projected shows its rows whole.
+    if !p.named_result {
+        all_standard_columns().for_each(|n| out.add(n));
+    }
 }
 
 fn entry_names(entries: &[Entry], out: &mut Names) {
@@ -90,13 +109,7 @@ fn rule_names(rule: &Rule, out: &mut Names) {
             q.fields().iter().for_each(|f| out.add(f));
         }
         Parsed::Kusto(q) => match Projection::for_rule(rule, q) {
-            Some(p) => {
-                p.names().for_each(|n| out.add(n));
-                // A result that is not projected shows its rows whole.
-                if !p.named_result {
-                    all_standard_columns().for_each(|n| out.add(n));
-                }
-            }
+            Some(p) => projection_names(&p, out),
             None => out.everything = true,
         },
         Parsed::None => return,

@@ -8,6 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use super::ast::{Op, Tabular};
 use super::tables::all_standard_columns;
 use crate::rules::lex::{blank_len, quoted_body};
 
@@ -198,26 +199,50 @@ impl Projection {
     /// source table is read for, and whether its result holds only
     /// columns it names.
     pub fn for_rule(rule: &crate::rules::Rule, q: &super::ast::Query) -> Option<Projection> {
-        use super::ast::{Op, Tabular};
         let entity_columns: Vec<String> = rule
             .entities
             .iter()
             .flat_map(|m| m.fields.iter().map(|(_, c)| c.clone()))
             .collect();
-        let mut p = Projection::of(&rule.query, &entity_columns)?;
+        Projection::for_query(&rule.query, q, &entity_columns)
+    }
+
+    /// What a query (`text`, parsed as `q`) reads, with `extra` columns
+    /// read besides.
+    pub fn for_query(text: &str, q: &super::ast::Query, extra: &[String]) -> Option<Projection> {
+        let mut p = Projection::of(text, extra)?;
         p.per_table = super::reads::of(q).unwrap_or_default();
-        p.named_result = matches!(
-            &q.body,
-            Tabular::Pipe(
-                _,
-                Op::Project(_)
-                    | Op::Summarize { .. }
-                    | Op::MakeSeries(_)
-                    | Op::Distinct(_)
-                    | Op::Count(_)
-            )
-        );
+        p.named_result = names_its_columns(&q.body);
         Some(p)
+    }
+}
+
+/// Whether every column of a result is one the query names: it was made
+/// by `project`, `summarize` and the like, and what follows only filters,
+/// orders, renames or adds columns (`top`, `where`, `extend` ...).
+fn names_its_columns(t: &Tabular) -> bool {
+    let Tabular::Pipe(src, op) = t else {
+        return false;
+    };
+    match op {
+        Op::Project(_)
+        | Op::ProjectKeep(_)
+        | Op::Summarize { .. }
+        | Op::MakeSeries(_)
+        | Op::Distinct(_)
+        | Op::Count(_)
+        | Op::TopNested(_) => true,
+        Op::Where(_)
+        | Op::Sort(_)
+        | Op::Top { .. }
+        | Op::Take(_)
+        | Op::Extend(_)
+        | Op::ProjectAway(_)
+        | Op::ProjectRename(_)
+        | Op::ProjectReorder(_)
+        | Op::As(_) => names_its_columns(src),
+        Op::Join { right, .. } => names_its_columns(src) && names_its_columns(right),
+        _ => false,
     }
 }
 
