@@ -123,6 +123,13 @@ fn parser_accepts_kustos_spacing_and_never_panics() {
         " with (",
         " | evaluate ",
         "0x",
+        "search ",
+        " kind=case_sensitive ",
+        " in (",
+        "*",
+        "x:",
+        " union withsource=S ",
+        "Sign*",
     ];
     for q in vigil::rules::lex::random_queries(ALPHABET, 0x2545_f491_4f6c_dd1d, 20_000, 20) {
         let _ = kusto::compile(&q);

@@ -150,3 +150,44 @@ fn a_named_file_is_a_table_of_its_own_columns() {
     let (rows, _) = search("Hosts | where Zone == \"b\"", &[], &["--table", &named]);
     assert_eq!(keys(&rows[0]), ["Host", "Cpu", "Zone"]);
 }
+
+#[test]
+fn search_finds_the_attackers_address_in_every_table_of_every_shape() {
+    let q = "search \"185.220.101.47\" | summarize n = count() by $table | sort by $table asc";
+    for shape in SHAPES {
+        let (rows, code) = search(q, &[fixture(shape)], &[]);
+        assert_eq!(code, 0, "{shape}");
+        let got: Vec<(String, u64)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r["$table"].as_str().unwrap().to_string(),
+                    r["n"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("AuditLogs".to_string(), 3),
+                ("AzureActivity".to_string(), 22),
+                ("AzureDiagnostics".to_string(), 31),
+                ("SigninLogs".to_string(), 4),
+            ],
+            "{shape}"
+        );
+    }
+    // The same through a wildcard union and a filter over every column.
+    let (rows, _) = search(
+        "union withsource=Source *Logs | where * has \"185.220.101.47\" | summarize n = count() by Source | sort by Source asc",
+        &[fixture("demo")],
+        &[],
+    );
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"Source": "AuditLogs", "n": 3}),
+            serde_json::json!({"Source": "SigninLogs", "n": 4}),
+        ]
+    );
+}

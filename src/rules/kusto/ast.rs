@@ -64,13 +64,25 @@ pub enum Tabular {
         to: Expr,
         step: Expr,
     },
-    Union(Vec<Tabular>),
+    Union(Union),
     /// A user-defined tabular function called by name.
     Invoke {
         name: String,
         args: Vec<Arg>,
         span: Span,
     },
+}
+
+/// `union`'s legs and options. A leg may name tables by a wildcard
+/// (`Signin*`, `*`): every loaded table whose name fits, in name order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    pub legs: Vec<Tabular>,
+    /// `withsource=Column`: a first column naming each row's table
+    /// (`union_arg0` ... for a leg that is not a table).
+    pub source: Option<String>,
+    /// `kind=inner`: only the columns every leg has.
+    pub inner: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +173,8 @@ pub enum Op {
         named: Vec<(String, Expr)>,
         span: Span,
     },
-    Union(Vec<Tabular>),
+    /// `T | union ...`: `T` is the first leg.
+    Union(Union),
     /// `parse Expr with "lit" Col:type * ...`: new columns from text.
     Parse {
         expr: Expr,

@@ -241,6 +241,14 @@ pub(super) fn truth(v: &KV) -> Option<bool> {
 /// Kusto `has`: the needle is a whole term (terms are runs of letters and
 /// digits), case-insensitive unless `cs`.
 pub fn has(hay: &str, needle: &str, cs: bool) -> bool {
+    term_match(hay, needle, cs, (true, true))
+}
+
+/// Whether `needle` stands in `hay` starting a term and/or ending one, as
+/// `whole` asks: `has` wants both, `hasprefix` the start, `hassuffix` the
+/// end. A needle of several terms (`contoso-lab`) is a phrase: only its
+/// own ends are held to term boundaries.
+fn term_match(hay: &str, needle: &str, cs: bool, whole: (bool, bool)) -> bool {
     if needle.is_empty() {
         return true;
     }
@@ -255,8 +263,10 @@ pub fn has(hay: &str, needle: &str, cs: bool) -> bool {
         let at = from + i;
         let before = h[..at].chars().next_back();
         let after = h[at + n.len()..].chars().next();
-        let starts_term = n.starts_with(|c: char| !alnum(c)) || before.is_none_or(|c| !alnum(c));
-        let ends_term = n.ends_with(|c: char| !alnum(c)) || after.is_none_or(|c| !alnum(c));
+        let starts_term =
+            !whole.0 || n.starts_with(|c: char| !alnum(c)) || before.is_none_or(|c| !alnum(c));
+        let ends_term =
+            !whole.1 || n.ends_with(|c: char| !alnum(c)) || after.is_none_or(|c| !alnum(c));
         if starts_term && ends_term {
             return true;
         }
@@ -464,12 +474,8 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> KV {
             let fold = |s: &str| if *cs { s.to_string() } else { s.to_lowercase() };
             let hit = match op {
                 StrOp::Has => has(&h, &n, *cs),
-                StrOp::HasPrefix => fold(&h)
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|t| t.starts_with(&fold(&n))),
-                StrOp::HasSuffix => fold(&h)
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|t| t.ends_with(&fold(&n))),
+                StrOp::HasPrefix => term_match(&h, &n, *cs, (true, false)),
+                StrOp::HasSuffix => term_match(&h, &n, *cs, (false, true)),
                 StrOp::Contains => fold(&h).contains(&fold(&n)),
                 StrOp::StartsWith => fold(&h).starts_with(&fold(&n)),
                 StrOp::EndsWith => fold(&h).ends_with(&fold(&n)),

@@ -362,16 +362,20 @@ impl<'a> Exec<'a> {
                     rows,
                 }
             }
-            Tabular::Union(parts) => {
-                let tables: Vec<Table> = parts.iter().map(|p| self.tabular(p)).collect();
-                union(tables)
-            }
+            Tabular::Union(u) => self.union_of(None, u),
         }
     }
 
     pub(super) fn op(&mut self, mut t: Table, op: &Op) -> Table {
         match op {
             Op::Where(e) => {
+                let spelled;
+                let e = if super::search::reads_every_column(e) {
+                    spelled = super::search::over_columns(e, &t.columns);
+                    &spelled
+                } else {
+                    e
+                };
                 t.rows.retain(|r| matches!(self.ev(e, r), KV::Bool(true)));
                 t
             }
@@ -561,11 +565,7 @@ impl<'a> Exec<'a> {
                 named,
                 ..
             } => self.evaluate(t, plugin, args, named),
-            Op::Union(parts) => {
-                let mut tables = vec![t];
-                tables.extend(parts.iter().map(|p| self.tabular(p)));
-                union(tables)
-            }
+            Op::Union(u) => self.union_of(Some(t), u),
             Op::Parse {
                 expr,
                 pieces,
@@ -600,11 +600,28 @@ pub(super) fn typed(v: KV, ty: &str) -> KV {
     }
 }
 
+/// Whether `name` fits `pattern`, where each `*` stands for any run of
+/// characters (`Prop*`, `*Id`, `Sign*Logs`).
 pub(super) fn name_matches(pattern: &str, name: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => name.starts_with(prefix),
-        None => pattern == name,
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let mut parts = parts.peekable();
+    if parts.peek().is_none() {
+        return rest.is_empty();
     }
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 pub(super) fn order(a: &KV, b: &KV) -> std::cmp::Ordering {
@@ -615,15 +632,4 @@ pub(super) fn order(a: &KV, b: &KV) -> std::cmp::Ordering {
             _ => a.to_text().cmp(&b.to_text()),
         },
     }
-}
-
-fn union(tables: Vec<Table>) -> Table {
-    let mut columns: Vec<String> = Vec::new();
-    for t in &tables {
-        for c in &t.columns {
-            add_column(&mut columns, c);
-        }
-    }
-    let rows = tables.into_iter().flat_map(|t| t.rows).collect();
-    Table { columns, rows }
 }

@@ -35,11 +35,13 @@ mod reads;
 mod scalar;
 mod scan;
 mod schema;
+pub mod search;
 mod series;
 mod sketch;
 mod strings;
 mod summarize;
 pub mod tables;
+mod unions;
 pub mod value;
 mod window;
 
@@ -122,7 +124,7 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                     return Ok(());
                 }
                 Op::Join { right, .. } => tabular(right, funcs)?,
-                Op::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs))?,
+                Op::Union(u) => u.legs.iter().try_for_each(|p| tabular(p, funcs))?,
                 Op::MvApply { sub, .. } | Op::Partition { sub, .. } => tabular(sub, funcs)?,
                 Op::Invoke { args, .. } => call_args(args, funcs)?,
                 Op::Unsupported(name, span) => {
@@ -145,6 +147,8 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                         "diffpatterns needs the column that splits the rows and the values of its two sets: diffpatterns(SplitColumn, SplitValueA, SplitValueB).",
                     ));
                 }
+                // `*` before a string operator stands for every column.
+                Op::Where(e) => return expr(&search::without_every_column(e), false, funcs),
                 _ => {}
             }
             op.exprs()
@@ -156,7 +160,7 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
         Tabular::Range { from, to, step, .. } => [from, to, step]
             .into_iter()
             .try_for_each(|e| expr(e, false, funcs)),
-        Tabular::Union(parts) => parts.iter().try_for_each(|p| tabular(p, funcs)),
+        Tabular::Union(u) => u.legs.iter().try_for_each(|p| tabular(p, funcs)),
         Tabular::Invoke { args, .. } => call_args(args, funcs),
     }
 }

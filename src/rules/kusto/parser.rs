@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::ast::{Arg, Expr, Func, FuncBody, Let, Param, Query, Tabular};
+use super::ast::{Arg, Expr, Func, FuncBody, Let, Param, Query, Tabular, Union};
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
 
@@ -17,6 +17,7 @@ pub fn parse(src: &str) -> Result<Query, Diagnostic> {
         pos: 0,
         depth: 0,
         funcs: HashMap::new(),
+        search_terms: None,
     };
     let lets = p.lets()?;
     p.ws();
@@ -38,6 +39,9 @@ pub(super) struct Parser<'a> {
     /// User-defined functions seen so far: which parameters are tables,
     /// and whether the function returns a table.
     pub(super) funcs: HashMap<String, (Vec<bool>, bool)>,
+    /// Inside a `search` predicate: `Column:"term"` is a term, searched
+    /// case-sensitively when this is true.
+    pub(super) search_terms: Option<bool>,
 }
 
 impl Parser<'_> {
@@ -244,6 +248,7 @@ impl<'a> Parser<'a> {
             "datatable",
             "range",
             "union",
+            "search",
             "print",
             "materialize",
             "view",
@@ -333,6 +338,10 @@ impl<'a> Parser<'a> {
                 return Ok(t);
             }
             self.ws();
+            if self.keyword("search") {
+                t = self.search_pipe(t)?;
+                continue;
+            }
             t = Tabular::Pipe(Box::new(t), self.operator()?);
         }
     }
@@ -344,6 +353,9 @@ impl<'a> Parser<'a> {
             self.ws();
             self.expect(')')?;
             return Ok(t);
+        }
+        if self.keyword("search") {
+            return self.search_source();
         }
         if self.keyword("datatable") {
             self.ws();
@@ -423,13 +435,55 @@ impl<'a> Parser<'a> {
         Ok(Tabular::Source(name, span))
     }
 
-    pub(super) fn union_list(&mut self) -> Result<Vec<Tabular>, Diagnostic> {
+    /// `[kind=inner|outer] [withsource=Column] [isfuzzy=bool] Legs`.
+    pub(super) fn union_list(&mut self) -> Result<Union, Diagnostic> {
+        let mut u = Union {
+            legs: Vec::new(),
+            source: None,
+            inner: false,
+        };
+        loop {
+            self.ws();
+            let start = self.pos;
+            let Some(name) = ["kind", "withsource", "isfuzzy"].into_iter().find(|n| {
+                self.peek_keyword(n) && self.rest()[n.len()..].trim_start().starts_with('=')
+            }) else {
+                break;
+            };
+            let value = self.option(&[name])?.unwrap_or_default();
+            match (name, value.to_ascii_lowercase().as_str()) {
+                ("kind", "inner") => u.inner = true,
+                ("kind", "outer") | ("isfuzzy", "true" | "false") => {}
+                ("withsource", _) => u.source = Some(value),
+                _ => {
+                    return Err(Diagnostic::new(
+                        Span::new(start, self.pos),
+                        format!("union {name}={value} is not a value union takes."),
+                    ));
+                }
+            }
+        }
+        u.legs = self.union_legs()?;
+        Ok(u)
+    }
+
+    /// Comma-separated tables, names with `*` wildcards among them, and
+    /// parenthesised queries.
+    pub(super) fn union_legs(&mut self) -> Result<Vec<Tabular>, Diagnostic> {
         let mut out = Vec::new();
         loop {
             self.ws();
-            // Options such as `kind=outer` or `withsource=T` are accepted.
-            while self.option(&["kind", "withsource", "isfuzzy"])?.is_some() {}
-            out.push(self.source_or_pipeline()?);
+            let start = self.pos;
+            let rest = self.rest();
+            let word = &rest[..rest
+                .find(|c: char| !(ident_char(c) || c == '*'))
+                .unwrap_or(rest.len())];
+            if word.contains('*') {
+                self.pos += word.len();
+                out.push(Tabular::Source(word.into(), Span::new(start, self.pos)));
+            } else {
+                out.push(self.source_or_pipeline()?);
+            }
             self.ws();
             if !self.eat(',') {
                 break;
@@ -453,16 +507,20 @@ impl<'a> Parser<'a> {
         let mut out = Vec::new();
         loop {
             self.ws();
-            let s = self.pos;
-            let mut name = self.ident()?;
-            // Wildcards in names (`project-away Prop*`).
+            // Wildcards in names (`project-away Prop*`, `*Id`).
+            let mut name = String::new();
+            while self.eat('*') {
+                name.push('*');
+            }
+            if name.is_empty() || self.peek().is_some_and(ident_char) {
+                name.push_str(&self.ident()?);
+            }
             while self.eat('*') {
                 name.push('*');
                 if self.peek().is_some_and(ident_char) {
                     name.push_str(&self.ident()?);
                 }
             }
-            let _ = s;
             out.push(name);
             self.ws();
             if !self.eat(',') {

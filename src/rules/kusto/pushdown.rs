@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::ast::{Arg, BinOp, Expr, FuncBody, Let, Op, Query, Tabular};
 use super::eval::{Ctx, Row, eval};
+use super::exec::name_matches;
 use super::value::KV;
 
 /// Functions whose value depends on more than the row: the clock, row
@@ -47,20 +48,30 @@ impl Pushdown {
         a.out
     }
 
+    /// The uses of `table`: by its name, and by wildcards (`Signin*`,
+    /// `*`) that fit it.
+    fn uses<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Option<Vec<Expr>>> + 'a {
+        self.tables
+            .iter()
+            .filter(move |(name, _)| {
+                *name == table || (name.contains('*') && name_matches(name, table))
+            })
+            .map(|(_, filters)| filters)
+    }
+
     /// Whether rows of `table` can matter at all.
     pub fn reads(&self, table: &str) -> bool {
-        self.tables.contains_key(table)
+        self.uses(table).next().is_some()
     }
 
     /// Whether this row of `table` can matter.
     pub fn keeps(&self, table: &str, row: &dyn Row) -> bool {
-        match self.tables.get(table) {
-            None => false,
-            Some(None) => true,
-            Some(Some(filters)) => filters
+        self.uses(table).any(|filters| match filters {
+            None => true,
+            Some(filters) => filters
                 .iter()
                 .any(|f| matches!(eval(f, row, &self.ctx), KV::Bool(true))),
-        }
+        })
     }
 }
 
@@ -154,8 +165,8 @@ impl Analysis {
                 }
                 match op {
                     Op::Join { right, .. } => self.tabular(right, &mut Vec::new()),
-                    Op::Union(parts) => {
-                        for p in parts {
+                    Op::Union(u) => {
+                        for p in &u.legs {
                             self.tabular(p, &mut Vec::new());
                         }
                     }
@@ -164,8 +175,8 @@ impl Analysis {
                 }
                 self.tabular(src, &mut Vec::new());
             }
-            Tabular::Union(parts) => {
-                for p in parts {
+            Tabular::Union(u) => {
+                for p in &u.legs {
                     self.tabular(p, &mut Vec::new());
                 }
             }
@@ -210,7 +221,8 @@ impl Analysis {
             {
                 ok = false
             }
-            Expr::ToScalar(_) => ok = false,
+            // `*` stands for every column: only a whole row can say.
+            Expr::ToScalar(_) | Expr::Star => ok = false,
             _ => {}
         });
         ok

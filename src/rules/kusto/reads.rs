@@ -132,7 +132,7 @@ impl<'q> Analysis<'q> {
             }
             match op {
                 Op::Join { right, .. } => self.tabular(right)?,
-                Op::Union(items) => items.iter().try_for_each(|t| self.tabular(t))?,
+                Op::Union(u) => u.legs.iter().try_for_each(|t| self.tabular(t))?,
                 Op::MvApply { .. } => return None,
                 _ => {}
             }
@@ -165,7 +165,7 @@ impl<'q> Analysis<'q> {
                     return None;
                 }
             }
-            Tabular::Union(items) => items.iter().try_for_each(|t| self.tabular(t))?,
+            Tabular::Union(u) => u.legs.iter().try_for_each(|t| self.tabular(t))?,
             Tabular::Invoke { .. } | Tabular::Pipe(..) => return None,
         }
         Some(())

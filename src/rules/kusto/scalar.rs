@@ -279,6 +279,16 @@ impl Parser<'_> {
             }
             Some(c) if ident_start(c) => {
                 let name = self.ident()?;
+                if let Some(cs) = self.search_terms {
+                    if self.peek() == Some(':') && !self.rest().starts_with("::") {
+                        self.pos += 1;
+                        let column = Expr::Column(name, Span::new(start, self.pos - 1));
+                        return match self.primary()? {
+                            Expr::Str(text) => Ok(super::search::term(column, &text, cs)),
+                            _ => Err(self.error("Expected the term to search for, in quotes")),
+                        };
+                    }
+                }
                 let lower = name.to_ascii_lowercase();
                 match lower.as_str() {
                     "true" => return Ok(Expr::Bool(true)),
