@@ -319,49 +319,7 @@ impl<'a> Exec<'a> {
                 from,
                 to,
                 step,
-            } => {
-                let (f, t, s) = (
-                    self.ev(from, &Empty),
-                    self.ev(to, &Empty),
-                    self.ev(step, &Empty),
-                );
-                let mut rows = Vec::new();
-                let mut cur = f;
-                for _ in 0..1_000_000 {
-                    let past = match (&cur, &t) {
-                        (KV::Long(a), KV::Long(b)) => a > b,
-                        (KV::Date(a), KV::Date(b)) | (KV::Span(a), KV::Span(b)) => a > b,
-                        (a, b) => match (a.as_f64(), b.as_f64()) {
-                            (Some(x), Some(y)) => x > y,
-                            _ => true,
-                        },
-                    };
-                    if past {
-                        break;
-                    }
-                    rows.push(KRow {
-                        cols: vec![(column.clone(), cur.clone())],
-                        doc: None,
-                        evidence: Vec::new(),
-                    });
-                    cur = eval(
-                        &Expr::Bin(
-                            super::ast::BinOp::Add,
-                            Box::new(lit(&cur)),
-                            Box::new(lit(&s)),
-                        ),
-                        &Empty,
-                        &self.ctx,
-                    );
-                    if cur.is_null() {
-                        break;
-                    }
-                }
-                Table {
-                    columns: vec![column.clone()],
-                    rows,
-                }
-            }
+            } => self.range(column, from, to, step),
             Tabular::Union(u) => self.union_of(None, u),
         }
     }

@@ -1,6 +1,6 @@
 //! The tabular operators beyond the core pipeline: `mv-expand` and
 //! `mv-apply`, `parse` and `parse-kv`, `project-reorder`,
-//! `project-by-names`, `evaluate bag_unpack`, and calls of user-defined
+//! `project-by-names`, `evaluate bag_unpack`, `range`, and calls of user-defined
 //! tabular functions.
 
 use std::sync::Arc;
@@ -8,8 +8,8 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::ast::{Arg, Expr, FuncBody, MvExpand, ParsePiece, Tabular};
-use super::eval::Row;
-use super::exec::{Empty, Exec, KRow, LetValue, Table, add_column, name_matches, typed};
+use super::eval::{Row, eval};
+use super::exec::{Empty, Exec, KRow, LetValue, Table, add_column, lit, name_matches, typed};
 use super::parser::default_name;
 use super::value::{KV, date_from_str};
 use crate::rules::kusto::operators::MV_APPLY_INPUT;
@@ -19,6 +19,51 @@ use crate::rules::kusto::operators::MV_APPLY_INPUT;
 const MAX_EXPANDED_ROWS: usize = 10_000_000;
 
 impl Exec<'_> {
+    /// `range column from f to t step s`, at most a million rows.
+    pub(super) fn range(&mut self, column: &str, from: &Expr, to: &Expr, step: &Expr) -> Table {
+        let (f, t, s) = (
+            self.ev(from, &Empty),
+            self.ev(to, &Empty),
+            self.ev(step, &Empty),
+        );
+        let mut rows = Vec::new();
+        let mut cur = f;
+        for _ in 0..1_000_000 {
+            let past = match (&cur, &t) {
+                (KV::Long(a), KV::Long(b)) => a > b,
+                (KV::Date(a), KV::Date(b)) | (KV::Span(a), KV::Span(b)) => a > b,
+                (a, b) => match (a.as_f64(), b.as_f64()) {
+                    (Some(x), Some(y)) => x > y,
+                    _ => true,
+                },
+            };
+            if past {
+                break;
+            }
+            rows.push(KRow {
+                cols: vec![(column.to_string(), cur.clone())],
+                doc: None,
+                evidence: Vec::new(),
+            });
+            cur = eval(
+                &Expr::Bin(
+                    super::ast::BinOp::Add,
+                    Box::new(lit(&cur)),
+                    Box::new(lit(&s)),
+                ),
+                &Empty,
+                &self.ctx,
+            );
+            if cur.is_null() {
+                break;
+            }
+        }
+        Table {
+            columns: vec![column.to_string()],
+            rows,
+        }
+    }
+
     /// Calls a user-defined function; `piped` is the input of an `invoke`
     /// operator, which fills the first parameter.
     pub(super) fn invoke(&mut self, name: &str, piped: Option<Table>, args: &[Arg]) -> Table {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::ast::{Arg, Expr, Func, FuncBody, Let, Param, Query, Tabular, Union};
+use super::ast::{Arg, Expr, Func, FuncBody, Let, Param, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
 
@@ -433,63 +433,6 @@ impl<'a> Parser<'a> {
         }
         self.pos = save;
         Ok(Tabular::Source(name, span))
-    }
-
-    /// `[kind=inner|outer] [withsource=Column] [isfuzzy=bool] Legs`.
-    pub(super) fn union_list(&mut self) -> Result<Union, Diagnostic> {
-        let mut u = Union {
-            legs: Vec::new(),
-            source: None,
-            inner: false,
-        };
-        loop {
-            self.ws();
-            let start = self.pos;
-            let Some(name) = ["kind", "withsource", "isfuzzy"].into_iter().find(|n| {
-                self.peek_keyword(n) && self.rest()[n.len()..].trim_start().starts_with('=')
-            }) else {
-                break;
-            };
-            let value = self.option(&[name])?.unwrap_or_default();
-            match (name, value.to_ascii_lowercase().as_str()) {
-                ("kind", "inner") => u.inner = true,
-                ("kind", "outer") | ("isfuzzy", "true" | "false") => {}
-                ("withsource", _) => u.source = Some(value),
-                _ => {
-                    return Err(Diagnostic::new(
-                        Span::new(start, self.pos),
-                        format!("union {name}={value} is not a value union takes."),
-                    ));
-                }
-            }
-        }
-        u.legs = self.union_legs()?;
-        Ok(u)
-    }
-
-    /// Comma-separated tables, names with `*` wildcards among them, and
-    /// parenthesised queries.
-    pub(super) fn union_legs(&mut self) -> Result<Vec<Tabular>, Diagnostic> {
-        let mut out = Vec::new();
-        loop {
-            self.ws();
-            let start = self.pos;
-            let rest = self.rest();
-            let word = &rest[..rest
-                .find(|c: char| !(ident_char(c) || c == '*'))
-                .unwrap_or(rest.len())];
-            if word.contains('*') {
-                self.pos += word.len();
-                out.push(Tabular::Source(word.into(), Span::new(start, self.pos)));
-            } else {
-                out.push(self.source_or_pipeline()?);
-            }
-            self.ws();
-            if !self.eat(',') {
-                break;
-            }
-        }
-        Ok(out)
     }
 
     pub(super) fn source_or_pipeline(&mut self) -> Result<Tabular, Diagnostic> {
