@@ -177,6 +177,20 @@ fn search_finds_the_attackers_address_in_every_table_of_every_shape() {
             "{shape}"
         );
     }
+    // A secret's name is nested in a raw export's properties and a column
+    // of its own in Log Analytics: searched alike either way.
+    for shape in SHAPES {
+        let (rows, _) = search(
+            "search \"payments-db*\" | summarize n = count() by $table",
+            &[fixture(shape)],
+            &[],
+        );
+        assert_eq!(
+            rows,
+            [serde_json::json!({"$table": "AzureDiagnostics", "n": 1729})],
+            "{shape}"
+        );
+    }
     // The same through a wildcard union and a filter over every column.
     let (rows, _) = search(
         "union withsource=Source *Logs | where * has \"185.220.101.47\" | summarize n = count() by Source | sort by Source asc",

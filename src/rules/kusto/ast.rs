@@ -83,6 +83,9 @@ pub struct Union {
     pub source: Option<String>,
     /// `kind=inner`: only the columns every leg has.
     pub inner: bool,
+    /// Rows of each leg are kept when this holds for them (a `search`),
+    /// judged over that leg's own columns.
+    pub filter: Option<Expr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

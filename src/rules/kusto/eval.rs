@@ -19,6 +19,23 @@ pub trait Row {
     fn scoped(&self, _scope: &str, _name: &str) -> Option<KV> {
         None
     }
+    /// Whether `test` holds for the text of one of the row's values:
+    /// what `*` stands for in `* has "x"`. `None` where the row cannot
+    /// tell its values.
+    fn any_value(&self, _test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        None
+    }
+}
+
+/// Whether `test` holds for one of the scalar values anywhere in `j`.
+pub(super) fn any_leaf(j: &Json, test: &mut dyn FnMut(&str) -> bool) -> bool {
+    match j {
+        Json::Null => false,
+        Json::String(s) => test(s),
+        Json::Array(items) => items.iter().any(|x| any_leaf(x, test)),
+        Json::Object(m) => m.values().any(|x| any_leaf(x, test)),
+        other => test(&other.to_string()),
+    }
 }
 
 #[derive(Default)]
@@ -65,6 +82,10 @@ impl Row for Scope<'_> {
 
     fn scoped(&self, scope: &str, name: &str) -> Option<KV> {
         self.outer.scoped(scope, name)
+    }
+
+    fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.outer.any_value(test)
     }
 }
 
@@ -275,6 +296,19 @@ fn term_match(hay: &str, needle: &str, cs: bool, whole: (bool, bool)) -> bool {
     false
 }
 
+fn string_op(op: StrOp, cs: bool, h: &str, n: &str) -> bool {
+    let fold = |s: &str| if cs { s.to_string() } else { s.to_lowercase() };
+    match op {
+        StrOp::Has => has(h, n, cs),
+        StrOp::HasPrefix => term_match(h, n, cs, (true, false)),
+        StrOp::HasSuffix => term_match(h, n, cs, (false, true)),
+        StrOp::Contains => fold(h).contains(&fold(n)),
+        StrOp::StartsWith => fold(h).starts_with(&fold(n)),
+        StrOp::EndsWith => fold(h).ends_with(&fold(n)),
+        StrOp::MatchesRegex => compiled(n).is_some_and(|r| r.is_match(h)),
+    }
+}
+
 pub(super) fn cmp(a: &KV, b: &KV) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (KV::Null, _) | (_, KV::Null) => None,
@@ -467,19 +501,13 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> KV {
             left,
             right,
         } => {
-            let (h, n) = (
-                text(&plain(eval(left, row, ctx))),
-                text(&plain(eval(right, row, ctx))),
-            );
-            let fold = |s: &str| if *cs { s.to_string() } else { s.to_lowercase() };
-            let hit = match op {
-                StrOp::Has => has(&h, &n, *cs),
-                StrOp::HasPrefix => term_match(&h, &n, *cs, (true, false)),
-                StrOp::HasSuffix => term_match(&h, &n, *cs, (false, true)),
-                StrOp::Contains => fold(&h).contains(&fold(&n)),
-                StrOp::StartsWith => fold(&h).starts_with(&fold(&n)),
-                StrOp::EndsWith => fold(&h).ends_with(&fold(&n)),
-                StrOp::MatchesRegex => compiled(&n).is_some_and(|r| r.is_match(&h)),
+            let n = text(&plain(eval(right, row, ctx)));
+            let hit = if matches!(**left, Expr::Star) {
+                // `* has "x"`: any column of the row.
+                row.any_value(&mut |h| string_op(*op, *cs, h, &n))
+                    .unwrap_or(false)
+            } else {
+                string_op(*op, *cs, &text(&plain(eval(left, row, ctx))), &n)
             };
             KV::Bool(hit != *negated)
         }

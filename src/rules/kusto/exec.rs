@@ -20,6 +20,9 @@ pub type Getter = Box<dyn Fn(&str) -> KV + Send + Sync>;
 
 pub struct Doc {
     pub get: Getter,
+    /// The record itself, when values beyond the row's columns belong to
+    /// it (a raw export's nested properties): `*` searches them too.
+    pub record: Option<Arc<Json>>,
 }
 
 #[derive(Clone)]
@@ -172,6 +175,32 @@ impl Row for WithLets<'_> {
     fn scoped(&self, scope: &str, name: &str) -> Option<KV> {
         self.row.scoped(scope, name)
     }
+
+    fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.row.any_value(test)
+    }
+}
+
+/// A row with its table's columns known, for `*` in its conditions.
+pub(super) struct Columned<'r> {
+    pub row: &'r KRow,
+    pub columns: &'r [String],
+}
+
+impl Row for Columned<'_> {
+    fn get(&self, name: &str) -> KV {
+        self.row.get(name)
+    }
+
+    fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        let record = self.row.doc.as_ref().and_then(|d| d.record.as_deref());
+        Some(
+            self.columns
+                .iter()
+                .any(|c| test(&super::eval::text(&super::eval::plain(self.row.get(c)))))
+                || record.is_some_and(|r| super::eval::any_leaf(r, test)),
+        )
+    }
 }
 
 impl<'a> Exec<'a> {
@@ -223,6 +252,15 @@ impl<'a> Exec<'a> {
                 }
             }
         }
+    }
+
+    /// Drops the rows of `t` that `e` does not hold for.
+    pub(super) fn keep_where(&self, t: &mut Table, e: &Expr) {
+        let columns = &t.columns;
+        t.rows.retain(|row| {
+            let r = Columned { row, columns };
+            matches!(self.ev(e, &r), KV::Bool(true))
+        });
     }
 
     pub(super) fn table_named(&self, name: &str) -> Option<Table> {
@@ -327,14 +365,7 @@ impl<'a> Exec<'a> {
     pub(super) fn op(&mut self, mut t: Table, op: &Op) -> Table {
         match op {
             Op::Where(e) => {
-                let spelled;
-                let e = if super::search::reads_every_column(e) {
-                    spelled = super::search::over_columns(e, &t.columns);
-                    &spelled
-                } else {
-                    e
-                };
-                t.rows.retain(|r| matches!(self.ev(e, r), KV::Bool(true)));
+                self.keep_where(&mut t, e);
                 t
             }
             Op::Project(items) => {

@@ -160,7 +160,12 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
         Tabular::Range { from, to, step, .. } => [from, to, step]
             .into_iter()
             .try_for_each(|e| expr(e, false, funcs)),
-        Tabular::Union(u) => u.legs.iter().try_for_each(|p| tabular(p, funcs)),
+        Tabular::Union(u) => {
+            if let Some(f) = &u.filter {
+                expr(&search::without_every_column(f), false, funcs)?;
+            }
+            u.legs.iter().try_for_each(|p| tabular(p, funcs))
+        }
         Tabular::Invoke { args, .. } => call_args(args, funcs),
     }
 }

@@ -176,8 +176,18 @@ impl Analysis {
                 self.tabular(src, &mut Vec::new());
             }
             Tabular::Union(u) => {
+                // A search's predicate filters each leg; one that reads the
+                // column naming the leg's table cannot be judged on a row
+                // as it loads.
+                let named = u.source.clone().filter(|s| self.shadowed.insert(s.clone()));
+                if let Some(f) = &u.filter {
+                    self.expr(f);
+                }
                 for p in &u.legs {
-                    self.tabular(p, &mut Vec::new());
+                    self.tabular(p, &mut u.filter.iter().cloned().collect());
+                }
+                if let Some(s) = named {
+                    self.shadowed.remove(&s);
                 }
             }
             Tabular::Invoke { args, .. } => {
@@ -221,8 +231,7 @@ impl Analysis {
             {
                 ok = false
             }
-            // `*` stands for every column: only a whole row can say.
-            Expr::ToScalar(_) | Expr::Star => ok = false,
+            Expr::ToScalar(_) => ok = false,
             _ => {}
         });
         ok

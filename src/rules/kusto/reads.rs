@@ -165,6 +165,8 @@ impl<'q> Analysis<'q> {
                     return None;
                 }
             }
+            // A search reads every column of its legs.
+            Tabular::Union(u) if u.filter.is_some() => return None,
             Tabular::Union(u) => u.legs.iter().try_for_each(|t| self.tabular(t))?,
             Tabular::Invoke { .. } | Tabular::Pipe(..) => return None,
         }

@@ -6,7 +6,7 @@
 //! a `*` before a string operator (`where * has "x"`, in any query) stands
 //! for every column of the row.
 
-use super::ast::{BinOp, Expr, Op, StrOp, Tabular, Union};
+use super::ast::{BinOp, Expr, StrOp, Tabular, Union};
 use super::parser::Parser;
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
@@ -77,13 +77,15 @@ impl Parser<'_> {
     }
 }
 
+/// The rows of `legs` the predicate holds for, each judged over its own
+/// table's columns.
 fn searched(legs: Vec<Tabular>, pred: Expr) -> Tabular {
-    let union = Tabular::Union(Union {
+    Tabular::Union(Union {
         legs,
         source: Some(TABLE_COLUMN.into()),
         inner: false,
-    });
-    Tabular::Pipe(Box::new(union), Op::Where(pred))
+        filter: Some(pred),
+    })
 }
 
 /// The predicate with its bare strings made terms over every column;
@@ -154,60 +156,6 @@ pub(super) fn term(left: Expr, text: &str, cs: bool) -> Expr {
         negated: false,
         left: Box::new(left),
         right: Box::new(Expr::Str(right)),
-    }
-}
-
-/// Whether `e` compares `*` (every column) anywhere.
-pub(super) fn reads_every_column(e: &Expr) -> bool {
-    let mut found = false;
-    e.walk(&mut |x| {
-        if let Expr::Str2 { left, .. } = x {
-            found |= matches!(**left, Expr::Star);
-        }
-    });
-    found
-}
-
-/// `e` with each comparison of `*` spelled out over `columns`: it holds
-/// when it holds for one of them (a negated one, when it holds for all).
-pub(super) fn over_columns(e: &Expr, columns: &[String]) -> Expr {
-    let each = |x: &Expr| Box::new(over_columns(x, columns));
-    match e {
-        Expr::Str2 {
-            op,
-            cs,
-            negated,
-            left,
-            right,
-        } if matches!(**left, Expr::Star) => {
-            let any = columns
-                .iter()
-                .map(|c| Expr::Str2 {
-                    op: *op,
-                    cs: *cs,
-                    negated: false,
-                    left: Box::new(Expr::Column(c.clone(), Span::default())),
-                    right: right.clone(),
-                })
-                .reduce(|a, b| Expr::Bin(BinOp::Or, Box::new(a), Box::new(b)))
-                .unwrap_or(Expr::Bool(false));
-            if *negated {
-                Expr::Call {
-                    name: "not".into(),
-                    args: vec![any],
-                    span: Span::default(),
-                }
-            } else {
-                any
-            }
-        }
-        Expr::Bin(op, a, b) => Expr::Bin(*op, each(a), each(b)),
-        Expr::Call { name, args, span } => Expr::Call {
-            name: name.clone(),
-            args: args.iter().map(|a| over_columns(a, columns)).collect(),
-            span: *span,
-        },
-        other => other.clone(),
     }
 }
 

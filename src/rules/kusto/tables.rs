@@ -288,9 +288,24 @@ struct EventRow<'d> {
     fields: &'d dyn Fields,
     doc: &'d Json,
     table: &'d str,
+    /// The row has its own columns (its document's members) rather than
+    /// the table's standard ones and the rest of its record.
+    own: bool,
 }
 
 impl Row for EventRow<'_> {
+    fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        let column = |c: &str, test: &mut dyn FnMut(&str) -> bool| test(&self.get(c).to_text());
+        Some(match (self.own, self.doc) {
+            (true, Json::Object(m)) => m.keys().any(|c| column(c, test)),
+            (true, _) => false,
+            (false, doc) => {
+                standard_columns(self.table).iter().any(|c| column(c, test))
+                    || super::eval::any_leaf(doc, test)
+            }
+        })
+    }
+
     fn get(&self, name: &str) -> KV {
         if name == "Type" {
             return self
@@ -439,6 +454,7 @@ impl Builder {
             fields,
             doc: &ev.doc,
             table,
+            own: given || ev.shape == Shape::Sentinel,
         };
         if !keep(table, &view) {
             return None;
@@ -451,7 +467,7 @@ impl Builder {
                 .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default()
         });
-        let (columns, get): (Arc<[String]>, Getter) = match only {
+        let (columns, get, record): (Arc<[String]>, Getter, _) = match only {
             Some(only) => {
                 // Results show the table's standard columns as well as those
                 // the query names; a Sentinel row's other columns are left.
@@ -487,12 +503,13 @@ impl Builder {
                         .and_then(|i| values.iter().find(|(j, _)| *j == i))
                         .map_or(KV::Null, |(_, v)| v.clone())
                 };
-                (columns, Box::new(get))
+                (columns, Box::new(get), None)
             }
             None => {
+                let record = own_columns.is_none().then(|| Arc::new(ev.doc.clone()));
                 let columns =
                     own_columns.map_or_else(|| shared_standard_columns(table), Into::into);
-                let doc = ev.doc.clone();
+                let doc = record.clone().unwrap_or_else(|| Arc::new(ev.doc.clone()));
                 let kind = ev.kind;
                 let table_name = table.to_string();
                 let get = move |name: &str| -> KV {
@@ -505,10 +522,11 @@ impl Builder {
                         fields: &fields,
                         doc: &doc,
                         table: &table_name,
+                        own: false,
                     }
                     .get(name)
                 };
-                (columns, Box::new(get))
+                (columns, Box::new(get), record)
             }
         };
         Some(NewRow {
@@ -517,7 +535,7 @@ impl Builder {
             time: time.map(super::value::to_ticks),
             row: KRow {
                 cols: Vec::new(),
-                doc: Some(Arc::new(Doc { get })),
+                doc: Some(Arc::new(Doc { get, record })),
                 evidence: vec![EventRef::new(&ev.loc, time)],
             },
         })

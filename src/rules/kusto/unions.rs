@@ -5,7 +5,7 @@
 //! order.
 
 use super::ast::{Tabular, Union};
-use super::exec::{Exec, KRow, Table, add_column, name_matches};
+use super::exec::{Exec, Table, add_column, name_matches};
 use super::parser::{Parser, ident_char};
 use super::value::KV;
 use crate::rules::diag::{Diagnostic, Span};
@@ -18,6 +18,7 @@ impl Parser<'_> {
             legs: Vec::new(),
             source: None,
             inner: false,
+            filter: None,
         };
         loop {
             self.ws();
@@ -106,6 +107,19 @@ impl Exec<'_> {
                 }
             }
         }
+        if u.source.is_some() || u.filter.is_some() {
+            for (name, t) in &mut legs {
+                if let Some(col) = &u.source {
+                    t.rows
+                        .iter_mut()
+                        .for_each(|r| r.set(col, KV::Str(name.clone())));
+                }
+                if let Some(f) = &u.filter {
+                    self.prepare(f);
+                    self.keep_where(t, f);
+                }
+            }
+        }
         combine(legs, u)
     }
 }
@@ -124,15 +138,7 @@ fn combine(legs: Vec<(String, Table)>, u: &Union) -> Table {
             t.columns.iter().for_each(|c| add_column(&mut columns, c));
         }
     }
-    let mut rows: Vec<KRow> = Vec::with_capacity(legs.iter().map(|(_, t)| t.rows.len()).sum());
-    for (name, t) in legs {
-        for mut r in t.rows {
-            if let Some(col) = &u.source {
-                r.set(col, KV::Str(name.clone()));
-            }
-            rows.push(r);
-        }
-    }
+    let rows = legs.into_iter().flat_map(|(_, t)| t.rows).collect();
     Table { columns, rows }
 }
 
