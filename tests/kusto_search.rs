@@ -205,3 +205,71 @@ fn search_finds_the_attackers_address_in_every_table_of_every_shape() {
         ]
     );
 }
+
+#[test]
+fn in_takes_the_first_column_of_a_tabular_let_or_a_subquery() {
+    let expected = [
+        serde_json::json!({"CallerIpAddress": "185.220.101.47", "n": 2}),
+        serde_json::json!({"CallerIpAddress": "198.51.100.12", "n": 2}),
+    ];
+    for shape in SHAPES {
+        let (rows, _) = search(
+            "let seen = SigninLogs | where ResultType == \"0\" | distinct IPAddress;\n\
+             AzureActivity | where OperationNameValue has \"listKeys\" and CallerIpAddress in (seen)\n\
+             | summarize n = count() by CallerIpAddress | sort by CallerIpAddress asc",
+            &[fixture(shape)],
+            &[],
+        );
+        assert_eq!(rows, expected, "{shape}");
+        // The service's own address lists keys too, but never signs in.
+        let (rows, _) = search(
+            "AzureActivity | where OperationNameValue has \"listKeys\"\n\
+             | where CallerIpAddress !in (SigninLogs | project IPAddress) | distinct CallerIpAddress",
+            &[fixture(shape)],
+            &[],
+        );
+        assert_eq!(
+            rows,
+            [serde_json::json!({"CallerIpAddress": "20.50.2.10"})],
+            "{shape}"
+        );
+    }
+}
+
+#[test]
+fn a_watchlist_is_a_named_file_and_externaldata_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vip.ndjson");
+    std::fs::write(
+        &path,
+        "{\"UPN\":\"grace.liu@contoso-lab.com\",\"Tier\":\"0\"}\n{\"UPN\":\"nobody@contoso-lab.com\",\"Tier\":\"1\"}\n",
+    )
+    .unwrap();
+    let named = format!("VIPUsers={}", path.display());
+    let (rows, code) = search(
+        "let vip = _GetWatchlist('VIPUsers') | project SearchKey;\n\
+         SigninLogs | where UserPrincipalName in (vip) | summarize n = count() by UserPrincipalName",
+        &[fixture("demo")],
+        &["--table", &named],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["UserPrincipalName"], "grace.liu@contoso-lab.com");
+    assert!(rows[0]["n"].as_u64().unwrap() > 0);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "search",
+            "--kusto",
+            "let bad = externaldata(ip:string)[h@'https://example.com/ips.csv'];\nSigninLogs | where IPAddress in (bad)",
+        ])
+        .arg(fixture("demo"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("https://example.com/ips.csv") && err.contains("--table"),
+        "{err}"
+    );
+}

@@ -65,6 +65,8 @@ pub enum Tabular {
         step: Expr,
     },
     Union(Union),
+    /// `_GetWatchlist('alias')`.
+    Watchlist(String, Span),
     /// A user-defined tabular function called by name.
     Invoke {
         name: String,
@@ -339,6 +341,10 @@ pub enum Expr {
     /// `toscalar(T)`: the first column of the first row of a subquery,
     /// run once before the operator that uses it.
     ToScalar(Box<Tabular>),
+    /// The values of a subquery's first column, as a list: an `in` list
+    /// item that is a query (`x in (T | project c)`) or names a tabular
+    /// `let`. Run once before the operator that uses it.
+    Values(Box<Tabular>),
 }
 
 impl Op {

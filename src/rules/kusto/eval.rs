@@ -553,7 +553,9 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> KV {
             Some(f) => call_user(f, args, row, ctx),
             None => super::functions::call(name, args, row, ctx),
         },
-        Expr::ToScalar(t) => ctx.scalars.get(&scalar_key(t)).cloned().unwrap_or(KV::Null),
+        Expr::ToScalar(t) | Expr::Values(t) => {
+            ctx.scalars.get(&scalar_key(t)).cloned().unwrap_or(KV::Null)
+        }
     }
 }
 

@@ -274,15 +274,29 @@ impl<'a> Exec<'a> {
     /// their values.
     pub(super) fn prepare(&mut self, e: &Expr) {
         let mut subs = Vec::new();
-        e.walk(&mut |x| {
-            if let Expr::ToScalar(t) = x {
-                subs.push(t.as_ref());
-            }
+        e.walk(&mut |x| match x {
+            Expr::ToScalar(t) => subs.push((t.as_ref(), false)),
+            Expr::Values(t) => subs.push((t.as_ref(), true)),
+            _ => {}
         });
-        for t in subs {
-            let v = self.scalar_of(t);
+        for (t, all) in subs {
+            let v = if all {
+                self.values_of(t)
+            } else {
+                self.scalar_of(t)
+            };
             self.ctx.scalars.insert(super::eval::scalar_key(t), v);
         }
+    }
+
+    /// The first column of `t`'s rows, as a dynamic array.
+    fn values_of(&mut self, t: &Tabular) -> KV {
+        let table = self.tabular(t);
+        let values = match table.columns.first() {
+            Some(c) => table.rows.iter().map(|r| render(&r.get(c))).collect(),
+            None => Vec::new(),
+        };
+        KV::Dyn(Json::Array(values))
     }
 
     fn scalar_of(&mut self, t: &Tabular) -> KV {
@@ -311,6 +325,7 @@ impl<'a> Exec<'a> {
                 self.op(input, op)
             }
             Tabular::Invoke { name, args, .. } => self.invoke(name, None, args),
+            Tabular::Watchlist(alias, _) => self.watchlist(alias),
             Tabular::Datatable { columns, values } => {
                 let names: Vec<String> = columns.iter().map(|(n, _)| n.clone()).collect();
                 let mut rows = Vec::new();

@@ -12,6 +12,7 @@ mod digest;
 mod distributions;
 pub mod eval;
 pub mod exec;
+mod external;
 mod functions;
 mod geo;
 mod geo_arcs;
@@ -167,6 +168,7 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
             u.legs.iter().try_for_each(|p| tabular(p, funcs))
         }
         Tabular::Invoke { args, .. } => call_args(args, funcs),
+        Tabular::Watchlist(..) => Ok(()),
     }
 }
 
@@ -231,7 +233,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .filter(|a| !matches!(a, Expr::Star))
                 .try_for_each(|a| expr(a, inner, funcs))
         }
-        Expr::ToScalar(t) => tabular(t, funcs),
+        Expr::ToScalar(t) | Expr::Values(t) => tabular(t, funcs),
         Expr::Member(a, _) | Expr::Neg(a) => expr(a, aggregates, funcs),
         Expr::Index(a, b) | Expr::Bin(_, a, b) => {
             expr(a, aggregates, funcs).and_then(|()| expr(b, aggregates, funcs))

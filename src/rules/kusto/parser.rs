@@ -18,6 +18,7 @@ pub fn parse(src: &str) -> Result<Query, Diagnostic> {
         depth: 0,
         funcs: HashMap::new(),
         search_terms: None,
+        table_lets: Default::default(),
     };
     let lets = p.lets()?;
     p.ws();
@@ -42,6 +43,9 @@ pub(super) struct Parser<'a> {
     /// Inside a `search` predicate: `Column:"term"` is a term, searched
     /// case-sensitively when this is true.
     pub(super) search_terms: Option<bool>,
+    /// Names of the tabular `let`s seen so far: in an `in` list, such a
+    /// name stands for its first column's values.
+    pub(super) table_lets: std::collections::HashSet<String>,
 }
 
 impl Parser<'_> {
@@ -70,8 +74,10 @@ impl Parser<'_> {
                 self.funcs.insert(name.clone(), (kinds, tabular));
                 lets.push(Let::Func(name, Arc::new(f)));
             } else if self.statement_is_tabular() {
+                self.table_lets.insert(name.clone());
                 lets.push(Let::Table(name, self.tabular()?));
             } else if let Some(t) = self.try_parse(|p| p.tabular(), ';') {
+                self.table_lets.insert(name.clone());
                 lets.push(Let::Table(name, t));
             } else {
                 lets.push(Let::Scalar(name, self.expr()?));
@@ -80,6 +86,27 @@ impl Parser<'_> {
             if !self.eat(';') {
                 return Err(self.error("Expected \";\" after the let statement"));
             }
+        }
+    }
+
+    /// One item of an `in` list: a value, or a query (`T | project c`) or
+    /// tabular `let` whose first column gives the values.
+    pub(super) fn in_item(&mut self) -> Result<Expr, Diagnostic> {
+        let (save, depth) = (self.pos, self.depth);
+        if let Ok(t) = self.tabular() {
+            self.ws();
+            let query = matches!(t, Tabular::Pipe(..) | Tabular::Datatable { .. });
+            if query && matches!(self.peek(), Some(',' | ')')) {
+                return Ok(Expr::Values(Box::new(t)));
+            }
+        }
+        self.pos = save;
+        self.depth = depth;
+        match self.expr()? {
+            Expr::Column(name, span) if self.table_lets.contains(&name) => {
+                Ok(Expr::Values(Box::new(Tabular::Source(name, span))))
+            }
+            e => Ok(e),
         }
     }
 
@@ -249,6 +276,9 @@ impl<'a> Parser<'a> {
             "range",
             "union",
             "search",
+            "find",
+            "externaldata",
+            "_GetWatchlist",
             "print",
             "materialize",
             "view",
@@ -356,6 +386,15 @@ impl<'a> Parser<'a> {
         }
         if self.keyword("search") {
             return self.search_source();
+        }
+        if self.peek_keyword("find") {
+            return Err(self.find(start));
+        }
+        if self.keyword("externaldata") {
+            return self.external_data(start);
+        }
+        if self.keyword("_GetWatchlist") {
+            return self.watchlist(start);
         }
         if self.keyword("datatable") {
             self.ws();

@@ -190,6 +190,7 @@ impl Analysis {
                     self.shadowed.remove(&s);
                 }
             }
+            Tabular::Watchlist(alias, _) => self.use_table(alias, None),
             Tabular::Invoke { args, .. } => {
                 for a in args {
                     match a {
@@ -212,7 +213,7 @@ impl Analysis {
     fn expr(&mut self, e: &Expr) {
         let mut subs = Vec::new();
         e.walk(&mut |x| {
-            if let Expr::ToScalar(t) = x {
+            if let Expr::ToScalar(t) | Expr::Values(t) = x {
                 subs.push(t.as_ref().clone());
             }
         });
@@ -231,7 +232,7 @@ impl Analysis {
             {
                 ok = false
             }
-            Expr::ToScalar(_) => ok = false,
+            Expr::ToScalar(_) | Expr::Values(_) => ok = false,
             _ => {}
         });
         ok

@@ -90,7 +90,7 @@ struct Analysis<'q> {
 
 fn has_subquery(e: &Expr) -> bool {
     let mut found = false;
-    e.walk(&mut |x| found |= matches!(x, Expr::ToScalar(_)));
+    e.walk(&mut |x| found |= matches!(x, Expr::ToScalar(_) | Expr::Values(_)));
     found
 }
 
@@ -168,7 +168,7 @@ impl<'q> Analysis<'q> {
             // A search reads every column of its legs.
             Tabular::Union(u) if u.filter.is_some() => return None,
             Tabular::Union(u) => u.legs.iter().try_for_each(|t| self.tabular(t))?,
-            Tabular::Invoke { .. } | Tabular::Pipe(..) => return None,
+            Tabular::Invoke { .. } | Tabular::Pipe(..) | Tabular::Watchlist(..) => return None,
         }
         Some(())
     }

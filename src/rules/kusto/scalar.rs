@@ -116,7 +116,7 @@ impl Parser<'_> {
             let ci = word == "in" && self.eat('~');
             self.ws();
             self.expect('(')?;
-            let list = self.list(')', true, |p| p.expr())?;
+            let list = self.list(')', true, |p| p.in_item())?;
             if word == "has_all" {
                 // has_all: every term present.
                 let mut e: Option<Expr> = None;
@@ -261,6 +261,14 @@ impl Parser<'_> {
             Some('@') if self.rest()[1..].starts_with(['\'', '"']) => {
                 let q = self.rest()[1..].chars().next().unwrap_or('"');
                 self.pos += 2;
+                Ok(Expr::Str(self.verbatim(q)?))
+            }
+            // `h@"..."`: verbatim and hidden from logs alike.
+            Some('h' | 'H')
+                if self.rest()[1..].starts_with("@'") || self.rest()[1..].starts_with("@\"") =>
+            {
+                let q = self.rest()[2..].chars().next().unwrap_or('"');
+                self.pos += 3;
                 Ok(Expr::Str(self.verbatim(q)?))
             }
             Some('h' | 'H') if self.rest()[1..].starts_with(['\'', '"']) => {
