@@ -474,3 +474,44 @@ print i = geo_intersection_2polygons(a, b)"#,
         }
     }
 }
+
+#[test]
+fn off_hours_sign_ins_by_hour_week_and_calendar_distance() {
+    let (cols, rows) = run(&format!(
+        "{SIGNINS}SignIns | extend Hour = hourofday(TimeGenerated), Week = week_of_year(TimeGenerated),\n\
+         DaysAgo = datetime_diff('day', datetime(2024-03-04T00:00:00Z), TimeGenerated),\n\
+         Due = datetime_add('month', 1, TimeGenerated), Took = format_timespan(TimeGenerated - datetime(2024-03-01), 'hh:mm')\n\
+         | where Hour >= 9 | project User, Hour, Week, DaysAgo, Due, Took\n\
+         | render table with (title = 'after nine')"
+    ));
+    assert_eq!(cols, ["User", "Hour", "Week", "DaysAgo", "Due", "Took"]);
+    assert_eq!(
+        rows,
+        [
+            json!({"User": "ana", "Hour": 11, "Week": 9, "DaysAgo": 3, "Due": "2024-04-01T11:05:00Z", "Took": "11:05"}),
+            json!({"User": "bo", "Hour": 9, "Week": 9, "DaysAgo": 3, "Due": "2024-04-01T09:00:00Z", "Took": "09:00"}),
+            json!({"User": "bo", "Hour": 9, "Week": 9, "DaysAgo": 3, "Due": "2024-04-01T09:30:00Z", "Took": "09:30"}),
+        ]
+    );
+}
+
+#[test]
+fn a_function_of_several_columns_names_them_in_a_tuple() {
+    let (cols, rows) = run(
+        "print y = dynamic([4, 1, 9]) | extend (low, low_at, high, high_at) = series_stats(y) | project-away y",
+    );
+    assert_eq!(cols, ["low", "low_at", "high", "high_at"]);
+    assert_eq!(
+        rows,
+        [json!({"low": 1.0, "low_at": 1, "high": 9.0, "high_at": 2})]
+    );
+    // A function not built is named, not a syntax error.
+    let e =
+        kusto::compile("print y = dynamic([1]) | extend (a, b, c) = series_decompose_anomalies(y)")
+            .unwrap_err();
+    assert!(
+        e.message.contains("series_decompose_anomalies"),
+        "{}",
+        e.message
+    );
+}

@@ -2,7 +2,7 @@
 //! or year (with an offset in whole units), parts of a date, and
 //! `format_datetime`. Datetimes are 100-nanosecond ticks since 1970.
 
-use chrono::{Datelike, TimeZone, Utc};
+use chrono::{Datelike, TimeZone, Timelike, Utc};
 
 use super::eval::plain;
 use super::value::{KV, to_datetime, to_ticks};
@@ -21,12 +21,25 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("dayofyear", 1, 1),
     ("getyear", 1, 1),
     ("getmonth", 1, 1),
+    ("hourofday", 1, 1),
+    ("monthofyear", 1, 1),
+    ("week_of_year", 1, 1),
+    ("weekofyear", 1, 1),
     ("format_datetime", 2, 2),
     ("datetime_utc_to_local", 2, 2),
     ("datetime_local_to_utc", 2, 2),
+    ("datetime_part", 2, 2),
+    ("datetime_add", 3, 3),
+    ("datetime_diff", 3, 3),
+    ("make_datetime", 3, 7),
+    ("unixtime_seconds_todatetime", 1, 1),
+    ("unixtime_milliseconds_todatetime", 1, 1),
+    ("unixtime_microseconds_todatetime", 1, 1),
+    ("unixtime_nanoseconds_todatetime", 1, 1),
+    ("format_timespan", 2, 2),
 ];
 
-const DAY: i64 = 864_000_000_000;
+pub(super) const DAY: i64 = 864_000_000_000;
 
 #[derive(Clone, Copy)]
 enum Unit {
@@ -85,6 +98,9 @@ fn zone_offset(at: &chrono::NaiveDateTime, zone: &str, to_local: bool) -> Option
 }
 
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
+    if let Some(v) = super::date_math::call(name, args) {
+        return Some(v);
+    }
     let unit = |n: &str| match n {
         "day" => Some(Unit::Day),
         "week" => Some(Unit::Week),
@@ -132,7 +148,9 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         "dayofmonth" => KV::Long(i64::from(d.day())),
         "dayofyear" => KV::Long(i64::from(d.ordinal())),
         "getyear" => KV::Long(i64::from(d.year())),
-        "getmonth" => KV::Long(i64::from(d.month())),
+        "getmonth" | "monthofyear" => KV::Long(i64::from(d.month())),
+        "hourofday" => KV::Long(i64::from(d.hour())),
+        "week_of_year" | "weekofyear" => KV::Long(i64::from(d.iso_week().week())),
         "format_datetime" => {
             let f = args
                 .get(1)

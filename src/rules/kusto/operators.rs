@@ -582,6 +582,36 @@ pub(super) fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<
     out
 }
 
+/// `(a, b, ...) = f(...)`: column `a` is f's first part, `b` its
+/// second... `series_stats` names its parts; other functions of several
+/// columns give them in order.
+pub(super) fn tuple_columns(names: Vec<String>, e: Expr) -> Vec<(Option<String>, Expr)> {
+    let (whole, parts): (Expr, Vec<Expr>) = match e {
+        Expr::Call { name, args, span } if name == "series_stats" => (
+            Expr::Call {
+                name: "series_stats_dynamic".into(),
+                args,
+                span,
+            },
+            SERIES_STATS
+                .iter()
+                .map(|p| Expr::Str(p.to_string()))
+                .collect(),
+        ),
+        other => (other, (0..names.len() as i64).map(Expr::Long).collect()),
+    };
+    names
+        .into_iter()
+        .zip(parts)
+        .map(|(n, part)| {
+            (
+                Some(n),
+                Expr::Index(Box::new(whole.clone()), Box::new(part)),
+            )
+        })
+        .collect()
+}
+
 impl Parser<'_> {
     /// `invoke F(args)`: F's first parameter is the piped table, so its
     /// arguments here fill the parameters after it.

@@ -512,18 +512,41 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
-    /// `name = expr` or `expr`, comma-separated; also `(a, b) = f(...)` is
-    /// refused by the caller's checks.
+    /// `name = expr` or `expr`, comma-separated; `(a, b) = f(...)` names
+    /// each column a function of several gives.
     pub(super) fn named_exprs(&mut self) -> Result<Vec<(Option<String>, Expr)>, Diagnostic> {
         let mut out = Vec::new();
         loop {
-            out.push(self.named_exprs_one()?);
+            if let Some(names) = self.tuple_names() {
+                let e = self.expr()?;
+                out.extend(super::operators::tuple_columns(names, e));
+            } else {
+                out.push(self.named_exprs_one()?);
+            }
             self.ws();
             if !self.eat(',') {
                 break;
             }
         }
         Ok(out)
+    }
+
+    /// `(a, b, c) =` before a function of several columns.
+    fn tuple_names(&mut self) -> Option<Vec<String>> {
+        self.ws();
+        let save = self.pos;
+        let names = (|| {
+            if !self.eat('(') {
+                return None;
+            }
+            let names = self.list(')', false, |p| p.ident()).ok()?;
+            self.ws();
+            (self.eat('=') && !matches!(self.peek(), Some('=' | '~'))).then_some(names)
+        })();
+        if names.is_none() {
+            self.pos = save;
+        }
+        names
     }
 
     /// `Name = expr` or `expr`.
