@@ -515,3 +515,25 @@ fn a_function_of_several_columns_names_them_in_a_tuple() {
         e.message
     );
 }
+
+#[test]
+fn encoded_commands_and_addresses_in_free_text_are_unpacked_per_host() {
+    let (cols, rows) = run("datatable(Host:string, Line:string, Blob:string)\n\
+         [\"web-1\", \"GET from 203.0.113.9 ok\", \"aWV4IChuZXctb2JqZWN0IG5ldC53ZWJjbGllbnQp\",\n\
+          \"web-1\", \"GET from 10.1.2.3 ok\", \"\",\n\
+          \"web-2\", \"GET from 203.0.113.90 ok\", \"\"]\n\
+         | extend Decoded = base64_decode_tostring(Blob), Flagged = has_any_ipv4(Line, dynamic(['203.0.113.9']))\n\
+         | summarize Seen = make_bag(bag_pack(Line, Flagged)), Command = take_anyif(Decoded, isnotempty(Decoded)),\n\
+           Hits = countif(Flagged) by Host");
+    assert_eq!(cols, ["Host", "Seen", "Command", "Hits"]);
+    assert_eq!(rows[0]["Host"], "web-1");
+    assert_eq!(rows[0]["Command"], "iex (new-object net.webclient)");
+    assert_eq!(rows[0]["Hits"], 1);
+    assert_eq!(
+        rows[0]["Seen"],
+        json!({"GET from 203.0.113.9 ok": true, "GET from 10.1.2.3 ok": false})
+    );
+    // 203.0.113.90 is another address, not the one looked for.
+    assert_eq!(rows[1]["Hits"], 0);
+    assert_eq!(rows[1]["Command"], Value::Null);
+}

@@ -477,6 +477,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 .or_else(|| super::net::call(name, &vals))
                 .or_else(|| super::arrays::call(name, &vals))
                 .or_else(|| super::strings::call(name, &vals))
+                .or_else(|| super::text_extra::call(name, &vals))
                 .or_else(|| super::geo::call(name, &vals))
                 .or_else(|| super::geo_shapes::call(name, &vals))
                 .or_else(|| super::geo_s2::call(name, &vals))

@@ -43,6 +43,7 @@ mod sketch;
 mod strings;
 mod summarize;
 pub mod tables;
+mod text_extra;
 mod unions;
 pub mod value;
 mod window;
@@ -197,6 +198,7 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(net::FUNCTIONS)
                 .chain(arrays::FUNCTIONS)
                 .chain(strings::FUNCTIONS)
+                .chain(text_extra::FUNCTIONS)
                 .chain(window::FUNCTIONS)
                 .chain(geo::FUNCTIONS)
                 .chain(geo_shapes::FUNCTIONS)

@@ -283,6 +283,40 @@ impl Exec<'_> {
                 }
                 KV::Dyn(Json::Array(items))
             }
+            // Bags merged; a key met again keeps its first value.
+            "make_bag" | "make_bag_if" => {
+                let mut vs = vals(0);
+                if f == "make_bag_if" {
+                    vs = vs
+                        .into_iter()
+                        .zip(cond(1))
+                        .filter(|(_, b)| *b)
+                        .map(|(v, _)| v)
+                        .collect();
+                }
+                let cap_arg = if f == "make_bag_if" { 2 } else { 1 };
+                let cap = match args.get(cap_arg).map(|a| self.ev(a, &Empty)) {
+                    Some(KV::Long(c)) => usize::try_from(c).unwrap_or(0),
+                    _ => usize::MAX,
+                };
+                let mut bag = serde_json::Map::new();
+                for v in vs {
+                    if let KV::Dyn(Json::Object(m)) = v {
+                        for (k, x) in m {
+                            if bag.len() >= cap {
+                                break;
+                            }
+                            bag.entry(k).or_insert(x);
+                        }
+                    }
+                }
+                KV::Dyn(Json::Object(bag))
+            }
+            "take_anyif" => rows
+                .iter()
+                .zip(cond(1))
+                .find(|(_, b)| *b)
+                .map_or(KV::Null, |(r, _)| self.ev(&args[0], *r)),
             "min" | "max" => {
                 let mut vs: Vec<KV> = vals(0).into_iter().filter(non_null).collect();
                 vs.sort_by(order);
@@ -545,6 +579,7 @@ impl Exec<'_> {
         };
         let prefix = match f.as_str() {
             "make_set" | "make_set_if" => "set",
+            "make_bag" | "make_bag_if" => "bag",
             "make_list" | "make_list_if" | "make_list_with_nulls" => "list",
             // As Kusto names it (stdevp keeps its own name).
             "variancep" => "variance",
