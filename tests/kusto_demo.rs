@@ -372,5 +372,21 @@ fn callers_and_missing_text_read_alike_in_every_shape() {
         let rows = b.run(&signins, None).to_json_rows();
         assert_eq!(rows[0]["null_text"], 0, "{dir}: {rows:?}");
         assert!(rows[0]["n"].as_i64().unwrap() > 0, "{dir}");
+
+        // The provider is the operation's namespace in every shape.
+        let providers = kusto::compile(
+            "AzureActivity | summarize n = count() by ResourceProviderValue | sort by ResourceProviderValue asc",
+        )
+        .unwrap();
+        let rows = b.run(&providers, None).to_json_rows();
+        let names: Vec<&str> = rows
+            .iter()
+            .map(|r| r["ResourceProviderValue"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"MICROSOFT.STORAGE"), "{dir}: {names:?}");
+        assert!(
+            names.iter().all(|n| n.starts_with("MICROSOFT.")),
+            "{dir}: {names:?}"
+        );
     }
 }

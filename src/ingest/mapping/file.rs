@@ -171,6 +171,7 @@ impl Mapping {
                 "resource_group" => Compute::ResourceGroup,
                 "lower" => Compute::Lower,
                 "user" => Compute::User,
+                "provider" => Compute::Provider,
                 other => return Err(format!("unknown compute `{other}` for `{}`", d.field)),
             };
             derived.entry(d.field).or_default().push(Derived {

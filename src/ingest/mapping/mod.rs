@@ -86,6 +86,7 @@ enum Compute {
     ResourceGroup,
     Lower,
     User,
+    Provider,
 }
 
 struct Derived {
@@ -423,6 +424,14 @@ impl Mapping {
                 }
             }
             Compute::Lower => source()?.to_lowercase(),
+            // The namespace an operation belongs to, as Log Analytics
+            // fills ResourceProviderValue: `MICROSOFT.STORAGE/...` names
+            // MICROSOFT.STORAGE.
+            Compute::Provider => {
+                let op = self.pick(doc, Canon::Operation, kind)?;
+                let (namespace, _) = op.split_once('/')?;
+                namespace.to_string()
+            }
         };
         Some(Value::String(s))
     }

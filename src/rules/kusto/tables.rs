@@ -59,6 +59,7 @@ const STANDARD: &[(&[&str], &[&str])] = &[
         &[
             "TimeGenerated",
             "OperationNameValue",
+            "ResourceProviderValue",
             "ActivityStatusValue",
             "ActivityStatus",
             "Caller",
