@@ -79,6 +79,9 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         "datetime_diff" => date_diff(args),
         "make_datetime" => make(args),
         "format_timespan" => format_span(args),
+        "bin_at" => bin_at(args),
+        // Offline, rows carry no ingestion time.
+        "ingestion_time" => None,
         _ => {
             let per_unit = match name {
                 "unixtime_seconds_todatetime" => SECOND as f64,
@@ -94,6 +97,26 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         }
     };
     Some(out.unwrap_or(KV::Null))
+}
+
+/// `bin_at(value, size, fixed)`: bins of `size` laid out so that one
+/// starts at `fixed`.
+fn bin_at(args: &[KV]) -> Option<KV> {
+    let arg = |i: usize| args.get(i).cloned().map(plain);
+    let floor_at =
+        |v: i64, s: i64, f: i64| -> Option<i64> { (s > 0).then(|| f + (v - f).div_euclid(s) * s) };
+    Some(match (arg(0)?, arg(1)?, arg(2)?) {
+        (KV::Date(v), KV::Span(s), KV::Date(f)) => KV::Date(floor_at(v, s, f)?),
+        (KV::Span(v), KV::Span(s), KV::Span(f)) => KV::Span(floor_at(v, s, f)?),
+        (KV::Long(v), KV::Long(s), KV::Long(f)) => KV::Long(floor_at(v, s, f)?),
+        (v, s, f) => {
+            let (v, s, f) = (v.as_f64()?, s.as_f64()?, f.as_f64()?);
+            if s <= 0.0 {
+                return None;
+            }
+            KV::Real(f + ((v - f) / s).floor() * s)
+        }
+    })
 }
 
 fn date_part(args: &[KV]) -> Option<KV> {
@@ -353,6 +376,33 @@ mod tests {
                 &[KV::Long(1546300800123)]
             ),
             Some(at("2019-01-01 00:00:00.123"))
+        );
+    }
+
+    #[test]
+    fn bins_line_up_with_the_fixed_point() {
+        let hour = KV::Span(3600 * SECOND);
+        let got = call(
+            "bin_at",
+            &[
+                at("2017-05-15 10:20:00"),
+                hour.clone(),
+                at("2017-05-15 10:02:00"),
+            ],
+        );
+        assert_eq!(got, Some(at("2017-05-15 10:02:00")));
+        let got = call(
+            "bin_at",
+            &[at("2017-05-15 09:59:00"), hour, at("2017-05-15 10:02:00")],
+        );
+        assert_eq!(got, Some(at("2017-05-15 09:02:00")));
+        assert_eq!(
+            call("bin_at", &[KV::Real(6.5), KV::Real(2.5), KV::Real(7.0)]),
+            Some(KV::Real(4.5))
+        );
+        assert_eq!(
+            call("bin_at", &[KV::Long(6), KV::Long(0), KV::Long(7)]),
+            Some(KV::Null)
         );
     }
 

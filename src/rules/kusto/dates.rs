@@ -37,6 +37,8 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("unixtime_microseconds_todatetime", 1, 1),
     ("unixtime_nanoseconds_todatetime", 1, 1),
     ("format_timespan", 2, 2),
+    ("bin_at", 3, 3),
+    ("ingestion_time", 0, 0),
 ];
 
 pub(super) const DAY: i64 = 864_000_000_000;

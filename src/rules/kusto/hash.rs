@@ -5,7 +5,7 @@
 
 use super::value::KV;
 
-pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[("hash", 1, 2)];
+pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[("hash", 1, 2), ("hash_sha256", 1, 1)];
 
 const P1: u64 = 0x9E37_79B1_85EB_CA87;
 const P2: u64 = 0xC2B2_AE3D_27D4_EB4F;
@@ -77,12 +77,18 @@ pub fn xxh64(data: &[u8]) -> u64 {
 }
 
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
-    if name != "hash" {
+    if name != "hash" && name != "hash_sha256" {
         return None;
     }
     let value = args.first()?;
     if value.is_null() {
         return Some(KV::Null);
+    }
+    if name == "hash_sha256" {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(value.to_text().as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        return Some(KV::Str(hex));
     }
     let h = xxh64(value.to_text().as_bytes()) as i64;
     Some(match args.get(1) {
@@ -95,6 +101,16 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sha256_is_the_hex_digest_of_the_text() {
+        assert_eq!(
+            call("hash_sha256", &[KV::Str("World".into())]),
+            Some(KV::Str(
+                "78ae647dc5544d227130a0682a51e30bc7777fbb6d8a8f17007463a3ecd1d524".into()
+            ))
+        );
+    }
 
     #[test]
     fn text_hashes_as_the_documentation_shows() {
