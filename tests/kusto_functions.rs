@@ -537,3 +537,20 @@ fn encoded_commands_and_addresses_in_free_text_are_unpacked_per_host() {
     assert_eq!(rows[1]["Hits"], 0);
     assert_eq!(rows[1]["Command"], Value::Null);
 }
+
+#[test]
+fn the_next_and_previous_rows_are_read_in_order() {
+    let (_, rows) = run(&format!(
+        "{SIGNINS}SignIns | where User == 'ana' | sort by TimeGenerated asc | serialize n = row_number()\n\
+         | extend Gap = next(TimeGenerated) - TimeGenerated, Before = prev(Lon), After = next(Lon, 1, 0.0)\n\
+         | project n, Gap, Before, After"
+    ));
+    assert_eq!(
+        rows,
+        [
+            json!({"n": 1, "Gap": "00:30:00", "Before": null, "After": 2.35}),
+            json!({"n": 2, "Gap": "02:25:00", "Before": 2.35, "After": 151.21}),
+            json!({"n": 3, "Gap": null, "Before": 2.35, "After": 0.0}),
+        ]
+    );
+}

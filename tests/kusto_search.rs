@@ -273,3 +273,23 @@ fn a_watchlist_is_a_named_file_and_externaldata_is_refused_with_what_to_do() {
         "{err}"
     );
 }
+
+#[test]
+fn a_rows_latest_state_carries_every_column_whatever_the_shape() {
+    for shape in SHAPES {
+        let (rows, _) = search(
+            "SigninLogs | summarize arg_max(TimeGenerated, *) by UserPrincipalName\n\
+             | where UserPrincipalName == \"grace.liu@contoso-lab.com\"\n\
+             | extend Everything = pack_all() | project IPAddress, AppDisplayName, Packed = Everything.IPAddress",
+            &[fixture(shape)],
+            &[],
+        );
+        assert_eq!(
+            rows,
+            [
+                serde_json::json!({"IPAddress": "192.0.2.51", "AppDisplayName": "OfficeHome", "Packed": "192.0.2.51"})
+            ],
+            "{shape}"
+        );
+    }
+}

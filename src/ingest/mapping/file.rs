@@ -172,6 +172,7 @@ impl Mapping {
                 "lower" => Compute::Lower,
                 "user" => Compute::User,
                 "provider" => Compute::Provider,
+                "id_provider" => Compute::IdProvider,
                 other => return Err(format!("unknown compute `{other}` for `{}`", d.field)),
             };
             derived.entry(d.field).or_default().push(Derived {

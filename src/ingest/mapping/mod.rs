@@ -87,6 +87,7 @@ enum Compute {
     Lower,
     User,
     Provider,
+    IdProvider,
 }
 
 struct Derived {
@@ -427,6 +428,9 @@ impl Mapping {
             // The namespace an operation belongs to, as Log Analytics
             // fills ResourceProviderValue: `MICROSOFT.STORAGE/...` names
             // MICROSOFT.STORAGE.
+            // The provider namespace in a resource id, as AzureDiagnostics
+            // fills ResourceProvider (`MICROSOFT.KEYVAULT`).
+            Compute::IdProvider => id_part(&self.pick(doc, Canon::ResourceId, kind)?, "providers")?,
             Compute::Provider => {
                 let op = self.pick(doc, Canon::Operation, kind)?;
                 let (namespace, _) = op.split_once('/')?;

@@ -25,6 +25,10 @@ pub trait Row {
     fn any_value(&self, _test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
         None
     }
+    /// The row's column names, for `pack_all()`; `None` where unknown.
+    fn columns(&self) -> Option<&[String]> {
+        None
+    }
 }
 
 /// Whether `test` holds for one of the scalar values anywhere in `j`.
@@ -86,6 +90,10 @@ impl Row for Scope<'_> {
 
     fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
         self.outer.any_value(test)
+    }
+
+    fn columns(&self) -> Option<&[String]> {
+        self.outer.columns()
     }
 }
 
@@ -170,6 +178,7 @@ pub const SCALAR: &[(&str, usize, usize)] = &[
     ("iff", 3, 3),
     ("iif", 3, 3),
     ("coalesce", 1, 64),
+    ("pack_all", 0, 1),
     ("isempty", 1, 1),
     ("isnotempty", 1, 1),
     ("isnull", 1, 1),

@@ -113,6 +113,20 @@ impl Table {
     }
 
     /// Fixes every row's columns to the table's, dropping documents.
+    /// Copies each row's listed columns out of its event, keeping the
+    /// event for names the list lacks (a `by` on a column only some shapes
+    /// list still finds its value).
+    pub(super) fn fill(&mut self) {
+        let cols = &self.columns;
+        for r in self.rows.iter_mut().filter(|r| r.doc.is_some()) {
+            // In the list's order, with columns set since (`extend`) kept.
+            let mut filled: Vec<(String, KV)> =
+                cols.iter().map(|c| (c.clone(), r.get(c))).collect();
+            filled.extend(r.cols.drain(..).filter(|(n, _)| !cols.contains(n)));
+            r.cols = filled;
+        }
+    }
+
     pub(super) fn materialize(&mut self) {
         let cols = self.columns.clone();
         for r in &mut self.rows {
@@ -179,6 +193,10 @@ impl Row for WithLets<'_> {
     fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
         self.row.any_value(test)
     }
+
+    fn columns(&self) -> Option<&[String]> {
+        self.row.columns()
+    }
 }
 
 /// A row with its table's columns known, for `*` in its conditions.
@@ -190,6 +208,10 @@ pub(super) struct Columned<'r> {
 impl Row for Columned<'_> {
     fn get(&self, name: &str) -> KV {
         self.row.get(name)
+    }
+
+    fn columns(&self) -> Option<&[String]> {
+        Some(self.columns)
     }
 
     fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
@@ -251,6 +273,33 @@ impl<'a> Exec<'a> {
                     self.ctx.funcs.insert(name.clone(), f.clone());
                 }
             }
+        }
+    }
+
+    /// `next(x)` reads a row not yet reached: each call site's `x` is
+    /// worked out over every row first, with a cursor the rows advance.
+    fn look_ahead(&self, input: &Table, op: &Op) {
+        let mut sites = Vec::new();
+        for e in op.exprs() {
+            e.walk(&mut |x| {
+                if let Expr::Call { name, args, .. } = x {
+                    if name == "next" && !args.is_empty() {
+                        sites.push(args);
+                    }
+                }
+            });
+        }
+        for args in sites {
+            let mut values = vec![KV::Long(0)];
+            values.extend(input.rows.iter().map(|row| {
+                let r = Columned {
+                    row,
+                    columns: &input.columns,
+                };
+                self.ev(&args[0], &r)
+            }));
+            let site = args.as_ptr() as usize;
+            self.ctx.window.borrow_mut().insert(site, values);
         }
     }
 
@@ -322,6 +371,7 @@ impl<'a> Exec<'a> {
                     self.prepare(e);
                 }
                 self.ctx.window.borrow_mut().clear();
+                self.look_ahead(&input, op);
                 self.op(input, op)
             }
             Tabular::Invoke { name, args, .. } => self.invoke(name, None, args),
@@ -445,7 +495,11 @@ impl<'a> Exec<'a> {
                 for (n, e) in items {
                     let name = n.clone().unwrap_or_else(|| default_name(e));
                     for i in 0..t.rows.len() {
-                        let v = self.ev(e, &t.rows[i]);
+                        let row = Columned {
+                            row: &t.rows[i],
+                            columns: &t.columns,
+                        };
+                        let v = self.ev(e, &row);
                         t.rows[i].set(&name, v);
                     }
                     add_column(&mut t.columns, &name);

@@ -12,6 +12,19 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
     let arg = |i: usize| args.get(i).map_or(KV::Null, |a| eval(a, row, ctx));
     let parg = |i: usize| plain(arg(i));
     match name {
+        // Every column of the row as a bag; with `true`, empty ones left out.
+        "pack_all" => {
+            let skip_empty = matches!(parg(0), KV::Bool(true));
+            let mut bag = serde_json::Map::new();
+            for c in row.columns().unwrap_or_default() {
+                let v = row.get(c);
+                if skip_empty && (v.is_null() || v.to_text().is_empty()) {
+                    continue;
+                }
+                bag.insert(c.clone(), super::exec::render(&v));
+            }
+            KV::Dyn(Json::Object(bag))
+        }
         // `typeof(int)` names a type, as extract's last argument.
         "typeof" => match args.first() {
             Some(Expr::Column(t, _)) => KV::Str(t.to_ascii_lowercase()),

@@ -214,6 +214,14 @@ impl Parser<'_> {
                 }
                 Op::ProjectRename(out)
             }
+            // Rows here are always in order: `serialize` only adds its columns.
+            "serialize" => {
+                if matches!(self.peek(), None | Some('|' | ')' | ';')) {
+                    Op::Extend(Vec::new())
+                } else {
+                    Op::Extend(self.named_exprs()?)
+                }
+            }
             "extend" => Op::Extend(spread_columns(self.named_exprs()?)),
             "summarize" => {
                 let aggs = if self.peek_keyword("by") {

@@ -14,10 +14,17 @@ use crate::detect::EventRef;
 impl Exec<'_> {
     pub(super) fn summarize(
         &mut self,
-        t: Table,
+        mut t: Table,
         aggs: &[(Option<String>, Expr)],
         by: &[(Option<String>, Expr)],
     ) -> Table {
+        // `arg_max(x, *)` copies every column of the row it picks, whether
+        // the row holds it or looks it up in its event.
+        if aggs.iter().any(|(_, e)| {
+            matches!(e, Expr::Call { args, .. } if args.iter().any(|a| matches!(a, Expr::Star)))
+        }) {
+            t.fill();
+        }
         let by_names: Vec<String> = by
             .iter()
             .map(|(n, e)| n.clone().unwrap_or_else(|| default_name(e)))

@@ -12,6 +12,7 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("row_rank_min", 1, 2),
     ("row_rank_dense", 1, 2),
     ("prev", 1, 3),
+    ("next", 1, 3),
 ];
 
 /// The most rows back `prev` can look.
@@ -70,6 +71,21 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> Optio
             };
             *state = vec![KV::Long(seen), v, KV::Long(rank)];
             KV::Long(rank)
+        }
+        // The values were laid out before the rows ran (`look_ahead`),
+        // after the cursor.
+        "next" => {
+            let offset = match arg(1) {
+                KV::Long(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
+                KV::Null => 1,
+                _ => return Some(KV::Null),
+            };
+            let Some(KV::Long(at)) = state.first().cloned() else {
+                return Some(KV::Null);
+            };
+            state[0] = KV::Long(at + 1);
+            let i = usize::try_from(at).unwrap_or(0).saturating_add(1 + offset);
+            state.get(i).cloned().unwrap_or_else(|| arg(2))
         }
         "prev" => {
             let offset = match arg(1) {
