@@ -554,3 +554,19 @@ fn the_next_and_previous_rows_are_read_in_order() {
         ]
     );
 }
+
+#[test]
+fn set_query_now_moves_now_and_other_set_options_are_ignored() {
+    let (_, rows) = run(&format!(
+        "set query_now = datetime(2024-03-01T09:15:00Z);\nset notruncation;\n\
+         {SIGNINS}SignIns | where TimeGenerated between (ago(1h) .. now()) | project User, TimeGenerated"
+    ));
+    assert_eq!(
+        rows,
+        [
+            json!({"User": "ana", "TimeGenerated": "2024-03-01T08:40:00Z"}),
+            json!({"User": "bo", "TimeGenerated": "2024-03-01T09:00:00Z"}),
+        ]
+    );
+    assert!(kusto::compile("set query_now = datetime(2024-03-01) SignIns").is_err());
+}

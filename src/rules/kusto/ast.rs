@@ -8,6 +8,8 @@ use crate::rules::diag::Span;
 pub struct Query {
     pub lets: Vec<Let>,
     pub body: Tabular,
+    /// `set query_now = datetime(...);`: what `now()` is for this query.
+    pub now: Option<Expr>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

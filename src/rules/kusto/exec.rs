@@ -246,6 +246,9 @@ impl<'a> Exec<'a> {
     }
 
     pub fn run(&mut self, q: &Query) -> Table {
+        if let Some(KV::Date(t)) = q.now.as_ref().map(|e| self.ev(e, &Empty)) {
+            self.ctx.now = t;
+        }
         self.bind(&q.lets);
         self.tabular(&q.body)
     }

@@ -19,6 +19,7 @@ pub fn parse(src: &str) -> Result<Query, Diagnostic> {
         funcs: HashMap::new(),
         search_terms: None,
         table_lets: Default::default(),
+        query_now: None,
     };
     let lets = p.lets()?;
     p.ws();
@@ -30,7 +31,11 @@ pub fn parse(src: &str) -> Result<Query, Diagnostic> {
     if !p.at_end() {
         return Err(p.error("Expected \"|\" or the end of the query"));
     }
-    Ok(Query { lets, body })
+    Ok(Query {
+        lets,
+        body,
+        now: p.query_now.take(),
+    })
 }
 
 pub(super) struct Parser<'a> {
@@ -46,6 +51,8 @@ pub(super) struct Parser<'a> {
     /// Names of the tabular `let`s seen so far: in an `in` list, such a
     /// name stands for its first column's values.
     pub(super) table_lets: std::collections::HashSet<String>,
+    /// The value of a `set query_now = ...;` statement.
+    pub(super) query_now: Option<Expr>,
 }
 
 impl Parser<'_> {
@@ -54,6 +61,26 @@ impl Parser<'_> {
         let mut lets = Vec::new();
         loop {
             self.ws();
+            // `set option [= value];` tunes how a cluster runs the query;
+            // only `query_now` changes its result.
+            if self.keyword("set") {
+                self.ws();
+                let name = self.ident()?;
+                self.ws();
+                let value = if self.eat('=') {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                if name == "query_now" {
+                    self.query_now = value;
+                }
+                self.ws();
+                if !self.eat(';') {
+                    return Err(self.error("Expected \";\" after the set statement"));
+                }
+                continue;
+            }
             if !self.keyword("let") {
                 return Ok(lets);
             }
