@@ -3,9 +3,8 @@
 //! Kusto's own (`$right. CallerIpAddress`, `count ()`, `x.[0]`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use super::ast::{Arg, Expr, Func, FuncBody, Let, Param, Query, Tabular};
+use super::ast::{Arg, Expr, Query, Tabular};
 use crate::rules::diag::{Diagnostic, Span};
 use crate::rules::lex::Cursor;
 
@@ -56,66 +55,6 @@ pub(super) struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    /// `let` statements, up to the first statement that is not one.
-    fn lets(&mut self) -> Result<Vec<Let>, Diagnostic> {
-        let mut lets = Vec::new();
-        loop {
-            self.ws();
-            // `set option [= value];` tunes how a cluster runs the query;
-            // only `query_now` changes its result.
-            if self.keyword("set") {
-                self.ws();
-                let name = self.ident()?;
-                self.ws();
-                let value = if self.eat('=') {
-                    Some(self.expr()?)
-                } else {
-                    None
-                };
-                if name == "query_now" {
-                    self.query_now = value;
-                }
-                self.ws();
-                if !self.eat(';') {
-                    return Err(self.error("Expected \";\" after the set statement"));
-                }
-                continue;
-            }
-            if !self.keyword("let") {
-                return Ok(lets);
-            }
-            self.ws();
-            let name = self.ident()?;
-            self.ws();
-            if !self.eat('=') {
-                return Err(self.error("Expected \"=\" after the let name"));
-            }
-            self.ws();
-            if self.keyword("view") {
-                self.ws();
-            }
-            if self.peek() == Some('(') && self.looks_like_function() {
-                let f = self.function()?;
-                let kinds = f.params.iter().map(|p| p.table).collect();
-                let tabular = matches!(f.body, FuncBody::Tabular(_));
-                self.funcs.insert(name.clone(), (kinds, tabular));
-                lets.push(Let::Func(name, Arc::new(f)));
-            } else if self.statement_is_tabular() {
-                self.table_lets.insert(name.clone());
-                lets.push(Let::Table(name, self.tabular()?));
-            } else if let Some(t) = self.try_parse(|p| p.tabular(), ';') {
-                self.table_lets.insert(name.clone());
-                lets.push(Let::Table(name, t));
-            } else {
-                lets.push(Let::Scalar(name, self.expr()?));
-            }
-            self.ws();
-            if !self.eat(';') {
-                return Err(self.error("Expected \";\" after the let statement"));
-            }
-        }
-    }
-
     /// One item of an `in` list: a value, or a query (`T | project c`) or
     /// tabular `let` whose first column gives the values.
     pub(super) fn in_item(&mut self) -> Result<Expr, Diagnostic> {
@@ -189,53 +128,6 @@ impl Parser<'_> {
         self.ws();
         Ok((name, self.ident()?.to_ascii_lowercase()))
     }
-
-    /// `(a:long, T:(x:string), b:string = "d") { let ...; body }`
-    fn function(&mut self) -> Result<Func, Diagnostic> {
-        self.eat('(');
-        let params = self.list(')', true, |p| {
-            let name = p.ident()?;
-            p.ws();
-            if !p.eat(':') {
-                return Err(p.error("Expected \":\" and the parameter's type"));
-            }
-            p.ws();
-            let table = p.peek() == Some('(');
-            if table {
-                // The schema is not checked: columns are looked up by name.
-                p.pos += 1;
-                let (at, _) = p
-                    .top_level(&[')'])
-                    .ok_or_else(|| p.error("Expected \")\""))?;
-                p.pos += at + 1;
-            } else {
-                p.ident()?;
-            }
-            p.ws();
-            let default = if p.eat('=') { Some(p.expr()?) } else { None };
-            Ok(Param {
-                name,
-                table,
-                default,
-            })
-        })?;
-        self.ws();
-        if !self.eat('{') {
-            return Err(self.error("Expected \"{\" and the function's body"));
-        }
-        let lets = self.lets()?;
-        self.ws();
-        let scalar_param = |t: &Tabular| matches!(t, Tabular::Source(n, _) if params.iter().any(|p| !p.table && p.name == *n));
-        let body = match self.try_parse(|p| p.tabular(), '}') {
-            Some(t) if !scalar_param(&t) => FuncBody::Tabular(t),
-            _ => FuncBody::Scalar(self.expr()?),
-        };
-        self.ws();
-        if !self.eat('}') {
-            return Err(self.error("Expected \"}\" at the end of the function"));
-        }
-        Ok(Func { params, lets, body })
-    }
 }
 
 pub(super) fn ident_start(c: char) -> bool {
@@ -276,45 +168,6 @@ impl<'a> Parser<'a> {
             return Err(self.error(&format!("Query nested deeper than {MAX_DEPTH} levels")));
         }
         Ok(())
-    }
-
-    /// Whether the `(` at the cursor opens a parameter list followed by
-    /// a `{ body }`.
-    pub(super) fn looks_like_function(&self) -> bool {
-        let params = &self.rest()[1..];
-        top_level(params, &[')'])
-            .is_some_and(|(at, _)| params[at + 1..].trim_start().starts_with('{'))
-    }
-
-    /// Whether the let body (up to its `;`) is a table: it pipes, or starts
-    /// with a tabular keyword.
-    pub(super) fn statement_is_tabular(&mut self) -> bool {
-        let save = self.pos;
-        if let Ok(name) = self.ident() {
-            let tabular_call = self.funcs.get(&name).is_some_and(|(_, t)| *t);
-            self.pos = save;
-            if tabular_call {
-                return true;
-            }
-        }
-        self.pos = save;
-        for kw in [
-            "datatable",
-            "range",
-            "union",
-            "search",
-            "find",
-            "externaldata",
-            "_GetWatchlist",
-            "print",
-            "materialize",
-            "view",
-        ] {
-            if self.peek_keyword(kw) {
-                return true;
-            }
-        }
-        matches!(self.top_level(&['|', ';']), Some((_, '|')))
     }
 
     /// The first of `stops` at the top level of the rest of the text (not
@@ -602,7 +455,7 @@ impl<'a> Parser<'a> {
 
 /// The first of `stops` at the top level of `text` (not inside quotes or
 /// brackets), with its offset.
-fn top_level(text: &str, stops: &[char]) -> Option<(usize, char)> {
+pub(super) fn top_level(text: &str, stops: &[char]) -> Option<(usize, char)> {
     let mut depth = 0i32;
     let mut quote: Option<char> = None;
     for (i, c) in text.char_indices() {
