@@ -7,6 +7,7 @@ mod arrays;
 pub mod ast;
 mod autocluster;
 mod basket;
+mod columns;
 mod date_math;
 mod dates;
 mod digest;

@@ -181,7 +181,7 @@ impl Parser<'_> {
         Ok(match name.as_str() {
             "where" | "filter" => Op::Where(self.expr()?),
             "project" => {
-                let items = spread_columns(self.named_exprs()?);
+                let items = super::columns::spread_columns(self.named_exprs()?);
                 let mut out = Vec::new();
                 for (n, e) in items {
                     match (n, e) {
@@ -222,7 +222,7 @@ impl Parser<'_> {
                     Op::Extend(self.named_exprs()?)
                 }
             }
-            "extend" => Op::Extend(spread_columns(self.named_exprs()?)),
+            "extend" => Op::Extend(super::columns::spread_columns(self.named_exprs()?)),
             "summarize" => {
                 let aggs = if self.peek_keyword("by") {
                     Vec::new()
@@ -523,101 +523,6 @@ fn strip_side(e: Expr) -> Expr {
         }
         other => other,
     }
-}
-
-/// The statistics `series_stats` gives, each a column of its own.
-const SERIES_STATS: [&str; 7] = [
-    "min", "min_idx", "max", "max_idx", "avg", "stdev", "variance",
-];
-
-/// Functions that give several columns (`series_stats(x)` gives
-/// series_stats_x_min, series_stats_x_min_idx ...; an unnamed
-/// `array_sort_asc(a, b)` gives a_sorted and b_sorted) become one item
-/// per column, each reading its part of the one-value form.
-pub(super) fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<String>, Expr)> {
-    let mut out = Vec::with_capacity(items.len());
-    for (name, e) in items {
-        match e {
-            Expr::Call {
-                name: f,
-                args,
-                span,
-            } if f == "series_stats" => {
-                let prefix = name.unwrap_or_else(|| {
-                    default_name(&Expr::Call {
-                        name: f.clone(),
-                        args: args.clone(),
-                        span,
-                    })
-                });
-                let whole = Expr::Call {
-                    name: "series_stats_dynamic".into(),
-                    args,
-                    span,
-                };
-                for part in SERIES_STATS {
-                    out.push((
-                        Some(format!("{prefix}_{part}")),
-                        Expr::Index(Box::new(whole.clone()), Box::new(Expr::Str(part.into()))),
-                    ));
-                }
-            }
-            Expr::Call {
-                name: f,
-                args,
-                span,
-            } if name.is_none()
-                && (f == "array_sort_asc" || f == "array_sort_desc")
-                && args.len() > 1
-                && args.iter().all(|a| matches!(a, Expr::Column(..))) =>
-            {
-                let names: Vec<String> = args.iter().map(default_name).collect();
-                let whole = Expr::Call {
-                    name: f,
-                    args,
-                    span,
-                };
-                for (i, n) in names.into_iter().enumerate() {
-                    out.push((
-                        Some(format!("{n}_sorted")),
-                        Expr::Index(Box::new(whole.clone()), Box::new(Expr::Long(i as i64))),
-                    ));
-                }
-            }
-            e => out.push((name, e)),
-        }
-    }
-    out
-}
-
-/// `(a, b, ...) = f(...)`: column `a` is f's first part, `b` its
-/// second... `series_stats` names its parts; other functions of several
-/// columns give them in order.
-pub(super) fn tuple_columns(names: Vec<String>, e: Expr) -> Vec<(Option<String>, Expr)> {
-    let (whole, parts): (Expr, Vec<Expr>) = match e {
-        Expr::Call { name, args, span } if name == "series_stats" => (
-            Expr::Call {
-                name: "series_stats_dynamic".into(),
-                args,
-                span,
-            },
-            SERIES_STATS
-                .iter()
-                .map(|p| Expr::Str(p.to_string()))
-                .collect(),
-        ),
-        other => (other, (0..names.len() as i64).map(Expr::Long).collect()),
-    };
-    names
-        .into_iter()
-        .zip(parts)
-        .map(|(n, part)| {
-            (
-                Some(n),
-                Expr::Index(Box::new(whole.clone()), Box::new(part)),
-            )
-        })
-        .collect()
 }
 
 impl Parser<'_> {

@@ -290,7 +290,7 @@ impl<'a> Parser<'a> {
             return Ok(Tabular::Datatable { columns, values });
         }
         if self.keyword("print") {
-            return Ok(Tabular::Print(super::operators::spread_columns(
+            return Ok(Tabular::Print(super::columns::spread_columns(
                 self.named_exprs()?,
             )));
         }
@@ -399,7 +399,7 @@ impl<'a> Parser<'a> {
         loop {
             if let Some(names) = self.tuple_names() {
                 let e = self.expr()?;
-                out.extend(super::operators::tuple_columns(names, e));
+                out.extend(super::columns::tuple_columns(names, e));
             } else {
                 out.push(self.named_exprs_one()?);
             }
