@@ -129,25 +129,10 @@ pub(super) fn run(t: Table, args: &Args) -> Table {
 mod tests {
     use super::*;
     use crate::rules::kusto::eval::Row;
-    use crate::rules::kusto::exec::KRow;
     use crate::rules::kusto::value::KV;
 
     fn table(columns: &[&str], rows: &[&[&str]]) -> Table {
-        Table {
-            columns: columns.iter().map(|c| c.to_string()).collect(),
-            rows: rows
-                .iter()
-                .map(|r| KRow {
-                    cols: columns
-                        .iter()
-                        .zip(r.iter())
-                        .map(|(c, v)| (c.to_string(), KV::Str(v.to_string())))
-                        .collect(),
-                    doc: None,
-                    evidence: Vec::new(),
-                })
-                .collect(),
-        }
+        Table::of_text(columns, rows)
     }
 
     fn defaults() -> Args {

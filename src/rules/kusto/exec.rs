@@ -140,6 +140,28 @@ impl Table {
     }
 }
 
+#[cfg(test)]
+impl Table {
+    /// A table of text cells, for tests.
+    pub(super) fn of_text(columns: &[&str], rows: &[&[&str]]) -> Table {
+        Table {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|r| KRow {
+                    cols: columns
+                        .iter()
+                        .zip(r.iter())
+                        .map(|(c, v)| (c.to_string(), KV::Str(v.to_string())))
+                        .collect(),
+                    doc: None,
+                    evidence: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+}
+
 pub fn render(v: &KV) -> Json {
     match v {
         KV::Date(t) => Json::String(super::value::format_date(*t)),

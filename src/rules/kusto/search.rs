@@ -182,25 +182,10 @@ pub(super) fn without_every_column(e: &Expr) -> Expr {
 mod tests {
     use crate::rules::kusto::compile;
     use crate::rules::kusto::eval::Row;
-    use crate::rules::kusto::exec::{Exec, KRow, Table, Tables};
-    use crate::rules::kusto::value::KV;
+    use crate::rules::kusto::exec::{Exec, Table, Tables};
 
     fn table(columns: &[&str], rows: &[&[&str]]) -> Table {
-        Table {
-            columns: columns.iter().map(|c| c.to_string()).collect(),
-            rows: rows
-                .iter()
-                .map(|r| KRow {
-                    cols: columns
-                        .iter()
-                        .zip(r.iter())
-                        .map(|(c, v)| (c.to_string(), KV::Str(v.to_string())))
-                        .collect(),
-                    doc: None,
-                    evidence: Vec::new(),
-                })
-                .collect(),
-        }
+        Table::of_text(columns, rows)
     }
 
     fn tables() -> Tables {

@@ -199,6 +199,15 @@ impl Exec<'_> {
                 .map(|v| matches!(v, KV::Bool(true)))
                 .collect()
         };
+        // The values of argument `i` on the rows where argument `c` holds.
+        let when = |i: usize, c: usize| -> Vec<KV> {
+            vals(i)
+                .into_iter()
+                .zip(cond(c))
+                .filter(|(_, b)| *b)
+                .map(|(v, _)| v)
+                .collect()
+        };
         let non_null = |v: &KV| !matches!(v, KV::Null | KV::Dyn(Json::Null));
         let distinct = |vs: Vec<KV>| -> Vec<KV> {
             let mut seen = std::collections::HashSet::new();
@@ -233,12 +242,7 @@ impl Exec<'_> {
             "hll" | "hll_if" => {
                 let mut vs = vals(0);
                 let accuracy_at = if f == "hll_if" {
-                    vs = vs
-                        .into_iter()
-                        .zip(cond(1))
-                        .filter(|(_, b)| *b)
-                        .map(|(v, _)| v)
-                        .collect();
+                    vs = when(0, 1);
                     2
                 } else {
                     1
@@ -255,29 +259,11 @@ impl Exec<'_> {
                 }
             }
             "hll_merge" => super::sketch::merge(vals(0).iter()),
-            "dcountif" => {
-                let c = cond(1);
-                KV::Long(
-                    distinct(
-                        vals(0)
-                            .into_iter()
-                            .zip(c)
-                            .filter(|(_, b)| *b)
-                            .map(|(v, _)| v)
-                            .collect(),
-                    )
-                    .len() as i64,
-                )
-            }
+            "dcountif" => KV::Long(distinct(when(0, 1)).len() as i64),
             "make_set" | "make_list" | "make_set_if" | "make_list_if" => {
                 let mut vs = vals(0);
                 if f.ends_with("_if") {
-                    vs = vs
-                        .into_iter()
-                        .zip(cond(1))
-                        .filter(|(_, b)| *b)
-                        .map(|(v, _)| v)
-                        .collect();
+                    vs = when(0, 1);
                 }
                 let mut items: Vec<Json> = if f.starts_with("make_set") {
                     distinct(vs).iter().map(KV::to_dyn).collect()
@@ -294,12 +280,7 @@ impl Exec<'_> {
             "make_bag" | "make_bag_if" => {
                 let mut vs = vals(0);
                 if f == "make_bag_if" {
-                    vs = vs
-                        .into_iter()
-                        .zip(cond(1))
-                        .filter(|(_, b)| *b)
-                        .map(|(v, _)| v)
-                        .collect();
+                    vs = when(0, 1);
                 }
                 let cap_arg = if f == "make_bag_if" { 2 } else { 1 };
                 let cap = match args.get(cap_arg).map(|a| self.ev(a, &Empty)) {
@@ -335,12 +316,7 @@ impl Exec<'_> {
                 .unwrap_or(KV::Null)
             }
             "sumif" | "avgif" | "maxif" | "minif" => {
-                let picked: Vec<KV> = vals(0)
-                    .into_iter()
-                    .zip(cond(1))
-                    .filter(|(v, b)| *b && !v.is_null())
-                    .map(|(v, _)| v)
-                    .collect();
+                let picked: Vec<KV> = when(0, 1).into_iter().filter(|v| !v.is_null()).collect();
                 match f.as_str() {
                     "sumif" => {
                         if picked.iter().all(|v| matches!(v, KV::Long(_))) {
