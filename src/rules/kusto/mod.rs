@@ -133,9 +133,6 @@ fn tabular(t: &Tabular, funcs: &[String]) -> Result<(), Diagnostic> {
                 Op::Union(u) => u.legs.iter().try_for_each(|p| tabular(p, funcs))?,
                 Op::MvApply { sub, .. } | Op::Partition { sub, .. } => tabular(sub, funcs)?,
                 Op::Invoke { args, .. } => call_args(args, funcs)?,
-                // `render` draws a chart in a visual client; elsewhere the
-                // table it is given is the result.
-                Op::Unsupported(name, _) if name == "render" => {}
                 Op::Unsupported(name, span) => {
                     return Err(Diagnostic::new(
                         *span,

@@ -431,6 +431,14 @@ impl Parser<'_> {
                     regex,
                 }
             }
+            // `render` draws a chart in a visual client; elsewhere the table
+            // it is given is the result, so it reads as an empty `extend`.
+            "render" => {
+                self.pos += self
+                    .top_level(&['|', ';', ')', ']'])
+                    .map_or(self.rest().len(), |(at, _)| at);
+                Op::Extend(Vec::new())
+            }
             other => {
                 // Skip to the next top-level pipe so the rest still checks.
                 self.pos += self
