@@ -237,6 +237,70 @@ fn in_takes_the_first_column_of_a_tabular_let_or_a_subquery() {
 }
 
 #[test]
+fn partition_runs_its_subquery_once_per_value_of_a_column_it_alone_names() {
+    // The partition column appears nowhere else in the query, so only the
+    // partition clause tells that sign-in rows must keep it.
+    for shape in SHAPES {
+        let (rows, _) = search(
+            "SigninLogs | partition hint.strategy=native by UserPrincipalName (take 1) | count",
+            &[fixture(shape)],
+            &[],
+        );
+        assert_eq!(rows, [serde_json::json!({"Count": 20})], "{shape}");
+    }
+}
+
+/// The rows a query gives on every shape, which must agree.
+fn alike_on_every_shape(q: &str) -> Vec<Value> {
+    let runs: Vec<Vec<Value>> = SHAPES
+        .iter()
+        .map(|shape| search(q, &[fixture(shape)], &[]).0)
+        .collect();
+    for (shape, rows) in SHAPES.iter().zip(&runs) {
+        assert_eq!(
+            *rows, runs[1],
+            "{shape} differs from the raw export on\n{q}"
+        );
+    }
+    runs[1].clone()
+}
+
+#[test]
+fn nested_columns_read_alike_from_filebeat_documents() {
+    // Filebeat spreads TargetResources into an object keyed by position,
+    // snake-cases its keys, and moves a sign-in's location to source.geo.
+    let rows = alike_on_every_shape(
+        "AuditLogs | mv-expand TargetResources | extend t = tostring(TargetResources.displayName) \
+         | summarize n = count() by t | sort by n desc, t asc | take 2",
+    );
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"t": "Finance Analysts", "n": 15}),
+            serde_json::json!({"t": "yusuf.demir@contoso-lab.com", "n": 4}),
+        ]
+    );
+    let rows = alike_on_every_shape(
+        "SigninLogs | extend city = tostring(LocationDetails.city) \
+         | summarize cities = dcount(city) by UserPrincipalName | sort by cities desc | take 1",
+    );
+    assert_eq!(
+        rows,
+        [serde_json::json!({"UserPrincipalName": "lena.fischer@contoso-lab.com", "cities": 4})]
+    );
+    // Filebeat writes the dots of a claim type's host as underscores.
+    let rows = alike_on_every_shape(
+        "AzureActivity | extend upn = tostring(parse_json(Claims)\
+         [\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\"]) \
+         | where isnotempty(upn) | summarize n = count() by upn | sort by upn asc | take 1",
+    );
+    assert_eq!(
+        rows,
+        [serde_json::json!({"upn": "alex.kim@contoso-lab.com", "n": 12})]
+    );
+}
+
+#[test]
 fn a_watchlist_is_a_named_file_and_externaldata_is_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vip.ndjson");

@@ -228,8 +228,7 @@ fn azure(e: &SynthEvent) -> Value {
                                                             "principalType": if e.actor.upn.is_some() { "User" } else { "ServicePrincipal" }}},
                              "claims": claims},
                 "level": "Information", "location": "global",
-                "properties": {"statusCode": if *result == "Failure" { "Forbidden" } else { "OK" }, "eventCategory": "Administrative",
-                               "entity": rid, "message": operation, "hierarchy": format!("{TENANT}/{SUBSCRIPTION}")},
+                "properties": activity_properties(result, &rid, operation),
             })
         }
         Detail::KeyVault {
@@ -297,6 +296,13 @@ fn azure(e: &SynthEvent) -> Value {
     }
 }
 
+/// An activity record's `properties`, as the raw log and Log Analytics'
+/// `Properties` column hold them.
+fn activity_properties(result: &str, rid: &str, operation: &str) -> Value {
+    json!({"statusCode": if result == "Failure" { "Forbidden" } else { "OK" }, "eventCategory": "Administrative",
+           "entity": rid, "message": operation, "hierarchy": format!("{TENANT}/{SUBSCRIPTION}")})
+}
+
 /// The event as a Log Analytics row: its table name and its columns.
 pub fn render_sentinel_row(e: &SynthEvent) -> (&'static str, Map<String, Value>) {
     let t = azure_ts(e);
@@ -312,6 +318,9 @@ pub fn render_sentinel_row(e: &SynthEvent) -> (&'static str, Map<String, Value>)
                 .map(|r| r.id().to_lowercase())
                 .unwrap_or_default();
             let claims = token_claims(e);
+            // Properties hold the raw record's text, which writes ids in
+            // upper case.
+            let properties = activity_properties(result, &rid.to_uppercase(), operation);
             let caller = e
                 .actor
                 .upn
@@ -323,10 +332,13 @@ pub fn render_sentinel_row(e: &SynthEvent) -> (&'static str, Map<String, Value>)
                 "ActivitySubstatusValue": if *result == "Failure" { "Forbidden" } else { "" },
                 "Caller": caller, "CallerIpAddress": e.ip, "CategoryValue": "Administrative", "Category": "Administrative",
                 "ResourceGroup": e.resource.as_ref().map(|r| r.group.to_uppercase()),
-                "ResourceProviderValue": e.resource.as_ref().map(|r| r.provider.split('/').next().unwrap_or("").to_uppercase()),
+                // The namespace of the operation: a lock on a storage
+                // account is MICROSOFT.AUTHORIZATION's.
+                "ResourceProviderValue": operation.split('/').next().unwrap_or("").to_uppercase(),
                 "_ResourceId": rid, "SubscriptionId": SUBSCRIPTION, "CorrelationId": e.correlation,
                 "Authorization": json!({"action": operation, "scope": rid}).to_string(),
-                "Claims": claims.to_string(), "Level": "Informational", "TenantId": TENANT, "Type": "AzureActivity",
+                "Claims": claims.to_string(), "Properties": properties.to_string(), "Properties_d": properties,
+                "Level": "Informational", "TenantId": TENANT, "Type": "AzureActivity",
             })
         }
         Detail::KeyVault {

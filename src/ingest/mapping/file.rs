@@ -173,6 +173,7 @@ impl Mapping {
                 "user" => Compute::User,
                 "provider" => Compute::Provider,
                 "id_provider" => Compute::IdProvider,
+                "geo" => Compute::Geo,
                 other => return Err(format!("unknown compute `{other}` for `{}`", d.field)),
             };
             derived.entry(d.field).or_default().push(Derived {

@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::doc::{first_scalar, first_text, get_path, scalar_text};
 pub use super::spelling::clean_ip;
 use super::spelling::{
-    camel_path, id_part, last_segment, lower_first, snake_first, snake_path, upper_first,
+    camel_path, geo_details, id_part, last_segment, logged_claims, logged_form, lower_first,
+    snake_first, snake_path, upper_first,
 };
 use crate::model::{Canonical, Outcome, Shape, SourceKind, parse_time};
 
@@ -88,6 +89,7 @@ enum Compute {
     User,
     Provider,
     IdProvider,
+    Geo,
 }
 
 struct Derived {
@@ -260,11 +262,41 @@ impl Mapping {
         }
         for other in self.others(kind, name).iter() {
             get_path(doc, other, &mut found);
-            if !found.is_empty() {
-                return found.into_iter().map(Cow::Borrowed).collect();
+            if found.is_empty() {
+                continue;
             }
+            // Asked by another shape's name, a nested value found in
+            // Filebeat's form is given in the form that name implies.
+            return found
+                .into_iter()
+                .map(|v| match v {
+                    Value::Object(_) | Value::Array(_) => self.as_named(other, v),
+                    v => Cow::Borrowed(v),
+                })
+                .collect();
         }
         Vec::new()
+    }
+
+    /// A nested value found at `path`, in the form a record of another
+    /// shape writes it: values Filebeat rewrote are given back as the
+    /// record had them.
+    fn as_named<'a>(&self, path: &str, v: &'a Value) -> Cow<'a, Value> {
+        if self
+            .prefixes
+            .iter()
+            .any(|p| path.starts_with(p.ecs.as_str()))
+        {
+            return Cow::Owned(logged_form(v));
+        }
+        match v {
+            Value::Object(m)
+                if path.starts_with("azure.") && path.ends_with(".identity.claims") =>
+            {
+                Cow::Owned(logged_claims(m))
+            }
+            v => Cow::Borrowed(v),
+        }
     }
 
     /// The names `name` goes by on records of `kind` besides its own.
@@ -380,6 +412,7 @@ impl Mapping {
     fn compute(&self, doc: &Value, kind: SourceKind, d: &Derived) -> Option<Value> {
         let source = || d.from.iter().find_map(|f| first_scalar(doc, f));
         let s = match d.compute {
+            Compute::Geo => return geo_details(doc),
             Compute::Dataset => self.dataset(kind)?.0.to_string(),
             Compute::Table => self.dataset(kind)?.1.to_string(),
             // Each derived value picks only the canonical field it needs:

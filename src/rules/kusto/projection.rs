@@ -82,6 +82,14 @@ fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
+/// Where the scan stands in `partition [hint...] by Column`.
+#[derive(Clone, Copy, PartialEq)]
+enum Partition {
+    None,
+    Operator,
+    Column,
+}
+
 /// The columns a query can read, when they can be told from its text.
 /// Rows add their table's standard columns, which results show. A query
 /// that can reach columns it does not name (`*`, `pack_all`, `search`)
@@ -130,6 +138,7 @@ impl Projection {
         // The next literal is a column name: `column_ifexists("X", ...)`
         // or a bracketed name, `['Column name']`.
         let mut literal_names = false;
+        let mut partition = Partition::None;
         while i < b.len() {
             i += blank_len(&query[i..], false);
             let Some(&c) = b.get(i) else { break };
@@ -174,7 +183,16 @@ impl Projection {
             if matches!(word, "h" | "H") && matches!(b.get(i), Some(b'"' | b'\'')) {
                 continue;
             }
-            if query[i..].trim_start().starts_with('(') {
+            // `partition by Column (subquery)`: a column before a
+            // parenthesis, not a function.
+            let partition_key = partition == Partition::Column;
+            partition = match (partition, word) {
+                (_, "partition") => Partition::Operator,
+                (Partition::Operator, "by") => Partition::Column,
+                (Partition::Operator, _) => Partition::Operator,
+                _ => Partition::None,
+            };
+            if query[i..].trim_start().starts_with('(') && !partition_key {
                 literal_names |= word == "column_ifexists";
                 continue;
             }
@@ -317,6 +335,19 @@ mod tests {
         ] {
             assert!(!names.contains(&not_column), "{not_column} in {names:?}");
         }
+    }
+
+    #[test]
+    fn a_partition_column_before_its_subquery_is_a_column() {
+        let p = Projection::of(
+            "SigninLogs | partition hint.strategy=native by UserPrincipalName (summarize n = dcount(IPAddress))\
+             | count",
+            &[],
+        )
+        .unwrap();
+        assert!(p.names.contains("UserPrincipalName"), "{:?}", p.names);
+        // Other words before a parenthesis stay functions.
+        assert!(!p.names.contains("dcount"), "{:?}", p.names);
     }
 
     #[test]
