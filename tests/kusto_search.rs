@@ -301,6 +301,36 @@ fn nested_columns_read_alike_from_filebeat_documents() {
 }
 
 #[test]
+fn a_joined_row_keeps_the_nested_columns_of_its_table() {
+    // A join settles each row's columns: a sign-in row from a raw or ECS
+    // export must still carry LocationDetails and UserAgent after it.
+    let rows = alike_on_every_shape(
+        "SigninLogs | join kind=inner (AzureActivity | summarize n = count() by Caller) \
+           on $left.UserPrincipalName == $right.Caller \
+         | extend city = tostring(LocationDetails.city), edge = UserAgent has \"Edg/\" \
+         | summarize n = count() by city, edge | sort by n desc, city asc | take 2",
+    );
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"city": "Seattle", "edge": true, "n": 274}),
+            serde_json::json!({"city": "Hamburg", "edge": true, "n": 20}),
+        ]
+    );
+    // Log Analytics writes _ResourceId in lower case whatever the record did.
+    let rows = alike_on_every_shape(
+        "AzureActivity | where OperationNameValue has \"listKeys\" \
+         | summarize by _ResourceId | sort by _ResourceId asc | take 1",
+    );
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"_ResourceId": "/subscriptions/6a2f0b61-0d3e-4c55-9c0f-3b1e2e7d9a10/resourcegroups/rg-data/providers/microsoft.storage/storageaccounts/stcontosofin01"})
+        ]
+    );
+}
+
+#[test]
 fn a_watchlist_is_a_named_file_and_externaldata_is_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vip.ndjson");

@@ -227,7 +227,7 @@ fn azure(e: &SynthEvent) -> Value {
                                                "evidence": {"principalId": e.actor.object_id.replace('-', ""),
                                                             "principalType": if e.actor.upn.is_some() { "User" } else { "ServicePrincipal" }}},
                              "claims": claims},
-                "level": "Information", "location": "global",
+                "level": "Informational", "location": "global",
                 "properties": activity_properties(result, &rid, operation),
             })
         }
