@@ -570,3 +570,27 @@ fn set_query_now_moves_now_and_other_set_options_are_ignored() {
     );
     assert!(kusto::compile("set query_now = datetime(2024-03-01) SignIns").is_err());
 }
+
+#[test]
+fn process_paths_and_hashes_are_taken_apart_for_hunting() {
+    // A typical hunt: which executables ran with an alternate data stream,
+    // keyed by a hash of the full path.
+    let (_, rows) = run(r#"datatable(Path:string)
+[
+  @"C:\Windows\System32\cmd.exe:evil.ps1",
+  @"C:\Users\ana\Downloads\invoice.pdf.exe",
+  "/usr/bin/curl",
+]
+| extend p = parse_path(Path)
+| extend File = tostring(p.Filename), Ext = tostring(p.Extension), Stream = tostring(p.AlternateDataStreamName)
+| extend Kind = gettype(p), Key = hash_md5(Path), Suspicious = Ext == "exe" and (isnotempty(Stream) or File has_any (".pdf.", ".doc."))
+| project File, Ext, Stream, Kind, KeyLength = strlen(Key), Suspicious"#);
+    assert_eq!(
+        rows,
+        [
+            json!({"File": "cmd.exe", "Ext": "exe", "Stream": "evil.ps1", "Kind": "dictionary", "KeyLength": 32, "Suspicious": true}),
+            json!({"File": "invoice.pdf.exe", "Ext": "exe", "Stream": "", "Kind": "dictionary", "KeyLength": 32, "Suspicious": true}),
+            json!({"File": "curl", "Ext": "", "Stream": "", "Kind": "dictionary", "KeyLength": 32, "Suspicious": false}),
+        ]
+    );
+}

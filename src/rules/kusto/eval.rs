@@ -132,6 +132,7 @@ pub const SCALAR: &[(&str, usize, usize)] = &[
     ("tolong", 1, 1),
     ("todouble", 1, 1),
     ("toreal", 1, 1),
+    ("todecimal", 1, 1),
     ("tobool", 1, 1),
     ("toboolean", 1, 1),
     ("todatetime", 1, 1),

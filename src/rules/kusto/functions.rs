@@ -83,7 +83,7 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
             ),
             _ => KV::Null,
         },
-        "todouble" | "toreal" => match parg(0) {
+        "todouble" | "toreal" | "todecimal" => match parg(0) {
             KV::Str(s) => s.trim().parse::<f64>().map_or(KV::Null, KV::Real),
             v => v.as_f64().map_or(KV::Null, KV::Real),
         },
@@ -491,6 +491,9 @@ pub(super) fn call(name: &str, args: &[Expr], row: &dyn Row, ctx: &Ctx) -> KV {
                 .or_else(|| super::arrays::call(name, &vals))
                 .or_else(|| super::strings::call(name, &vals))
                 .or_else(|| super::text_extra::call(name, &vals))
+                .or_else(|| super::text_parse::call(name, &vals))
+                .or_else(|| super::types::call(name, &vals))
+                .or_else(|| super::bits::call(name, &vals))
                 .or_else(|| super::geo::call(name, &vals))
                 .or_else(|| super::geo_shapes::call(name, &vals))
                 .or_else(|| super::geo_s2::call(name, &vals))

@@ -5,7 +5,12 @@
 
 use super::value::KV;
 
-pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[("hash", 1, 2), ("hash_sha256", 1, 1)];
+pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
+    ("hash", 1, 2),
+    ("hash_sha256", 1, 1),
+    ("hash_sha1", 1, 1),
+    ("hash_md5", 1, 1),
+];
 
 const P1: u64 = 0x9E37_79B1_85EB_CA87;
 const P2: u64 = 0xC2B2_AE3D_27D4_EB4F;
@@ -77,20 +82,26 @@ pub fn xxh64(data: &[u8]) -> u64 {
 }
 
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
-    if name != "hash" && name != "hash_sha256" {
+    if !FUNCTIONS.iter().any(|(n, _, _)| *n == name) {
         return None;
     }
     let value = args.first()?;
     if value.is_null() {
         return Some(KV::Null);
     }
-    if name == "hash_sha256" {
+    let text = value.to_text();
+    let hex =
+        |digest: &[u8]| -> KV { KV::Str(digest.iter().map(|b| format!("{b:02x}")).collect()) };
+    {
         use sha2::Digest;
-        let digest = sha2::Sha256::digest(value.to_text().as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        return Some(KV::Str(hex));
+        match name {
+            "hash_sha256" => return Some(hex(&sha2::Sha256::digest(text.as_bytes()))),
+            "hash_sha1" => return Some(hex(&sha1::Sha1::digest(text.as_bytes()))),
+            "hash_md5" => return Some(hex(&md5::Md5::digest(text.as_bytes()))),
+            _ => {}
+        }
     }
-    let h = xxh64(value.to_text().as_bytes()) as i64;
+    let h = xxh64(text.as_bytes()) as i64;
     Some(match args.get(1) {
         None => KV::Long(h),
         Some(KV::Long(m)) if *m > 0 => KV::Long(h % m),
@@ -101,6 +112,19 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn md5_and_sha1_are_hex_digests_of_the_text() {
+        assert_eq!(
+            call("hash_md5", &[KV::Str("World".into())]),
+            Some(KV::Str("f5a7924e621e84c9280a9a27e1bcb7f6".into()))
+        );
+        assert_eq!(
+            call("hash_sha1", &[KV::Str("World".into())]),
+            Some(KV::Str("70c07ec18ef89c5309bbb0937f3a6342411e1fdd".into()))
+        );
+        assert_eq!(call("hash_md5", &[KV::Null]), Some(KV::Null));
+    }
 
     #[test]
     fn sha256_is_the_hex_digest_of_the_text() {

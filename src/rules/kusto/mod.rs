@@ -7,6 +7,7 @@ mod arrays;
 pub mod ast;
 mod autocluster;
 mod basket;
+mod bits;
 mod columns;
 mod date_math;
 mod dates;
@@ -47,6 +48,8 @@ mod strings;
 mod summarize;
 pub mod tables;
 mod text_extra;
+mod text_parse;
+mod types;
 mod unions;
 pub mod value;
 mod window;
@@ -199,6 +202,9 @@ fn expr(e: &Expr, aggregates: bool, funcs: &[String]) -> Result<(), Diagnostic> 
                 .chain(arrays::FUNCTIONS)
                 .chain(strings::FUNCTIONS)
                 .chain(text_extra::FUNCTIONS)
+                .chain(text_parse::FUNCTIONS)
+                .chain(types::FUNCTIONS)
+                .chain(bits::FUNCTIONS)
                 .chain(window::FUNCTIONS)
                 .chain(geo::FUNCTIONS)
                 .chain(geo_shapes::FUNCTIONS)
