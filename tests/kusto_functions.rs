@@ -594,3 +594,80 @@ fn process_paths_and_hashes_are_taken_apart_for_hunting() {
         ]
     );
 }
+
+const AGENTS: &str = r#"let Agents = datatable(User:string, UserAgent:string, TimeGenerated:datetime)
+[
+  "ana", "Mozilla/5.0 Chrome/131.0.0.0 Safari/537.36", datetime(2024-03-01T08:00:00Z),
+  "ana", "Mozilla/5.0 CHROME/120.1 Safari/537.36", datetime(2024-03-01T09:00:00Z),
+  "bo",  "curl/8.4.0", datetime(2024-03-02T08:00:00Z),
+  "cy",  "Mozilla/5.0 Chrome/131.0.0.0 Safari/537.36", datetime(2024-03-03T08:00:00Z),
+];
+"#;
+
+#[test]
+fn parse_where_keeps_only_the_rows_that_parse_and_regex_flags_apply() {
+    let (_, rows) = run(&format!(
+        "{AGENTS}Agents | parse-where kind=regex flags=i UserAgent with * @\"chrome/\" Major:long @\"\\.\" * \
+         | project User, Major"
+    ));
+    assert_eq!(
+        rows,
+        [
+            json!({"User": "ana", "Major": 131}),
+            json!({"User": "ana", "Major": 120}),
+            json!({"User": "cy", "Major": 131}),
+        ]
+    );
+    // Plain parse keeps every row, with nulls where the text did not parse.
+    let (_, rows) = run(&format!(
+        "{AGENTS}Agents | parse UserAgent with * \"Chrome/\" Major:long \".\" * | summarize n = countif(isnull(Major))"
+    ));
+    assert_eq!(rows, [json!({"n": 2})]);
+}
+
+#[test]
+fn between_a_datetime_and_a_timespan_is_a_window_of_that_length() {
+    let (_, rows) = run(&format!(
+        "{AGENTS}Agents | where TimeGenerated between (datetime(2024-03-01) .. 1d) | count"
+    ));
+    assert_eq!(rows, [json!({"Count": 2})]);
+}
+
+#[test]
+fn lookup_does_not_repeat_its_key_and_hints_are_accepted() {
+    let (cols, rows) = run(&format!(
+        "{AGENTS}Agents | summarize hint.shufflekey=User n = count() by User \
+         | lookup (datatable(User:string, Dept:string)[\"ana\", \"Finance\"]) on User | sort by User asc"
+    ));
+    assert_eq!(cols, ["User", "n", "Dept"]);
+    assert_eq!(rows[0], json!({"User": "ana", "n": 2, "Dept": "Finance"}));
+    assert_eq!(rows[1], json!({"User": "bo", "n": 1, "Dept": ""}));
+}
+
+#[test]
+fn percentiles_of_an_expression_are_named_after_its_column() {
+    let (cols, _) = run(&format!(
+        "{AGENTS}Agents | extend L = strlen(UserAgent) | summarize percentiles(todouble(L), 50, 95)"
+    ));
+    assert_eq!(cols, ["percentile_L_50", "percentile_L_95"]);
+}
+
+#[test]
+fn sampling_and_top_hitters() {
+    let (_, rows) = run(&format!(
+        "{AGENTS}Agents | sample 2 | summarize n = count(), d = dcount(TimeGenerated)"
+    ));
+    assert_eq!(rows, [json!({"n": 2, "d": 2})]);
+    let (_, rows) = run(&format!(
+        "{AGENTS}Agents | sample-distinct 5 of User | count"
+    ));
+    assert_eq!(rows, [json!({"Count": 3})]);
+    let (cols, rows) = run(&format!("{AGENTS}Agents | top-hitters 1 of UserAgent"));
+    assert_eq!(cols, ["UserAgent", "approximate_count_UserAgent"]);
+    assert_eq!(
+        rows,
+        [
+            json!({"UserAgent": "Mozilla/5.0 Chrome/131.0.0.0 Safari/537.36", "approximate_count_UserAgent": 2})
+        ]
+    );
+}

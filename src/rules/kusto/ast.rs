@@ -122,6 +122,8 @@ pub enum Op {
         right: Box<Tabular>,
         /// (left column expression, right column expression).
         on: Vec<(Expr, Expr)>,
+        /// `lookup`: the right side's key columns are not repeated.
+        lookup: bool,
     },
     Sort(Vec<(Expr, bool, Option<bool>)>),
     Top {
@@ -183,10 +185,25 @@ pub enum Op {
     /// `T | union ...`: `T` is the first leg.
     Union(Union),
     /// `parse Expr with "lit" Col:type * ...`: new columns from text.
+    /// `sample N`: up to N rows picked at random.
+    Sample(Expr),
+    /// `sample-distinct N of Column`: up to N of the column's values.
+    SampleDistinct(Expr, Expr),
+    /// `top-hitters N of Column [by Weight]`: the values that occur most
+    /// (or weigh most), counted exactly.
+    TopHitters {
+        n: Expr,
+        of: Expr,
+        by: Option<Expr>,
+    },
     Parse {
         expr: Expr,
         pieces: Vec<ParsePiece>,
         regex: bool,
+        /// Regex flags (`i`, `m`, `s`, `U`) with `kind=regex`.
+        flags: String,
+        /// `parse-where`: rows whose text does not parse are dropped.
+        only_parsed: bool,
     },
     /// Parsed so the rest of the query can be checked; running it is not
     /// supported.
@@ -356,10 +373,13 @@ impl Op {
         match self {
             Op::Where(e)
             | Op::Take(e)
+            | Op::Sample(e)
             | Op::Parse { expr: e, .. }
             | Op::ParseKv { expr: e, .. } => {
                 vec![e]
             }
+            Op::SampleDistinct(n, of) => vec![n, of],
+            Op::TopHitters { n, of, by } => [n, of].into_iter().chain(by).collect(),
             Op::Project(items) => items.iter().filter_map(|(_, e)| e.as_ref()).collect(),
             Op::Extend(items) => named(items),
             Op::MvExpand(m) | Op::MvApply { expand: m, .. } => named(&m.items),

@@ -48,7 +48,7 @@ fn next() -> u64 {
 }
 
 /// A number in [0, 1).
-fn unit() -> f64 {
+pub(super) fn unit() -> f64 {
     (next() >> 11) as f64 / (1u64 << 53) as f64
 }
 

@@ -557,6 +557,12 @@ pub fn eval(e: &Expr, row: &dyn Row, ctx: &Ctx) -> KV {
         } => {
             let x = plain(eval(expr, row, ctx));
             let (l, h) = (plain(eval(lo, row, ctx)), plain(eval(hi, row, ctx)));
+            // `t between (start .. 1d)`: a timespan after a datetime is the
+            // length of the range.
+            let h = match (&l, h) {
+                (KV::Date(start), KV::Span(len)) => KV::Date(start.saturating_add(len)),
+                (_, h) => h,
+            };
             match (cmp(&x, &l), cmp(&x, &h)) {
                 (Some(a), Some(b)) => KV::Bool((a.is_ge() && b.is_le()) != *negated),
                 _ => KV::Null,

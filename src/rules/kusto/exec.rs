@@ -432,10 +432,21 @@ impl<'a> Exec<'a> {
             Op::Scan(s) => self.scan(t, s),
             Op::TopNested(levels) => self.top_nested(t, levels),
             Op::Partition { by, sub } => self.partition(t, by, sub),
-            Op::Join { kind, right, on } => {
-                let r = self.tabular(right);
+            Op::Join {
+                kind,
+                right,
+                on,
+                lookup,
+            } => {
+                let mut r = self.tabular(right);
+                if *lookup {
+                    super::join::without_keys(&mut r, on);
+                }
                 self.join(t, r, *kind, on)
             }
+            Op::Sample(n) => self.sample(t, n),
+            Op::SampleDistinct(n, of) => self.sample_distinct(t, n, of),
+            Op::TopHitters { n, of, by } => self.top_hitters(t, n, of, by.as_ref()),
             Op::Sort(keys) => {
                 let mut keyed: Vec<(Vec<KV>, KRow)> = t
                     .rows
@@ -549,7 +560,15 @@ impl<'a> Exec<'a> {
                 expr,
                 pieces,
                 regex,
-            } => self.parse(t, expr, pieces, *regex),
+                flags,
+                only_parsed,
+            } => self.parse(
+                t,
+                expr,
+                pieces,
+                (*regex).then_some(flags.as_str()),
+                *only_parsed,
+            ),
             Op::Unsupported(..) => t,
         }
     }

@@ -11,6 +11,20 @@ use super::exec::{Exec, KRow, Table};
 use super::value::KV;
 use crate::detect::EventRef;
 
+/// The right side of a `lookup` without its key columns, which are the
+/// left side's.
+pub(super) fn without_keys(right: &mut Table, on: &[(Expr, Expr)]) {
+    right.materialize();
+    let keys: Vec<&str> = on
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Expr::Column(c, _) => Some(c.as_str()),
+            _ => None,
+        })
+        .collect();
+    right.columns.retain(|c| !keys.contains(&c.as_str()));
+}
+
 impl Exec<'_> {
     pub(super) fn join(
         &mut self,

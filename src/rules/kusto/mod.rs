@@ -37,6 +37,7 @@ mod prepare;
 pub mod projection;
 pub mod pushdown;
 mod reads;
+mod sampling;
 mod scalar;
 mod scan;
 mod schema;

@@ -224,6 +224,12 @@ impl Parser<'_> {
             }
             "extend" => Op::Extend(super::columns::spread_columns(self.named_exprs()?)),
             "summarize" => {
+                // hint.shufflekey=..., hint.strategy=...: no effect offline.
+                self.ws();
+                while self.peek_keyword("hint") {
+                    self.skip_option()?;
+                    self.ws();
+                }
                 let aggs = if self.peek_keyword("by") {
                     Vec::new()
                 } else {
@@ -289,6 +295,28 @@ impl Parser<'_> {
                 Op::Top { n, by, desc }
             }
             "take" | "limit" => Op::Take(self.expr()?),
+            "sample" => Op::Sample(self.expr()?),
+            "sample-distinct" | "top-hitters" => {
+                let n = self.expr()?;
+                self.ws();
+                if !self.keyword("of") {
+                    return Err(self.error("Expected OF and a column"));
+                }
+                self.ws();
+                let of = self.expr()?;
+                self.ws();
+                if name == "sample-distinct" {
+                    Op::SampleDistinct(n, of)
+                } else {
+                    let by = if self.keyword("by") {
+                        self.ws();
+                        Some(self.expr()?)
+                    } else {
+                        None
+                    };
+                    Op::TopHitters { n, of, by }
+                }
+            }
             "getschema" => Op::GetSchema,
             "invoke" => self.invoke_op(start)?,
             "distinct" => {
@@ -391,10 +419,17 @@ impl Parser<'_> {
                 }
             }
             "union" => Op::Union(self.union_list()?),
-            "parse" => {
-                let regex = self
-                    .option(&["kind"])?
-                    .is_some_and(|k| k.eq_ignore_ascii_case("regex"));
+            "parse" | "parse-where" => {
+                let (mut regex, mut flags) = (false, String::new());
+                loop {
+                    if let Some(k) = self.option(&["kind"])? {
+                        regex = k.eq_ignore_ascii_case("regex");
+                    } else if let Some(f) = self.option(&["flags"])? {
+                        flags = f;
+                    } else {
+                        break;
+                    }
+                }
                 let expr = self.expr()?;
                 self.ws();
                 if !self.keyword("with") {
@@ -429,6 +464,8 @@ impl Parser<'_> {
                     expr,
                     pieces,
                     regex,
+                    flags,
+                    only_parsed: name == "parse-where",
                 }
             }
             // `render` draws a chart in a visual client; elsewhere the table
@@ -510,6 +547,7 @@ impl Parser<'_> {
             kind,
             right: Box::new(right),
             on,
+            lookup,
         })
     }
 }

@@ -239,25 +239,38 @@ impl Exec<'_> {
 
     /// Text taken apart into typed columns: `take` gives, for a row's
     /// text, each column's raw value (none where it is absent).
+    /// Sets `columns` of each row from what `take` finds in the row's
+    /// text (`None` when the text does not parse). Without
+    /// `keep_unparsed`, rows whose text does not parse, or whose values
+    /// are not of their column's type, are dropped.
     fn extract_into(
         &mut self,
         mut t: Table,
         expr: &Expr,
         columns: &[(String, String)],
-        take: impl Fn(&str) -> Vec<Option<String>>,
+        keep_unparsed: bool,
+        take: impl Fn(&str) -> Option<Vec<Option<String>>>,
     ) -> Table {
+        let mut parsed = Vec::with_capacity(t.rows.len());
         for i in 0..t.rows.len() {
             let text = self.ev(expr, &t.rows[i]).to_text();
             let raws = take(&text);
+            let mut ok = raws.is_some();
             let r = &mut t.rows[i];
-            for ((name, ty), raw) in columns.iter().zip(raws) {
-                let v = match raw {
+            for (k, (name, ty)) in columns.iter().enumerate() {
+                let v = match raws.as_ref().and_then(|v| v[k].clone()) {
                     Some(s) => typed_text(s, ty),
                     None if ty == "string" => KV::Str(String::new()),
                     None => KV::Null,
                 };
+                ok &= !(v.is_null() && ty != "string");
                 r.set(name, v);
             }
+            parsed.push(ok);
+        }
+        if !keep_unparsed {
+            let mut flags = parsed.into_iter();
+            t.rows.retain(|_| flags.next().unwrap_or(false));
         }
         for (name, _) in columns {
             add_column(&mut t.columns, name);
@@ -265,13 +278,22 @@ impl Exec<'_> {
         t
     }
 
+    /// `parse` (and `parse-where`, with `only_parsed`); `regex` holds the
+    /// flags of `kind=regex`.
     pub(super) fn parse(
         &mut self,
         t: Table,
         expr: &Expr,
         pieces: &[ParsePiece],
-        regex: bool,
+        regex: Option<&str>,
+        only_parsed: bool,
     ) -> Table {
+        let flags: String = regex
+            .unwrap_or("")
+            .chars()
+            .filter(|c| matches!(c, 'i' | 'm' | 's' | 'U'))
+            .collect();
+        let regex = regex.is_some();
         let mut re = String::from("^");
         let mut columns = Vec::new();
         for p in pieces {
@@ -286,17 +308,15 @@ impl Exec<'_> {
             }
         }
         re.push('$');
-        let compiled = regex::Regex::new(&format!("(?s){re}")).ok();
+        let compiled = regex::Regex::new(&format!("(?s{flags}){re}")).ok();
         let n = columns.len();
-        self.extract_into(t, expr, &columns, |text| {
-            let caps = compiled.as_ref().and_then(|r| r.captures(text));
-            (1..=n)
-                .map(|k| {
-                    caps.as_ref()
-                        .and_then(|c| c.get(k))
-                        .map(|m| m.as_str().to_string())
-                })
-                .collect()
+        self.extract_into(t, expr, &columns, !only_parsed, |text| {
+            let caps = compiled.as_ref()?.captures(text)?;
+            Some(
+                (1..=n)
+                    .map(|k| caps.get(k).map(|m| m.as_str().to_string()))
+                    .collect(),
+            )
         })
     }
 
@@ -308,17 +328,19 @@ impl Exec<'_> {
         options: &[(String, String)],
     ) -> Table {
         let kv = KvSyntax::new(options);
-        self.extract_into(t, expr, columns, |text| {
+        self.extract_into(t, expr, columns, true, |text| {
             let found = kv.pairs(text);
-            columns
-                .iter()
-                .map(|(name, _)| {
-                    found
-                        .iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| v.clone())
-                })
-                .collect()
+            Some(
+                columns
+                    .iter()
+                    .map(|(name, _)| {
+                        found
+                            .iter()
+                            .find(|(k, _)| k == name)
+                            .map(|(_, v)| v.clone())
+                    })
+                    .collect(),
+            )
         })
     }
 }

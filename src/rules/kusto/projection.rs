@@ -249,11 +249,14 @@ fn names_its_columns(t: &Tabular) -> bool {
         | Op::MakeSeries(_)
         | Op::Distinct(_)
         | Op::Count(_)
-        | Op::TopNested(_) => true,
+        | Op::TopNested(_)
+        | Op::TopHitters { .. }
+        | Op::SampleDistinct(..) => true,
         Op::Where(_)
         | Op::Sort(_)
         | Op::Top { .. }
         | Op::Take(_)
+        | Op::Sample(_)
         | Op::Extend(_)
         | Op::ProjectAway(_)
         | Op::ProjectRename(_)

@@ -213,6 +213,7 @@ impl<'q> Analysis<'q> {
                 | Op::Sort(_)
                 | Op::Top { .. }
                 | Op::Take(_)
+                | Op::Sample(_)
                 | Op::Join { .. }
                 | Op::MvExpand(_)
                 | Op::ProjectAway(_)

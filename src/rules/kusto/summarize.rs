@@ -461,10 +461,19 @@ impl Exec<'_> {
                     }
                     xs.last().map_or(KV::Null, |(v, _)| v.clone())
                 };
-                let base = match args.first() {
-                    Some(Expr::Column(c, _)) => format!("percentile_{c}"),
-                    _ => "percentile_".to_string(),
-                };
+                // Named after the first column the expression reads, as
+                // `percentile` is: `percentiles(toint(x), 50)` gives
+                // `percentile_x_50`.
+                let mut base = String::from("percentile_");
+                if let Some(a) = args.first() {
+                    let mut found = false;
+                    a.walk(&mut |x| {
+                        if let (false, Expr::Column(c, _)) = (found, x) {
+                            base.push_str(c);
+                            found = true;
+                        }
+                    });
+                }
                 if f.ends_with("_array") {
                     let arr = ps.iter().map(|p| pick(*p).to_dyn()).collect();
                     return vec![(name.map_or(base, str::to_string), KV::Dyn(Json::Array(arr)))];
