@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 
 use super::ast::{Expr, Let, Op, Query, Tabular};
 use super::eval::{Ctx, Row, eval};
+use super::ordering::distinct;
 use super::parser::default_name;
 use super::prepare::Columned;
 use super::value::{KV, date_from_str};
@@ -447,45 +448,7 @@ impl<'a> Exec<'a> {
             Op::Sample(n) => self.sample(t, n),
             Op::SampleDistinct(n, of) => self.sample_distinct(t, n, of),
             Op::TopHitters { n, of, by } => self.top_hitters(t, n, of, by.as_ref()),
-            Op::Sort(keys) => {
-                let mut keyed: Vec<(Vec<KV>, KRow)> = t
-                    .rows
-                    .into_iter()
-                    .map(|r| (keys.iter().map(|(e, _, _)| self.ev(e, &r)).collect(), r))
-                    .collect();
-                keyed.sort_by(|(a, _), (b, _)| {
-                    for (i, (_, desc, nulls_first)) in keys.iter().enumerate() {
-                        let nf = nulls_first.unwrap_or(!desc);
-                        let o = match (a[i].is_null(), b[i].is_null()) {
-                            (true, true) => std::cmp::Ordering::Equal,
-                            (true, false) => {
-                                if nf {
-                                    std::cmp::Ordering::Less
-                                } else {
-                                    std::cmp::Ordering::Greater
-                                }
-                            }
-                            (false, true) => {
-                                if nf {
-                                    std::cmp::Ordering::Greater
-                                } else {
-                                    std::cmp::Ordering::Less
-                                }
-                            }
-                            _ => {
-                                let o = order(&a[i], &b[i]);
-                                if *desc { o.reverse() } else { o }
-                            }
-                        };
-                        if o.is_ne() {
-                            return o;
-                        }
-                    }
-                    std::cmp::Ordering::Equal
-                });
-                t.rows = keyed.into_iter().map(|(_, r)| r).collect();
-                t
-            }
+            Op::Sort(keys) => self.sort(t, keys),
             Op::Top { n, by, desc } => {
                 let sorted = self.op(t, &Op::Sort(vec![(by.clone(), *desc, None)]));
                 self.op(sorted, &Op::Take(n.clone()))
@@ -498,35 +461,7 @@ impl<'a> Exec<'a> {
             }
             Op::GetSchema => super::ops::schema(&t),
             Op::Invoke { name, args, .. } => self.invoke(name, Some(t), args),
-            Op::Distinct(names) => {
-                let cols = if names.is_empty() {
-                    t.columns.clone()
-                } else {
-                    names.clone()
-                };
-                let mut seen = std::collections::HashSet::new();
-                let mut rows = Vec::new();
-                for r in &t.rows {
-                    let vals: Vec<(String, KV)> =
-                        cols.iter().map(|c| (c.clone(), r.get(c))).collect();
-                    let key: String = vals
-                        .iter()
-                        .map(|(_, v)| v.key())
-                        .collect::<Vec<_>>()
-                        .join("\u{1}");
-                    if seen.insert(key) {
-                        rows.push(KRow {
-                            cols: vals,
-                            doc: None,
-                            evidence: r.evidence.clone(),
-                        });
-                    }
-                }
-                Table {
-                    columns: cols,
-                    rows,
-                }
-            }
+            Op::Distinct(names) => distinct(t, names),
             Op::Count(name) => Table {
                 columns: vec![name.clone()],
                 rows: vec![KRow {
@@ -620,14 +555,4 @@ pub(super) fn name_matches(pattern: &str, name: &str) -> bool {
         }
     }
     true
-}
-
-pub(super) fn order(a: &KV, b: &KV) -> std::cmp::Ordering {
-    match (a, b) {
-        (KV::Date(x), KV::Date(y)) | (KV::Span(x), KV::Span(y)) => x.cmp(y),
-        _ => match (a.as_f64(), b.as_f64()) {
-            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
-            _ => a.to_text().cmp(&b.to_text()),
-        },
-    }
 }

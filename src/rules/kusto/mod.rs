@@ -30,6 +30,8 @@ mod nested;
 mod net;
 mod operators;
 mod ops;
+mod ordering;
+mod parse_ops;
 pub mod parser;
 mod patterns;
 mod plugins;

@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 
 use super::ast::NestedLevel;
-use super::exec::{Empty, Exec, KRow, Table, order};
+use super::exec::{Empty, Exec, KRow, Table};
+use super::ordering::order;
 use super::parser::default_name;
 use super::value::KV;
 use crate::detect::EventRef;

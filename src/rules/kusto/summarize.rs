@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 
 use super::ast::Expr;
-use super::exec::{Empty, Exec, KRow, Table, add_column, lit, order};
+use super::exec::{Empty, Exec, KRow, Table, add_column, lit};
+use super::ordering::order;
 use super::parser::default_name;
 use super::value::KV;
 use crate::detect::EventRef;
