@@ -336,7 +336,7 @@ pub fn render_sentinel_row(e: &SynthEvent) -> (&'static str, Map<String, Value>)
                 // account is MICROSOFT.AUTHORIZATION's.
                 "ResourceProviderValue": operation.split('/').next().unwrap_or("").to_uppercase(),
                 "_ResourceId": rid, "SubscriptionId": SUBSCRIPTION, "CorrelationId": e.correlation,
-                "Authorization": json!({"action": operation, "scope": rid}).to_string(),
+                "Authorization": json!({"action": operation, "scope": rid.to_uppercase()}).to_string(),
                 "Claims": claims.to_string(), "Properties": properties.to_string(), "Properties_d": properties,
                 "Level": "Informational", "TenantId": TENANT, "Type": "AzureActivity",
             })
