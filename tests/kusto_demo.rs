@@ -50,7 +50,10 @@ fn seed_hunting_query_finds_the_attacker_in_every_shape() {
             "{dir}"
         );
         assert_eq!(
-            r["TargetResourceName"], "application administrator",
+            // The target of a role assignment is the member added: here
+            // the attacker's own account.
+            r["TargetResourceName"],
+            "megan ross",
             "{dir}"
         );
         assert_eq!(r["TimeGenerated"], "2026-03-04T09:05:10Z", "{dir}");

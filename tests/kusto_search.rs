@@ -331,6 +331,29 @@ fn a_joined_row_keeps_the_nested_columns_of_its_table() {
 }
 
 #[test]
+fn a_role_assignment_names_the_role_among_the_members_modified_properties() {
+    // As Entra ID writes it: the target is the member; the role is the new
+    // value of its Role.DisplayName property, in JSON quotes.
+    let rows = alike_on_every_shape(
+        "AuditLogs | where OperationName == \"Add member to role\" \
+         | mv-expand Target = TargetResources | mv-expand Change = Target.modifiedProperties \
+         | where tostring(Change.displayName) == \"Role.DisplayName\" \
+         | project Member = tostring(Target.userPrincipalName), Role = trim('\"', tostring(Change.newValue)), \
+             By = tostring(InitiatedBy.user.userPrincipalName) \
+         | sort by Role asc",
+    );
+    assert_eq!(
+        rows,
+        [
+            serde_json::json!({"Member": "megan.ross@contoso-lab.com", "Role": "Application Administrator",
+                               "By": "megan.ross@contoso-lab.com"}),
+            serde_json::json!({"Member": "hannah.wright@contoso-lab.com", "Role": "Security Reader",
+                               "By": "priya.natarajan@contoso-lab.com"}),
+        ]
+    );
+}
+
+#[test]
 fn a_watchlist_is_a_named_file_and_externaldata_is_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vip.ndjson");

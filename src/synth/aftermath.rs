@@ -49,6 +49,8 @@ fn policy_change(b: &mut Builder, time: DateTime<Utc>, who: &Who, verb: &'static
             target_name: "Require MFA outside trusted locations".into(),
             target_id,
             target_type: "Policy",
+            target_upn: None,
+            modified: Vec::new(),
         },
     );
 }

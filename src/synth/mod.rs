@@ -79,6 +79,11 @@ pub enum Detail {
         target_name: String,
         target_id: String,
         target_type: &'static str,
+        /// A user target's sign-in name.
+        target_upn: Option<String>,
+        /// What changed on the target: property name and new value, as
+        /// the log writes it (JSON text).
+        modified: Vec<(&'static str, String)>,
     },
     KeyVault {
         operation: String,

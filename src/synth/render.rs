@@ -187,6 +187,8 @@ fn ecs(e: &SynthEvent) -> Value {
             target_name,
             target_id,
             target_type,
+            target_upn,
+            modified,
         } => (
             json!({"action": activity, "outcome": result, "kind": "event", "dataset": dataset, "id": e.id}),
             json!({
@@ -194,7 +196,7 @@ fn ecs(e: &SynthEvent) -> Value {
                               "properties": {"category": category, "logged_by_service": service, "operation_type": operation_type,
                                              "result": result, "activity_display_name": activity, "id": e.id,
                                              "initiated_by": {"user": {"userPrincipalName": upn, "ipAddress": e.ip, "id": e.actor.object_id}},
-                                             "target_resources": {"0": {"display_name": target_name, "id": target_id, "type": target_type}}}},
+                                             "target_resources": {"0": filebeat_target(target_name, target_id, target_type, target_upn, modified)}}},
                 "tenant_id": TENANT, "correlation_id": e.correlation,
             }),
         ),
@@ -280,6 +282,8 @@ fn azure(e: &SynthEvent) -> Value {
             target_name,
             target_id,
             target_type,
+            target_upn,
+            modified,
         } => json!({
             "time": t, "resourceId": aadiam, "operationName": activity, "operationVersion": "1.0",
             "category": "AuditLogs", "tenantId": TENANT, "resultSignature": "None", "durationMs": 0,
@@ -289,11 +293,54 @@ fn azure(e: &SynthEvent) -> Value {
                            "loggedByService": service, "operationType": operation_type,
                            "initiatedBy": {"user": {"id": e.actor.object_id, "displayName": null,
                                                     "userPrincipalName": e.actor.upn, "ipAddress": e.ip}},
-                           "targetResources": [{"id": target_id, "displayName": target_name, "type": target_type,
-                                                "modifiedProperties": []}],
+                           "targetResources": [logged_target(target_name, target_id, target_type, target_upn, modified)],
                            "additionalDetails": []},
         }),
     }
+}
+
+/// An audit event's target as Entra ID writes it (and Log Analytics
+/// keeps it): what changed on it among its modified properties.
+fn logged_target(
+    name: &str,
+    id: &str,
+    kind: &str,
+    upn: &Option<String>,
+    modified: &[(&str, String)],
+) -> Value {
+    let changes: Vec<Value> = modified
+        .iter()
+        .map(|(k, v)| json!({"displayName": k, "oldValue": null, "newValue": v}))
+        .collect();
+    let mut t = json!({"id": id, "displayName": name, "type": kind, "modifiedProperties": changes});
+    if let Some(u) = upn {
+        t["userPrincipalName"] = json!(u);
+    }
+    t
+}
+
+/// The same target as Filebeat stores it: snake_case names, and arrays as
+/// objects keyed by position.
+fn filebeat_target(
+    name: &str,
+    id: &str,
+    kind: &str,
+    upn: &Option<String>,
+    modified: &[(&str, String)],
+) -> Value {
+    let mut t = json!({"display_name": name, "id": id, "type": kind});
+    if let Some(u) = upn {
+        t["user_principal_name"] = json!(u);
+    }
+    if !modified.is_empty() {
+        let changes: Map<String, Value> = modified
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| (i.to_string(), json!({"display_name": k, "new_value": v})))
+            .collect();
+        t["modified_properties"] = Value::Object(changes);
+    }
+    t
 }
 
 /// An activity record's `properties`, as the raw log and Log Analytics'
@@ -388,13 +435,14 @@ pub fn render_sentinel_row(e: &SynthEvent) -> (&'static str, Map<String, Value>)
             target_name,
             target_id,
             target_type,
+            target_upn,
+            modified,
         } => json!({
             "TimeGenerated": t, "OperationName": activity, "Category": category, "Result": result, "ResultReason": "",
             "LoggedByService": service, "ActivityDisplayName": activity, "AADOperationType": operation_type,
             "InitiatedBy": json!({"user": {"id": e.actor.object_id, "displayName": null,
                                            "userPrincipalName": e.actor.upn, "ipAddress": e.ip}}).to_string(),
-            "TargetResources": json!([{"id": target_id, "displayName": target_name, "type": target_type,
-                                       "modifiedProperties": []}]).to_string(),
+            "TargetResources": json!([logged_target(target_name, target_id, target_type, target_upn, modified)]).to_string(),
             "AdditionalDetails": "[]", "CorrelationId": e.correlation, "Id": e.id, "Type": "AuditLogs",
         }),
     };

@@ -232,6 +232,43 @@ impl Builder {
                 target_name: target.into(),
                 target_id,
                 target_type,
+                target_upn: (target_type == "User").then(|| target.to_string()),
+                modified: Vec::new(),
+            },
+        );
+    }
+
+    /// A user added to a directory role (name, template id, the tenant's
+    /// object id for it). The role is named among the user's modified
+    /// properties, as Entra ID writes it, not as a target of its own.
+    pub(super) fn role_member(
+        &mut self,
+        time: DateTime<Utc>,
+        who: &Who,
+        member: &Person,
+        (role, template, role_id): (&str, &str, &str),
+    ) {
+        let target_id = self.rng.uuid();
+        let quoted = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+        self.push(
+            time,
+            who,
+            None,
+            Detail::Audit {
+                activity: "Add member to role".into(),
+                category: "RoleManagement",
+                service: "Core Directory",
+                operation_type: "Assign",
+                result: "success",
+                target_name: member.display.into(),
+                target_id,
+                target_type: "User",
+                target_upn: Some(format!("{}@{DOMAIN}", member.name)),
+                modified: vec![
+                    ("Role.ObjectID", quoted(role_id)),
+                    ("Role.DisplayName", quoted(role)),
+                    ("Role.TemplateId", quoted(template)),
+                ],
             },
         );
     }
@@ -481,12 +518,17 @@ fn attack(b: &mut Builder) {
     b.signin(at(2, 9, 3, 30), megan, AZ_CLI, 0, from(CLI_UA));
     let portal = who(megan, PORTAL, ATTACKER_IP);
     let cli = who(megan, AZ_CLI, ATTACKER_IP);
-    b.audit(
+    // She makes her own account an Application Administrator, who can
+    // add credentials to any application.
+    b.role_member(
         at(2, 9, 5, 10),
         &portal,
-        "Add member to role",
-        ("RoleManagement", "Assign"),
-        ("Application Administrator", "Role"),
+        megan,
+        (
+            "Application Administrator",
+            "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+            "4f6a2c1e-8b3d-4e5f-a1b2-c3d4e5f60718",
+        ),
     );
     let assignment = resource(
         "rg-data",
@@ -568,12 +610,15 @@ fn near_misses(b: &mut Builder) {
     // Alex lists keys from his own address, where nobody manages roles.
     b.arm(at(0, 13, 40, 0), &alex_cli, &logs, LIST_KEYS, "Success");
     // Priya manages roles from hers, where nobody lists keys.
-    b.audit(
+    b.role_member(
         at(0, 15, 12, 0),
         &who(priya, PORTAL, priya.home_ip),
-        "Add member to role",
-        ("RoleManagement", "Assign"),
-        ("Security Reader", "Role"),
+        person("hannah.wright"),
+        (
+            "Security Reader",
+            "5d6b6bb7-de71-4623-b4af-96380a352509",
+            "7a1b2c3d-9e8f-4a6b-b5c4-d3e2f1a09b8c",
+        ),
     );
     // A developer's key regeneration that fails.
     let tom = who(person("tom.becker"), AZ_CLI, "192.0.2.31");
