@@ -2,6 +2,8 @@
 //! expected alerts, the same in every shape the scenario ships, with ids
 //! that stay the same from one run to the next.
 
+mod common;
+
 use std::process::Command;
 
 use serde_json::Value;
@@ -367,4 +369,36 @@ fn scheduled_rules_stream_in_time_order_and_read_again_when_not() {
             .any(|l| l.contains("Two Countries within Two Hours")),
         "{err}"
     );
+}
+
+#[test]
+fn a_public_sentinel_rule_finds_the_self_assigned_role_in_every_shape() {
+    // "New User Assigned to Privileged Role" reads the role from the
+    // member's modified properties, as Entra ID writes it; its 14-day
+    // period runs once the clock is set to just after the assignment.
+    let Some(rule) = common::shared("corpus/rules/sentinel/UserAssignedPrivilegedRole.yaml") else {
+        return;
+    };
+    for dir in ["demo", "demo-azure", "demo-sentinel"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args([
+                "hunt",
+                "--format",
+                "ndjson",
+                "--now",
+                "2026-03-04T10:00:00Z",
+                "--rules",
+            ])
+            .arg(&rule)
+            .arg(format!("fixtures/{dir}"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("vigil runs");
+        let alerts: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("an alert per line"))
+            .collect();
+        assert_eq!(alerts.len(), 1, "{dir}: {alerts:?}");
+        assert_eq!(first_entity(&alerts[0], "account"), "megan.ross", "{dir}");
+    }
 }
