@@ -671,3 +671,44 @@ fn sampling_and_top_hitters() {
         ]
     );
 }
+
+#[test]
+fn series_fit_line_gives_the_documented_fit() {
+    // The example in Kusto's documentation: r² 0.982, slope 2.730,
+    // variance 98.628, residual variance 1.686, interception -1.666.
+    let (cols, rows) = run(
+        "print y = dynamic([2, 5, 6, 8, 11, 15, 17, 18, 25, 26, 30, 30]) \
+         | extend (RSquare, Slope, Variance, RVariance, Interception, LineFit) = series_fit_line(y) \
+         | project-away y",
+    );
+    assert_eq!(
+        cols,
+        [
+            "RSquare",
+            "Slope",
+            "Variance",
+            "RVariance",
+            "Interception",
+            "LineFit"
+        ]
+    );
+    let r = &rows[0];
+    let near = |name: &str, want: f64| {
+        let got = r[name].as_f64().unwrap_or(f64::NAN);
+        assert!((got - want).abs() < 0.001, "{name}: {got} vs {want}");
+    };
+    near("RSquare", 0.9829);
+    near("Slope", 2.7308);
+    near("Variance", 98.6288);
+    near("RVariance", 1.6865);
+    near("Interception", -1.6667);
+    let line = r["LineFit"].as_array().expect("an array");
+    assert_eq!(line.len(), 12);
+    assert!((line[0].as_f64().unwrap() - 1.0641).abs() < 0.001);
+    assert!((line[11].as_f64().unwrap() - 31.1026).abs() < 0.001);
+    // Unnamed, each part is a column named after the function and series.
+    let (cols, _) =
+        run("print y = dynamic([1, 2, 3]) | extend series_fit_line(y) | project-away y");
+    assert_eq!(cols[0], "series_fit_line_y_rsquare");
+    assert_eq!(cols[5], "series_fit_line_y_line_fit");
+}

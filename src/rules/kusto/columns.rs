@@ -1,15 +1,42 @@
 //! Functions that give several columns: `series_stats(x)` gives
-//! `series_stats_x_min`, `series_stats_x_min_idx` ...; an unnamed
+//! `series_stats_x_min`, `series_stats_x_min_idx` ..., `series_fit_line`
+//! its fit's parts; an unnamed
 //! `array_sort_asc(a, b)` gives `a_sorted` and `b_sorted`; and
 //! `(lo, hi) = f(...)` names the parts of any such function.
 
 use super::ast::Expr;
 use super::parser::default_name;
 
-/// The statistics `series_stats` gives, each a column of its own.
-const SERIES_STATS: [&str; 7] = [
-    "min", "min_idx", "max", "max_idx", "avg", "stdev", "variance",
+/// Functions whose parts are columns of their own, the function that
+/// gives them all as one bag, and the parts in order.
+const PARTS: &[(&str, &str, &[&str])] = &[
+    (
+        "series_stats",
+        "series_stats_dynamic",
+        &[
+            "min", "min_idx", "max", "max_idx", "avg", "stdev", "variance",
+        ],
+    ),
+    (
+        "series_fit_line",
+        "series_fit_line_dynamic",
+        &[
+            "rsquare",
+            "slope",
+            "variance",
+            "rvariance",
+            "interception",
+            "line_fit",
+        ],
+    ),
 ];
+
+fn parts_of(f: &str) -> Option<(&'static str, &'static [&'static str])> {
+    PARTS
+        .iter()
+        .find(|(name, _, _)| *name == f)
+        .map(|(_, whole, parts)| (*whole, *parts))
+}
 
 /// Functions that give several columns (`series_stats(x)` gives
 /// series_stats_x_min, series_stats_x_min_idx ...; an unnamed
@@ -23,7 +50,8 @@ pub(super) fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<
                 name: f,
                 args,
                 span,
-            } if f == "series_stats" => {
+            } if parts_of(&f).is_some() => {
+                let (bag, parts) = parts_of(&f).expect("checked above");
                 let prefix = name.unwrap_or_else(|| {
                     default_name(&Expr::Call {
                         name: f.clone(),
@@ -32,14 +60,17 @@ pub(super) fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<
                     })
                 });
                 let whole = Expr::Call {
-                    name: "series_stats_dynamic".into(),
+                    name: bag.into(),
                     args,
                     span,
                 };
-                for part in SERIES_STATS {
+                for part in parts {
                     out.push((
                         Some(format!("{prefix}_{part}")),
-                        Expr::Index(Box::new(whole.clone()), Box::new(Expr::Str(part.into()))),
+                        Expr::Index(
+                            Box::new(whole.clone()),
+                            Box::new(Expr::Str(part.to_string())),
+                        ),
                     ));
                 }
             }
@@ -76,17 +107,17 @@ pub(super) fn spread_columns(items: Vec<(Option<String>, Expr)>) -> Vec<(Option<
 /// columns give them in order.
 pub(super) fn tuple_columns(names: Vec<String>, e: Expr) -> Vec<(Option<String>, Expr)> {
     let (whole, parts): (Expr, Vec<Expr>) = match e {
-        Expr::Call { name, args, span } if name == "series_stats" => (
-            Expr::Call {
-                name: "series_stats_dynamic".into(),
-                args,
-                span,
-            },
-            SERIES_STATS
-                .iter()
-                .map(|p| Expr::Str(p.to_string()))
-                .collect(),
-        ),
+        Expr::Call { name, args, span } if parts_of(&name).is_some() => {
+            let (bag, parts) = parts_of(&name).expect("checked above");
+            (
+                Expr::Call {
+                    name: bag.into(),
+                    args,
+                    span,
+                },
+                parts.iter().map(|p| Expr::Str(p.to_string())).collect(),
+            )
+        }
         other => (other, (0..names.len() as i64).map(Expr::Long).collect()),
     };
     names

@@ -267,6 +267,7 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("series_fill_backward", 1, 2),
     ("series_fill_const", 2, 3),
     ("series_stats_dynamic", 1, 2),
+    ("series_fit_line_dynamic", 1, 1),
 ];
 
 /// Positions to fill: nulls, or elements equal to the given missing
@@ -344,8 +345,52 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
             to_array(&xs, whole && c.is_none_or(|c| c.fract() == 0.0))
         }
         "series_stats_dynamic" => stats(&xs),
+        "series_fit_line_dynamic" => fit_line(&xs),
         _ => return None,
     })
+}
+
+/// The least-squares line through the series at x = 1, 2, ...: its fit
+/// (r²), slope and interception, the sample variance of the values and
+/// of what the line leaves (both over n - 1, as Kusto's documented
+/// example works out), and the line's values. Missing values are left
+/// out of the fit.
+fn fit_line(xs: &[Option<f64>]) -> KV {
+    let pts: Vec<(f64, f64)> = xs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, y)| y.filter(|v| v.is_finite()).map(|v| ((i + 1) as f64, v)))
+        .collect();
+    let n = pts.len() as f64;
+    if pts.is_empty() {
+        return KV::Null;
+    }
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = pts.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let interception = my - slope * mx;
+    let ss: f64 = pts.iter().map(|(_, y)| (y - my).powi(2)).sum();
+    let rss: f64 = pts
+        .iter()
+        .map(|(x, y)| (y - (slope * x + interception)).powi(2))
+        .sum();
+    let dof = (n - 1.0).max(1.0);
+    let rsquare = if ss > 0.0 { 1.0 - rss / ss } else { 1.0 };
+    let line: Vec<Json> = (1..=xs.len())
+        .map(|x| Json::from(slope * x as f64 + interception))
+        .collect();
+    KV::Dyn(serde_json::json!({
+        "rsquare": rsquare,
+        "slope": slope,
+        "variance": ss / dof,
+        "rvariance": rss / dof,
+        "interception": interception,
+        "line_fit": line,
+    }))
 }
 
 /// min, its index, max, its index, average, sample standard deviation
