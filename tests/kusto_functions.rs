@@ -712,3 +712,33 @@ fn series_fit_line_gives_the_documented_fit() {
     assert_eq!(cols[0], "series_fit_line_y_rsquare");
     assert_eq!(cols[5], "series_fit_line_y_line_fit");
 }
+
+#[test]
+fn datetimes_format_and_parse_as_kusto_documents() {
+    let (_, rows) = run(
+        "print a = format_datetime(datetime(2015-12-14 02:03:04.12345), 'y-M-d h:m:s.fffffff'), \
+         b = format_datetime(datetime(2017-01-29 09:00:05), 'yy-MM-dd [HH:mm:ss]'), \
+         c = format_datetime(datetime(2017-01-29 09:00:05), 'yyyy-M-dd [H:mm:ss]'), \
+         d = format_datetime(datetime(2017-01-29 21:00:05), 'yy-MM-dd [hh:mm:ss tt]'), \
+         e = format_datetime(datetime(2017-01-29 09:00:05), 'HH:mm:ss.FFF')",
+    );
+    assert_eq!(
+        rows,
+        [
+            json!({"a": "15-12-14 2:3:4.1234500", "b": "17-01-29 [09:00:05]", "c": "2017-1-29 [9:00:05]",
+                "d": "17-01-29 [09:00:05 PM]", "e": "09:00:05"})
+        ]
+    );
+    // RFC 822 and RFC 850 forms, as in mail and HTTP headers.
+    let (_, rows) = run(
+        "print a = todatetime('Sat, 8 Nov 14 15:05:02 GMT'), b = todatetime('Saturday, 08-Nov-14 15:05:02 GMT'), \
+         c = todatetime('8 Nov 14 15:05'), d = todatetime('Mon, 02 Mar 2026 07:11:25 +0100'), e = todatetime('Mon, 1 x')",
+    );
+    assert_eq!(
+        rows,
+        [
+            json!({"a": "2014-11-08T15:05:02Z", "b": "2014-11-08T15:05:02Z", "c": "2014-11-08T15:05:00Z",
+                "d": "2026-03-02T06:11:25Z", "e": null})
+        ]
+    );
+}

@@ -260,6 +260,46 @@ fn format_span(args: &[KV]) -> Option<KV> {
     Some(KV::Str(out))
 }
 
+/// `format_datetime(t, "yyyy-MM-dd HH:mm:ss.fff tt")`: year `y`/`yy`/
+/// `yyyy`, month `M`, day `d`, hours `H` (24) or `h` (12), minutes `m`,
+/// seconds `s`, each padded to the length of its run; `f` the fraction to
+/// that many digits, `F` the same without trailing zeros (and without its
+/// dot when nothing is left); `tt` AM or PM; anything else is copied.
+pub(super) fn format_datetime(ticks: i64, format: &str) -> Option<String> {
+    let d = to_datetime(ticks)?;
+    let fraction = format!("{:07}", ticks.rem_euclid(SECOND));
+    let mut out = String::new();
+    let chars: Vec<char> = format.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let run = chars[i..].iter().take_while(|x| **x == c).count();
+        let padded = |n: i64| format!("{n:0run$}");
+        match c {
+            'y' if run <= 2 => out.push_str(&format!("{:0run$}", d.year().rem_euclid(100))),
+            'y' => out.push_str(&padded(i64::from(d.year()))),
+            'M' => out.push_str(&padded(i64::from(d.month()))),
+            'd' => out.push_str(&padded(i64::from(d.day()))),
+            'H' => out.push_str(&padded(i64::from(d.hour()))),
+            'h' => out.push_str(&padded(i64::from((d.hour() + 11) % 12 + 1))),
+            'm' => out.push_str(&padded(i64::from(d.minute()))),
+            's' => out.push_str(&padded(i64::from(d.second()))),
+            'f' => out.push_str(&fraction[..run.min(7)]),
+            'F' => {
+                let digits = fraction[..run.min(7)].trim_end_matches('0');
+                if digits.is_empty() && out.ends_with('.') {
+                    out.pop();
+                }
+                out.push_str(digits);
+            }
+            't' => out.push_str(if d.hour() < 12 { "AM" } else { "PM" }),
+            _ => out.extend(std::iter::repeat_n(c, run)),
+        }
+        i += run;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::value::date_from_str;

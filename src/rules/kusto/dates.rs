@@ -154,17 +154,9 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         "hourofday" => KV::Long(i64::from(d.hour())),
         "week_of_year" | "weekofyear" => KV::Long(i64::from(d.iso_week().week())),
         "format_datetime" => {
-            let f = args
-                .get(1)
-                .map(KV::to_text)
-                .unwrap_or_default()
-                .replace("yyyy", "%Y")
-                .replace("MM", "%m")
-                .replace("dd", "%d")
-                .replace("HH", "%H")
-                .replace("mm", "%M")
-                .replace("ss", "%S");
-            KV::Str(d.format(&f).to_string())
+            let f = args.get(1).map(KV::to_text).unwrap_or_default();
+            date.and_then(|t| super::date_math::format_datetime(t, &f))
+                .map_or(KV::Null, KV::Str)
         }
         _ => return None,
     })

@@ -34,7 +34,54 @@ pub fn unit_ticks(unit: &str) -> Option<i64> {
 }
 
 pub fn date_from_str(s: &str) -> Option<i64> {
-    crate::model::parse_time(s).map(to_ticks)
+    crate::model::parse_time(s)
+        .or_else(|| rfc822(s))
+        .map(to_ticks)
+}
+
+/// The RFC 822 and RFC 850 forms Kusto reads besides ISO 8601:
+/// `Sat, 8 Nov 14 15:05:02 GMT`, `Saturday, 08-Nov-14 15:05:02 GMT`, with
+/// or without the weekday, seconds and zone, and with a four-digit year
+/// as HTTP dates write it.
+fn rfc822(s: &str) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDateTime, TimeZone};
+    let s = s.trim();
+    let s = match s.split_once(", ") {
+        Some((day, rest)) if day.chars().all(|c| c.is_ascii_alphabetic()) => rest,
+        _ => s,
+    };
+    let mut parts: Vec<&str> = s.split_whitespace().collect();
+    // A trailing zone: GMT and UTC are UTC, as is a zero offset.
+    let mut offset = 0i64;
+    if let Some(last) = parts.last().copied() {
+        if ["GMT", "UTC", "UT", "Z"].contains(&last) {
+            parts.pop();
+        } else if let Some(sign) = last
+            .strip_prefix('+')
+            .map(|r| (1, r))
+            .or_else(|| last.strip_prefix('-').map(|r| (-1, r)))
+            .filter(|(_, r)| r.len() == 4 && r.bytes().all(|b| b.is_ascii_digit()))
+        {
+            let (k, r) = sign;
+            let (h, m): (i64, i64) = (r[..2].parse().ok()?, r[2..].parse().ok()?);
+            offset = k * (h * 3600 + m * 60);
+            parts.pop();
+        }
+    }
+    let text = parts.join(" ").replace('-', " ");
+    // A two-digit year is of this century, as RFC 822 writes it.
+    let short = text.split(' ').nth(2).is_some_and(|y| y.len() == 2);
+    let formats: [&str; 2] = if short {
+        ["%d %b %y %H:%M:%S", "%d %b %y %H:%M"]
+    } else {
+        ["%d %b %Y %H:%M:%S", "%d %b %Y %H:%M"]
+    };
+    for fmt in formats {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&text, fmt) {
+            return Some(Utc.from_utc_datetime(&t) - chrono::Duration::seconds(offset));
+        }
+    }
+    None
 }
 
 /// A time as Kusto's 100-nanosecond ticks since 1970.
