@@ -317,6 +317,14 @@ fn a_joined_row_keeps_the_nested_columns_of_its_table() {
             serde_json::json!({"city": "Hamburg", "edge": true, "n": 20}),
         ]
     );
+    let rows = alike_on_every_shape(
+        "SigninLogs | where ResultType != \"0\" \
+         | summarize n = count(), ips = count_distinct(IPAddress) by ResultDescription",
+    );
+    assert_eq!(
+        rows,
+        [serde_json::json!({"ResultDescription": "Sign-in failed", "n": 46, "ips": 16})]
+    );
     // Log Analytics writes _ResourceId in lower case whatever the record did.
     let rows = alike_on_every_shape(
         "AzureActivity | where OperationNameValue has \"listKeys\" \

@@ -168,7 +168,8 @@ fn ecs(e: &SynthEvent) -> Value {
                        "kind": "event", "category": ["authentication"], "type": ["info"], "dataset": dataset, "id": e.id}),
                 json!({
                     "signinlogs": {"category": "SignInLogs", "operation_name": "Sign-in activity", "result_type": error.to_string(),
-                                   "result_signature": "None", "identity": e.actor.display,
+                                   "result_signature": "None", "result_description": signin_description(*error),
+                                   "identity": e.actor.display,
                                    "properties": {"user_principal_name": upn, "user_display_name": e.actor.display, "user_id": e.actor.object_id,
                                                   "app_id": app_id, "app_display_name": app_name, "resource_display_name": resource,
                                                   "resource_id": resource_app_id(resource),
@@ -264,7 +265,7 @@ fn azure(e: &SynthEvent) -> Value {
         } => json!({
             "time": t, "resourceId": aadiam, "operationName": "Sign-in activity", "operationVersion": "1.0",
             "category": "SignInLogs", "tenantId": TENANT, "resultType": error.to_string(), "resultSignature": "None",
-            "durationMs": 0, "callerIpAddress": e.ip, "correlationId": e.correlation, "identity": e.actor.display,
+            "resultDescription": signin_description(*error), "durationMs": 0, "callerIpAddress": e.ip, "correlationId": e.correlation, "identity": e.actor.display,
             "Level": 4, "location": country,
             "properties": {"id": e.id, "createdDateTime": t, "userDisplayName": e.actor.display,
                            "userPrincipalName": e.actor.upn, "userId": e.actor.object_id, "appId": app_id,
@@ -297,6 +298,11 @@ fn azure(e: &SynthEvent) -> Value {
                            "additionalDetails": []},
         }),
     }
+}
+
+/// A sign-in's result description, as every export writes it.
+fn signin_description(error: u32) -> &'static str {
+    if error == 0 { "" } else { "Sign-in failed" }
 }
 
 /// An audit event's target as Entra ID writes it (and Log Analytics
@@ -418,7 +424,7 @@ pub fn render_sentinel_row(e: &SynthEvent) -> (&'static str, Map<String, Value>)
             "TimeGenerated": t, "UserPrincipalName": e.actor.upn, "UserDisplayName": e.actor.display,
             "UserId": e.actor.object_id, "AppDisplayName": app_name, "AppId": app_id, "IPAddress": e.ip,
             "ResultType": error.to_string(),
-            "ResultDescription": if *error == 0 { "" } else { "Sign-in failed" },
+            "ResultDescription": signin_description(*error),
             "Location": country,
             "LocationDetails": json!({"city": city, "countryOrRegion": country}).to_string(),
             "Status": json!({"errorCode": error}).to_string(), "UserAgent": user_agent, "ClientAppUsed": "Browser",

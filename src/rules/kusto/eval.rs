@@ -211,6 +211,8 @@ pub const AGGREGATE: &[(&str, usize, usize)] = &[
     ("countif", 1, 1),
     ("dcount", 1, 2),
     ("dcountif", 2, 3),
+    ("count_distinct", 1, 1),
+    ("count_distinctif", 2, 2),
     ("make_set", 1, 2),
     ("make_list", 1, 2),
     ("make_set_if", 2, 3),
