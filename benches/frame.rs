@@ -137,6 +137,9 @@ fn alert(i: u64, events: u64) -> Alert {
         }],
         evidence_total: 1,
         matched: Vec::new(),
+        title: None,
+        description: None,
+        custom_details: Default::default(),
         group: Vec::new(),
     }
 }

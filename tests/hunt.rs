@@ -402,3 +402,71 @@ fn a_public_sentinel_rule_finds_the_self_assigned_role_in_every_shape() {
         assert_eq!(first_entity(&alerts[0], "account"), "megan.ross", "{dir}");
     }
 }
+
+#[test]
+fn sentinel_alert_details_fill_title_description_severity_and_custom_details_from_the_row() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rule = dir.path().join("kv.yaml");
+    std::fs::write(
+        &rule,
+        r#"id: 11111111-2222-3333-4444-555555555555
+name: Key Vault secrets read in bulk
+description: Secrets read in bulk.
+severity: Low
+queryFrequency: 1h
+queryPeriod: 1h
+triggerOperator: gt
+triggerThreshold: 0
+query: |
+  AzureDiagnostics
+  | where OperationName in ("SecretGet", "SecretList")
+  | summarize Reads = count(), Secrets = dcount(id_s) by CallerIPAddress, Vault = Resource,
+      Caller = identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s
+  | where Reads > 15
+  | extend Sev = iff(Reads > 20, "High", "Medium")
+entityMappings:
+  - entityType: IP
+    fieldMappings:
+      - identifier: Address
+        columnName: CallerIPAddress
+customDetails:
+  SecretCount: Secrets
+  ReadCount: Reads
+alertDetailsOverride:
+  alertDisplayNameFormat: "{{Reads}} secret reads from {{CallerIPAddress}} on {{Vault}}"
+  alertDescriptionFormat: "{{ Caller }} read {{Secrets}} secrets."
+  alertSeverityColumnName: Sev
+"#,
+    )
+    .expect("rule written");
+    for dir in ["demo", "demo-azure", "demo-sentinel"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(["hunt", "--format", "ndjson", "--rules"])
+            .arg(&rule)
+            .arg(format!("fixtures/{dir}"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("vigil runs");
+        let alerts: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("an alert per line"))
+            .collect();
+        assert_eq!(alerts.len(), 1, "{dir}: {alerts:?}");
+        let a = &alerts[0];
+        assert_eq!(
+            a["title"], "22 secret reads from 185.220.101.47 on KV-CONTOSO-PROD",
+            "{dir}"
+        );
+        assert_eq!(
+            a["description"], "megan.ross@contoso-lab.com read 10 secrets.",
+            "{dir}"
+        );
+        assert_eq!(a["severity"], "high", "{dir}");
+        assert_eq!(
+            a["custom_details"],
+            serde_json::json!({"SecretCount": 10, "ReadCount": 22}),
+            "{dir}"
+        );
+        assert_eq!(a["rule_name"], "Key Vault secrets read in bulk", "{dir}");
+    }
+}

@@ -190,6 +190,7 @@ impl Aggregating {
             entities,
             matched,
             key: Some(f.group),
+            details: None,
         }
     }
 

@@ -94,6 +94,18 @@ pub struct Finding {
     pub matched: Vec<Matched>,
     /// The rule's suppression fields' values, when the rule names them.
     pub key: Option<Vec<String>>,
+    /// What a Sentinel rule's row says of its alert.
+    pub details: Option<Box<RowDetails>>,
+}
+
+/// A Sentinel alert's title, description, severity and custom details,
+/// filled from the result row that made it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RowDetails {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub severity: Option<Severity>,
+    pub custom: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Finding {
@@ -138,6 +150,14 @@ pub struct Alert {
     /// Evidence events in all, including those past [`MAX_EVIDENCE`].
     pub evidence_total: u64,
     pub matched: Vec<Matched>,
+    /// Sentinel's alert display name and description, when the rule
+    /// overrides them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub custom_details: serde_json::Map<String, serde_json::Value>,
     #[serde(skip)]
     pub group: Vec<String>,
 }
@@ -265,12 +285,15 @@ impl Grouper {
                         }
                     }
                 }
+                // An alert reads its title and details from the row that
+                // opened it, as Sentinel's does.
+                let d = f.details.as_deref().cloned().unwrap_or_default();
                 self.alerts.push(Alert {
                     id: format!("{:016x}", h.finish()),
                     rule_id: self.rule_id.clone(),
                     rule_name: self.rule_name.clone(),
-                    severity: self.severity,
-                    risk_score: self.risk_score,
+                    severity: d.severity.unwrap_or(self.severity),
+                    risk_score: d.severity.map_or(self.risk_score, |s| s.default_risk()),
                     first,
                     last,
                     count: 0,
@@ -278,6 +301,9 @@ impl Grouper {
                     evidence: Vec::new(),
                     evidence_total: 0,
                     matched: Vec::new(),
+                    title: d.title,
+                    description: d.description,
+                    custom_details: d.custom,
                     group: key,
                 });
                 self.seen.push(Default::default());

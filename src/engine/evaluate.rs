@@ -224,6 +224,7 @@ impl Evaluation {
                     entities: Entity::of_event(v.canonical()),
                     matched: m.explain(v),
                     key: suppression_key(rule, v),
+                    details: None,
                 });
             }
             Evaluation::Aggregate(a) => a.offer(rule, v, out),

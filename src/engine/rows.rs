@@ -7,9 +7,10 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde_json::Value as Json;
 
-use super::alert::{Entity, Finding, Matched, merge_entities};
+use super::alert::{Entity, Finding, Matched, RowDetails, merge_entities};
 use crate::detect::EventRef;
-use crate::rules::rule::Rule;
+use crate::rules::rule::{Rule, Severity};
+use crate::rules::sentinel::{AlertDetails, fill};
 
 /// Columns shown as "matched" per row.
 const MAX_MATCHED: usize = 16;
@@ -129,6 +130,33 @@ fn finding(rule: &Rule, columns: &[String], row: &Json, mut events: Vec<EventRef
         entities,
         matched,
         key: None,
+        details: rule.details.as_ref().map(|d| Box::new(row_details(d, row))),
+    }
+}
+
+/// A Sentinel rule's alert title, description, severity and custom
+/// details, read from one result row.
+fn row_details(d: &AlertDetails, row: &Json) -> RowDetails {
+    let text = |c: &str| -> Option<String> {
+        match row.get(c)? {
+            Json::Null => None,
+            Json::String(s) => Some(crate::text::sanitize(s).into_owned()),
+            other => Some(crate::text::sanitize(&other.to_string()).into_owned()),
+        }
+    };
+    RowDetails {
+        title: d.title.as_deref().map(|f| fill(f, &text)),
+        description: d.description.as_deref().map(|f| fill(f, &text)),
+        severity: d
+            .severity_column
+            .as_deref()
+            .and_then(text)
+            .and_then(|s| Severity::parse(&s)),
+        custom: d
+            .custom
+            .iter()
+            .filter_map(|(k, c)| Some((k.clone(), row.get(c.as_str())?.clone())))
+            .collect(),
     }
 }
 

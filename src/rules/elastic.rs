@@ -330,6 +330,7 @@ fn build(
         trigger: None,
         entities: Vec::new(),
         exception_lists: r.exceptions_list.into_iter().map(|l| l.list_id).collect(),
+        details: None,
         maturity,
         status: Status::Ok,
     }

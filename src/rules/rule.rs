@@ -191,6 +191,9 @@ pub struct Rule {
     pub trigger: Option<Trigger>,
     /// Sentinel entity mappings: which result columns are which entities.
     pub entities: Vec<super::sentinel::EntityMapping>,
+    /// Sentinel's alert title, description, severity column and custom
+    /// details, read from each result row.
+    pub details: Option<super::sentinel::AlertDetails>,
     /// The `list_id`s of the exception lists an Elastic rule uses.
     pub exception_lists: Vec<String>,
     pub maturity: Option<String>,

@@ -61,6 +61,62 @@ pub fn entity_mappings(y: &Yaml) -> Vec<EntityMapping> {
         .unwrap_or_default()
 }
 
+/// What a rule's alerts say beyond its name: `alertDetailsOverride`'s
+/// title and description formats (`{{Column}}` placeholders), the column
+/// that holds its severity, and `customDetails` (key, column).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct AlertDetails {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub severity_column: Option<String>,
+    pub custom: Vec<(String, String)>,
+}
+
+pub fn alert_details(y: &Yaml) -> Option<AlertDetails> {
+    let o = &y["alertDetailsOverride"];
+    let custom: Vec<(String, String)> = y["customDetails"]
+        .as_hash()
+        .map(|h| {
+            h.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let d = AlertDetails {
+        title: s(o, "alertDisplayNameFormat"),
+        description: s(o, "alertDescriptionFormat"),
+        severity_column: s(o, "alertSeverityColumnName"),
+        custom,
+    };
+    let any = d.title.is_some()
+        || d.description.is_some()
+        || d.severity_column.is_some()
+        || !d.custom.is_empty();
+    any.then_some(d)
+}
+
+/// `{{Column}}` placeholders replaced by the row's values.
+pub fn fill(format: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(format.len());
+    let mut rest = format;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        match after.find("}}") {
+            Some(close) => {
+                out.push_str(&value(after[..close].trim()).unwrap_or_default());
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Rules copied from a web page often lose their indentation: block
 /// scalars (`query: |`) followed by unindented lines, and the nested lists
 /// of `requiredDataConnectors` and `entityMappings` flattened to column 0.
@@ -210,6 +266,7 @@ pub fn from_yaml(file: &str, text: &str) -> Result<Rule, Located> {
             },
         }),
         entities: entity_mappings(&y),
+        details: alert_details(&y),
         maturity: s(&y, "status"),
         status: Status::Ok,
     };
@@ -227,4 +284,23 @@ pub fn from_yaml(file: &str, text: &str) -> Result<Rule, Located> {
         }
     }
     Ok(rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn placeholders_take_the_rows_values_and_the_rest_stays_as_written() {
+        let row = |c: &str| match c {
+            "User" => Some("ana".to_string()),
+            "N" => Some("3".to_string()),
+            _ => None,
+        };
+        assert_eq!(fill("{{N}} reads by {{ User }}", &row), "3 reads by ana");
+        // A column the row lacks reads empty; an unclosed brace is text.
+        assert_eq!(fill("by {{Nobody}}.", &row), "by .");
+        assert_eq!(fill("open {{User", &row), "open {{User");
+        assert_eq!(fill("no placeholders", &row), "no placeholders");
+    }
 }

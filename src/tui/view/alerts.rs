@@ -166,7 +166,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                 let text = match c {
                     Column::Severity => severity_text(a.severity, narrow).to_string(),
                     Column::Risk => a.risk_score.to_string(),
-                    Column::Rule => a.rule_name.clone(),
+                    // A Sentinel rule's alerts may carry a title of their own.
+                    Column::Rule => a.title.clone().unwrap_or_else(|| a.rule_name.clone()),
                     Column::Upn => first_entity(a, "account").to_string(),
                     Column::Ip => first_entity(a, "ip").to_string(),
                     Column::First => short_time(a.first),
