@@ -371,6 +371,23 @@ fn scheduled_rules_stream_in_time_order_and_read_again_when_not() {
     );
 }
 
+/// The alerts `vigil hunt` gives for one rule file over a demo shape.
+fn alerts_of(rule: &std::path::Path, dir: &str, extra: &[&str]) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["hunt", "--format", "ndjson"])
+        .args(extra)
+        .arg("--rules")
+        .arg(rule)
+        .arg(format!("fixtures/{dir}"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("vigil runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an alert per line"))
+        .collect()
+}
+
 #[test]
 fn a_public_sentinel_rule_finds_the_self_assigned_role_in_every_shape() {
     // "New User Assigned to Privileged Role" reads the role from the
@@ -380,24 +397,7 @@ fn a_public_sentinel_rule_finds_the_self_assigned_role_in_every_shape() {
         return;
     };
     for dir in ["demo", "demo-azure", "demo-sentinel"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-            .args([
-                "hunt",
-                "--format",
-                "ndjson",
-                "--now",
-                "2026-03-04T10:00:00Z",
-                "--rules",
-            ])
-            .arg(&rule)
-            .arg(format!("fixtures/{dir}"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("vigil runs");
-        let alerts: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("an alert per line"))
-            .collect();
+        let alerts = alerts_of(&rule, dir, &["--now", "2026-03-04T10:00:00Z"]);
         assert_eq!(alerts.len(), 1, "{dir}: {alerts:?}");
         assert_eq!(first_entity(&alerts[0], "account"), "megan.ross", "{dir}");
     }
@@ -440,17 +440,7 @@ alertDetailsOverride:
     )
     .expect("rule written");
     for dir in ["demo", "demo-azure", "demo-sentinel"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
-            .args(["hunt", "--format", "ndjson", "--rules"])
-            .arg(&rule)
-            .arg(format!("fixtures/{dir}"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("vigil runs");
-        let alerts: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("an alert per line"))
-            .collect();
+        let alerts = alerts_of(&rule, dir, &[]);
         assert_eq!(alerts.len(), 1, "{dir}: {alerts:?}");
         let a = &alerts[0];
         assert_eq!(
