@@ -21,7 +21,11 @@ fn demo_app() -> App {
 }
 
 fn app_over(logs: &str) -> App {
-    let (rules, errors) = load_rules(&[bundled_rules_dir()]);
+    app_with(&bundled_rules_dir(), logs)
+}
+
+fn app_with(rules_dir: &std::path::Path, logs: &str) -> App {
+    let (rules, errors) = load_rules(&[rules_dir.to_path_buf()]);
     assert!(errors.is_empty(), "{errors:?}");
     let plan = Plan {
         rules: rules.clone(),
@@ -945,4 +949,49 @@ fn saving_before_the_preview_returns_still_closes_what_the_exception_suppresses(
         app.message.as_deref(),
         Some("exception applied: 1 alerts closed (not saved: kept in memory only)")
     );
+}
+
+#[test]
+fn a_sentinel_alert_shows_its_own_title_description_and_details() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("kv.yaml"),
+        r#"id: 11111111-2222-3333-4444-555555555555
+name: Key Vault secrets read in bulk
+description: Secrets read in bulk.
+severity: Medium
+query: |
+  AzureDiagnostics
+  | where OperationName in ("SecretGet", "SecretList")
+  | summarize Reads = count(), Secrets = dcount(id_s) by CallerIPAddress, Vault = Resource
+  | where Reads > 15
+customDetails:
+  SecretCount: Secrets
+alertDetailsOverride:
+  alertDisplayNameFormat: "{{Reads}} secret reads on {{Vault}}"
+  alertDescriptionFormat: "From {{CallerIPAddress}}."
+"#,
+    )
+    .expect("rule written");
+    let mut app = app_with(dir.path(), "fixtures/demo");
+    // The list's rule column shows each alert's title, as wide as it fits.
+    let list = lines(&render(&mut app, 100, 30)).join("\n");
+    assert!(list.contains("22 secret reads on"), "{list}");
+    assert!(list.contains("576 secret reads o"), "{list}");
+    let at = app
+        .order
+        .iter()
+        .position(|&i| app.alerts[i].title.as_deref() == Some("22 secret reads on KV-CONTOSO-PROD"))
+        .expect("the attacker's alert");
+    app.act(Action::Top);
+    for _ in 0..at {
+        app.act(Action::Down);
+    }
+    app.act(Action::Open);
+    assert_eq!(app.pane, Pane::Drill);
+    let all = lines(&render(&mut app, 100, 40)).join("\n");
+    assert!(all.contains("Key Vault secrets read in bulk"), "{all}");
+    assert!(all.contains("22 secret reads on KV-CONTOSO-PROD"), "{all}");
+    assert!(all.contains("From 185.220.101.47."), "{all}");
+    assert!(all.contains("Details: SecretCount = 10"), "{all}");
 }

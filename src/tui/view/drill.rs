@@ -108,6 +108,24 @@ fn rule_lines(app: &App, alert: &Alert, theme: &Theme) -> Vec<Line<'static>> {
             ));
         }
     }
+    // A Sentinel rule's own words for this alert, filled from its row.
+    if let Some(title) = &alert.title {
+        lines.push(Line::styled(sanitize(title).into_owned(), theme.header()));
+    }
+    if let Some(d) = &alert.description {
+        lines.push(Line::from(sanitize(&d.replace('\n', " ")).into_owned()));
+    }
+    if !alert.custom_details.is_empty() {
+        let details: Vec<String> = alert
+            .custom_details
+            .iter()
+            .map(|(k, v)| {
+                let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                format!("{} = {}", sanitize(k), sanitize(&v))
+            })
+            .collect();
+        lines.push(Line::from(format!("Details: {}", details.join(", "))));
+    }
     let entities: Vec<String> = alert
         .entities
         .iter()
