@@ -26,13 +26,17 @@ thread_local! {
     static STATE: Cell<u64> = Cell::new(seed());
 }
 
+/// A seed that differs by process and thread: std's hasher keys are
+/// random per process, and each thread's first key differs.
 fn seed() -> u64 {
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    // The address of a local differs between threads started together.
-    let here = &t as *const u64 as u64;
-    (t ^ here.rotate_left(32)) | 1
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::hash::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish() | 1
 }
 
 /// The next number of an xorshift64* sequence.
@@ -71,13 +75,11 @@ fn guid() -> String {
     )
 }
 
+/// Bits of a long; a bool is one bit.
 fn long(v: &KV) -> Option<i64> {
     match v {
-        KV::Long(i) => Some(*i),
-        KV::Real(r) if r.is_finite() => Some(*r as i64),
         KV::Bool(b) => Some(i64::from(*b)),
-        KV::Dyn(j) => j.as_i64(),
-        _ => None,
+        v => v.as_i64(),
     }
 }
 

@@ -238,11 +238,7 @@ fn format_span(args: &[KV]) -> Option<KV> {
     );
     let fraction = format!("{:07}", rest % second);
     let mut out = String::from(sign);
-    let chars: Vec<char> = format.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let run = chars[i..].iter().take_while(|x| **x == c).count();
+    for (c, run) in runs(&format) {
         let padded = |n: u64| format!("{n:0run$}");
         match c {
             'd' => out.push_str(&padded(days)),
@@ -255,7 +251,6 @@ fn format_span(args: &[KV]) -> Option<KV> {
                 out.extend(std::iter::repeat_n(c, run));
             }
         }
-        i += run;
     }
     Some(KV::Str(out))
 }
@@ -269,11 +264,7 @@ pub(super) fn format_datetime(ticks: i64, format: &str) -> Option<String> {
     let d = to_datetime(ticks)?;
     let fraction = format!("{:07}", ticks.rem_euclid(SECOND));
     let mut out = String::new();
-    let chars: Vec<char> = format.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let run = chars[i..].iter().take_while(|x| **x == c).count();
+    for (c, run) in runs(format) {
         let padded = |n: i64| format!("{n:0run$}");
         match c {
             'y' if run <= 2 => out.push_str(&format!("{:0run$}", d.year().rem_euclid(100))),
@@ -295,9 +286,23 @@ pub(super) fn format_datetime(ticks: i64, format: &str) -> Option<String> {
             't' => out.push_str(if d.hour() < 12 { "AM" } else { "PM" }),
             _ => out.extend(std::iter::repeat_n(c, run)),
         }
-        i += run;
     }
     Some(out)
+}
+
+/// A format string as runs of one character (`yyyy`, `-`, `MM`), each with
+/// its length: format specifiers are told by their letter and padded to
+/// their run.
+fn runs(format: &str) -> impl Iterator<Item = (char, usize)> + '_ {
+    let mut rest = format.chars().peekable();
+    std::iter::from_fn(move || {
+        let c = rest.next()?;
+        let mut run = 1;
+        while rest.next_if_eq(&c).is_some() {
+            run += 1;
+        }
+        Some((c, run))
+    })
 }
 
 #[cfg(test)]

@@ -21,11 +21,11 @@ impl Exec<'_> {
         let mut parsed = Vec::with_capacity(t.rows.len());
         for i in 0..t.rows.len() {
             let text = self.ev(expr, &t.rows[i]).to_text();
-            let raws = take(&text);
+            let mut raws = take(&text);
             let mut ok = raws.is_some();
             let r = &mut t.rows[i];
             for (k, (name, ty)) in columns.iter().enumerate() {
-                let v = match raws.as_ref().and_then(|v| v[k].clone()) {
+                let v = match raws.as_mut().and_then(|v| v[k].take()) {
                     Some(s) => typed_text(s, ty),
                     None if ty == "string" => KV::Str(String::new()),
                     None => KV::Null,

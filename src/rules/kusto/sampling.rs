@@ -39,14 +39,13 @@ impl Exec<'_> {
     pub(super) fn sample(&mut self, mut t: Table, n: &Expr) -> Table {
         let k = self.count_of(n);
         let keep = pick(t.rows.len(), k);
-        let mut at = 0;
-        let mut i = 0;
-        t.rows.retain(|_| {
-            let kept = keep.get(at) == Some(&i);
-            at += usize::from(kept);
-            i += 1;
-            kept
-        });
+        let rows = std::mem::take(&mut t.rows);
+        t.rows = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep.binary_search(i).is_ok())
+            .map(|(_, r)| r)
+            .collect();
         t
     }
 

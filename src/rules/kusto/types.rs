@@ -69,15 +69,6 @@ fn guid(s: &str) -> Option<String> {
     ok.then(|| s.to_ascii_lowercase())
 }
 
-fn whole(v: &KV) -> Option<i64> {
-    match v {
-        KV::Long(i) => Some(*i),
-        KV::Real(r) if r.is_finite() => Some(*r as i64),
-        KV::Dyn(j) => j.as_i64(),
-        _ => None,
-    }
-}
-
 pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
     if !FUNCTIONS.iter().any(|(n, _, _)| *n == name) {
         return None;
@@ -91,7 +82,7 @@ pub(super) fn call(name: &str, args: &[KV]) -> Option<KV> {
         },
         "make_timespan" => {
             // (hours, minutes[, seconds]) or (days, hours, minutes, seconds).
-            let parts: Option<Vec<i64>> = args.iter().map(whole).collect();
+            let parts: Option<Vec<i64>> = args.iter().map(KV::as_i64).collect();
             let Some(parts) = parts else {
                 return Some(KV::Null);
             };

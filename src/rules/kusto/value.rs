@@ -210,6 +210,17 @@ impl KV {
         }
     }
 
+    /// A whole number: a long, a finite real truncated, or a whole number
+    /// inside a dynamic value.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            KV::Long(i) => Some(*i),
+            KV::Real(r) if r.is_finite() => Some(*r as i64),
+            KV::Dyn(j) => j.as_i64(),
+            _ => None,
+        }
+    }
+
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             KV::Long(i) => Some(*i as f64),
